@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test: installs what the real-client tests need (npm packages,
+# Debian's chromium) when it is missing, then runs the Rust test suites, which
+# start the server and drive it with the npm socket.io-client and Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -f tests/node/package.json ] && [ ! -d tests/node/node_modules ]; then
+  npm ci --prefix tests/node --no-audit --no-fund
+fi
+if [ -f tests/node/package.json ] && grep -q playwright-core tests/node/package.json && ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is missing: install Debian's chromium package (apt-get install chromium)" >&2
+    exit 1
+  fi
+fi
+cargo test --release --all-targets

@@ -1,0 +1,12 @@
+//! Spectra Server: the real-time data hub behind Valorant tournament overlays.
+//!
+//! Protocol layers are sans-IO (bytes in, events and bytes out) so they can be
+//! tested on bytes with a fake clock; only [`net`] touches sockets and only
+//! [`hub`] owns match state. See `../shared/design.md` for the thread layout.
+
+pub mod eio;
+pub mod game;
+pub mod http;
+pub mod net;
+pub mod sio;
+pub mod ws;
