@@ -1,1 +1,21 @@
-//! placeholder, replaced by the module's owner
+//! The only code that touches sockets: a mio reactor with TLS (rustls).
+//!
+//! - [`reactor`]: the event loop, generic over a [`Service`] (the protocol
+//!   side). Connections live in a slab; an idle connection holds no read or
+//!   write buffer ([`pool`], [`outbox`]).
+//! - [`tls`]: building a rustls configuration from PEM files.
+//!
+//! Other threads reach a reactor through a [`Remote`] (wake, shutdown, and
+//! channels whose sends wake it). Nothing is global, so several reactors
+//! (shards) can run side by side.
+
+pub mod outbox;
+pub mod pool;
+pub mod reactor;
+pub mod stream;
+pub mod tls;
+
+pub use reactor::{ConnId, Io, Options, Poster, Reactor, Remote, Service};
+
+#[cfg(test)]
+mod tests;

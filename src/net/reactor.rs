@@ -1,0 +1,640 @@
+//! The event loop: one mio `Poll`, its listeners, and its connections in a
+//! slab. Protocol work is delegated to a [`Service`]; the reactor only moves
+//! bytes, keeps time, and opens and closes sockets.
+//!
+//! Nothing here is global: a process may run several reactors (shards), each
+//! on its own thread with its own service.
+
+use super::outbox::Outbox;
+use super::pool::BufPool;
+use super::stream::{ReadEnd, Stream, TlsStream};
+use bytes::{Bytes, BytesMut};
+use crossbeam_channel::{Receiver, SendError, Sender};
+use mio::net::TcpListener;
+use mio::{Events, Interest, Poll, Token, Waker};
+use rustls::ServerConfig;
+use slab::Slab;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// A connection's key in its reactor's slab (stable while it is open).
+pub type ConnId = usize;
+
+const WAKER: Token = Token(usize::MAX);
+/// Listener `i` has token `LISTENER_BASE - i`.
+const LISTENER_BASE: usize = usize::MAX - 1;
+const MAX_LISTENERS: usize = 64;
+/// Bytes read from one socket before the service gets to consume them.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Limits of one reactor.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Unconsumed input a connection may hold (a request or frame being
+    /// received); past it the connection is dropped. Must exceed the
+    /// protocol's largest message.
+    pub max_input: usize,
+    /// Outbound bytes a connection may have queued; past it the connection
+    /// is dropped (a consumer too slow for the stream).
+    pub max_queued: usize,
+    /// Read buffers kept for reuse.
+    pub pooled_buffers: usize,
+    /// On shutdown, how long connections get to flush their goodbyes.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            max_input: 2 * 1024 * 1024,
+            max_queued: 8 * 1024 * 1024,
+            pooled_buffers: 256,
+            shutdown_grace: Duration::from_secs(2),
+        }
+    }
+}
+
+/// The protocol side of a reactor. Every callback gets the [`Io`] to queue
+/// bytes on, and close or pause, any connection.
+pub trait Service {
+    /// Per-connection protocol state, created with `Default` on accept.
+    type State: Default;
+
+    /// New bytes arrived on `conn` (or it was resumed): consume what forms
+    /// whole messages from the front of `input`; leave a partial tail.
+    fn on_input(
+        &mut self,
+        io: &mut Io<Self::State>,
+        conn: ConnId,
+        state: &mut Self::State,
+        input: &mut BytesMut,
+    );
+
+    /// `conn` is gone (peer closed, error, limit, or `Io::close`).
+    fn on_closed(&mut self, io: &mut Io<Self::State>, conn: ConnId, state: Self::State);
+
+    /// When `on_timer` wants to run next, in the reactor's milliseconds.
+    fn next_deadline(&self) -> Option<u64>;
+
+    fn on_timer(&mut self, io: &mut Io<Self::State>);
+
+    /// Another thread woke the reactor (see [`Remote`]).
+    fn on_wake(&mut self, io: &mut Io<Self::State>);
+
+    /// Bytes to send `conn` before closing it at shutdown (a WebSocket close
+    /// frame, say).
+    fn goodbye(&mut self, state: &Self::State) -> Option<Bytes>;
+}
+
+const CLOSING: u8 = 1; // flush what is queued, then close; read no more
+const DIRTY: u8 = 2; // in `Io::dirty`, awaiting a flush
+const PAUSED: u8 = 4; // input is not handed to the service
+const DEAD: u8 = 8; // in `Io::dead`, awaiting removal
+const NOTIFIED: u8 = 16; // TLS close_notify queued (after the last data)
+
+struct Conn<T> {
+    stream: Stream,
+    peer: SocketAddr,
+    /// Unconsumed input; `None` when idle (the buffer went back to the pool).
+    input: Option<BytesMut>,
+    out: Outbox,
+    flags: u8,
+    state: T,
+}
+
+/// The reactor's connections, as the service sees them.
+pub struct Io<T> {
+    conns: Slab<Conn<T>>,
+    dirty: Vec<ConnId>,
+    dead: Vec<ConnId>,
+    resumed: Vec<ConnId>,
+    pool: BufPool,
+    opts: Options,
+    start: Instant,
+    now_ms: u64,
+}
+
+impl<T> Io<T> {
+    /// Milliseconds since the reactor started (monotonic).
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    pub fn peer(&self, conn: ConnId) -> Option<SocketAddr> {
+        self.conns.get(conn).map(|c| c.peer)
+    }
+
+    pub fn is_open(&self, conn: ConnId) -> bool {
+        self.conns
+            .get(conn)
+            .is_some_and(|c| c.flags & (CLOSING | DEAD) == 0)
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Outbound bytes queued on `conn` and not yet taken by the kernel.
+    pub fn queued_bytes(&self, conn: ConnId) -> usize {
+        self.conns.get(conn).map_or(0, |c| c.out.queued_bytes())
+    }
+
+    /// Queues bytes, in order. Past the byte limit the connection is dropped.
+    pub fn send(&mut self, conn: ConnId, bytes: Bytes) {
+        let limit = self.opts.max_queued;
+        self.enqueue(conn, |out| out.push(bytes, limit));
+    }
+
+    /// Queues a latest-wins frame: an unwritten older frame of the same
+    /// `kind` on this connection is dropped.
+    pub fn send_latest(&mut self, conn: ConnId, kind: u8, bytes: Bytes) {
+        let limit = self.opts.max_queued;
+        self.enqueue(conn, |out| out.push_latest(kind, bytes, limit));
+    }
+
+    fn enqueue(
+        &mut self,
+        conn: ConnId,
+        push: impl FnOnce(&mut Outbox) -> Result<(), super::outbox::Overflow>,
+    ) {
+        let Some(c) = self.conns.get_mut(conn) else {
+            return;
+        };
+        if c.flags & (DEAD | CLOSING) != 0 {
+            return; // `close` meant: after what was queued then
+        }
+        if let Err(o) = push(&mut c.out) {
+            log::warn!(
+                "{}: closing a connection that does not read: {} bytes queued, limit {}",
+                c.peer,
+                o.queued,
+                o.limit
+            );
+            self.kill(conn);
+            return;
+        }
+        if c.flags & DIRTY == 0 {
+            c.flags |= DIRTY;
+            self.dirty.push(conn);
+        }
+    }
+
+    /// Closes after what is queued has been written; no more input is read.
+    pub fn close(&mut self, conn: ConnId) {
+        let Some(c) = self.conns.get_mut(conn) else {
+            return;
+        };
+        if c.flags & (CLOSING | DEAD) != 0 {
+            return;
+        }
+        c.flags |= CLOSING;
+        if c.flags & DIRTY == 0 {
+            c.flags |= DIRTY;
+            self.dirty.push(conn);
+        }
+    }
+
+    /// Drops the connection now, discarding what is queued.
+    pub fn kill(&mut self, conn: ConnId) {
+        if let Some(c) = self.conns.get_mut(conn)
+            && c.flags & DEAD == 0
+        {
+            c.flags |= DEAD;
+            c.out.clear();
+            self.dead.push(conn);
+        }
+    }
+
+    /// Stops handing `conn`'s input to the service (e.g. while a long-poll
+    /// request is held) until [`Io::resume`].
+    pub fn pause(&mut self, conn: ConnId) {
+        if let Some(c) = self.conns.get_mut(conn) {
+            c.flags |= PAUSED;
+        }
+    }
+
+    /// Hands `conn`'s buffered input to the service again.
+    pub fn resume(&mut self, conn: ConnId) {
+        if let Some(c) = self.conns.get_mut(conn)
+            && c.flags & PAUSED != 0
+        {
+            c.flags &= !PAUSED;
+            self.resumed.push(conn);
+        }
+    }
+
+    fn take_buf(&mut self, conn: ConnId) -> Option<BytesMut> {
+        let c = self.conns.get_mut(conn)?;
+        Some(c.input.take().unwrap_or_else(|| self.pool.take()))
+    }
+
+    fn put_buf(&mut self, conn: ConnId, buf: BytesMut) {
+        match self.conns.get_mut(conn) {
+            Some(c) if !buf.is_empty() && c.flags & DEAD == 0 => c.input = Some(buf),
+            _ => self.pool.give(buf),
+        }
+    }
+}
+
+/// A thread-safe handle to wake a reactor or stop it.
+#[derive(Clone)]
+pub struct Remote {
+    waker: Arc<Waker>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Remote {
+    /// Makes the reactor call `Service::on_wake` soon.
+    pub fn wake(&self) {
+        if let Err(e) = self.waker.wake() {
+            log::error!("cannot wake the reactor: {e}");
+        }
+    }
+
+    /// Asks the reactor to stop accepting, say goodbye to every connection,
+    /// and return from `run`.
+    pub fn shutdown(&self) {
+        self.stop.store(true, Ordering::Release);
+        self.wake();
+    }
+
+    /// A channel whose sends wake this reactor: the service keeps the
+    /// receiver and drains it in `on_wake`.
+    pub fn channel<M>(&self) -> (Poster<M>, Receiver<M>) {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        (
+            Poster {
+                tx,
+                remote: self.clone(),
+            },
+            rx,
+        )
+    }
+}
+
+/// The sending half of [`Remote::channel`].
+pub struct Poster<M> {
+    tx: Sender<M>,
+    remote: Remote,
+}
+
+impl<M> Clone for Poster<M> {
+    fn clone(&self) -> Self {
+        Self {
+            tx: self.tx.clone(),
+            remote: self.remote.clone(),
+        }
+    }
+}
+
+impl<M> Poster<M> {
+    /// Sends and wakes the reactor. Fails once the reactor's service is gone.
+    pub fn post(&self, msg: M) -> Result<(), SendError<M>> {
+        self.tx.send(msg)?;
+        self.remote.wake();
+        Ok(())
+    }
+}
+
+struct Listener {
+    sock: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+}
+
+/// One event loop with its listeners, connections and service.
+pub struct Reactor<S: Service> {
+    poll: Poll,
+    listeners: Vec<Listener>,
+    io: Io<S::State>,
+    service: S,
+    remote: Remote,
+}
+
+impl<S: Service> Reactor<S> {
+    pub fn new(service: S, opts: Options) -> io::Result<Self> {
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        Ok(Self {
+            poll,
+            listeners: Vec::new(),
+            io: Io {
+                conns: Slab::new(),
+                dirty: Vec::new(),
+                dead: Vec::new(),
+                resumed: Vec::new(),
+                pool: BufPool::new(opts.pooled_buffers),
+                opts,
+                start: Instant::now(),
+                now_ms: 0,
+            },
+            service,
+            remote: Remote {
+                waker,
+                stop: Arc::new(AtomicBool::new(false)),
+            },
+        })
+    }
+
+    /// Listens on `addr` (port 0 picks a free one); TLS when `tls` is set.
+    /// Returns the bound address.
+    pub fn listen(
+        &mut self,
+        addr: SocketAddr,
+        tls: Option<Arc<ServerConfig>>,
+    ) -> io::Result<SocketAddr> {
+        if self.listeners.len() >= MAX_LISTENERS {
+            return Err(io::Error::other("too many listeners"));
+        }
+        let mut sock = TcpListener::bind(addr)?;
+        let token = Token(LISTENER_BASE - self.listeners.len());
+        self.poll
+            .registry()
+            .register(&mut sock, token, Interest::READABLE)?;
+        let local = sock.local_addr()?;
+        self.listeners.push(Listener { sock, tls });
+        Ok(local)
+    }
+
+    pub fn remote(&self) -> Remote {
+        self.remote.clone()
+    }
+
+    pub fn service(&mut self) -> &mut S {
+        &mut self.service
+    }
+
+    /// Runs until [`Remote::shutdown`]; returns the service.
+    pub fn run(mut self) -> io::Result<S> {
+        let mut events = Events::with_capacity(1024);
+        let mut grace_until: Option<Instant> = None;
+        loop {
+            self.tick_clock();
+            if grace_until.is_none() && self.remote.stop.load(Ordering::Acquire) {
+                grace_until = Some(Instant::now() + self.io.opts.shutdown_grace);
+                self.begin_shutdown();
+            }
+            if let Some(until) = grace_until
+                && (self.io.conns.is_empty() || Instant::now() >= until)
+            {
+                let ids: Vec<ConnId> = self.io.conns.iter().map(|(id, _)| id).collect();
+                for id in ids {
+                    self.io.kill(id);
+                }
+                self.settle();
+                return Ok(self.service);
+            }
+            let mut timeout = self
+                .service
+                .next_deadline()
+                .map(|d| Duration::from_millis(d.saturating_sub(self.io.now_ms)));
+            if let Some(until) = grace_until {
+                let left = until.saturating_duration_since(Instant::now());
+                timeout = Some(timeout.map_or(left, |t| t.min(left)));
+            }
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            self.tick_clock();
+            for ev in events.iter() {
+                match ev.token() {
+                    WAKER => {
+                        self.service.on_wake(&mut self.io);
+                        self.settle();
+                    }
+                    Token(t) if t > LISTENER_BASE - MAX_LISTENERS => {
+                        self.accept(LISTENER_BASE - t);
+                    }
+                    Token(id) => {
+                        if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                            self.read(id);
+                        }
+                        if ev.is_writable() {
+                            self.flush(id);
+                        }
+                        self.settle();
+                    }
+                }
+            }
+            if let Some(d) = self.service.next_deadline()
+                && d <= self.io.now_ms
+            {
+                self.service.on_timer(&mut self.io);
+                self.settle();
+            }
+        }
+    }
+
+    fn tick_clock(&mut self) {
+        self.io.now_ms = self.io.start.elapsed().as_millis() as u64;
+    }
+
+    fn begin_shutdown(&mut self) {
+        for l in &mut self.listeners {
+            let _ = self.poll.registry().deregister(&mut l.sock);
+        }
+        self.listeners.clear();
+        let ids: Vec<ConnId> = self.io.conns.iter().map(|(id, _)| id).collect();
+        for id in ids {
+            let bye = self
+                .io
+                .conns
+                .get(id)
+                .and_then(|c| self.service.goodbye(&c.state));
+            if let Some(bye) = bye {
+                self.io.send(id, bye);
+            }
+            self.io.close(id);
+        }
+        self.settle();
+    }
+
+    fn accept(&mut self, index: usize) {
+        loop {
+            let Some(l) = self.listeners.get(index) else {
+                return;
+            };
+            let (sock, peer) = match l.sock.accept() {
+                Ok(s) => s,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    log::error!("accept failed: {e}");
+                    return;
+                }
+            };
+            let _ = sock.set_nodelay(true);
+            let stream = match &l.tls {
+                None => Stream::Plain(sock),
+                Some(cfg) => match rustls::ServerConnection::new(cfg.clone()) {
+                    Ok(tls) => Stream::Tls(Box::new(TlsStream { sock, tls })),
+                    Err(e) => {
+                        log::error!("{peer}: cannot start TLS: {e}");
+                        continue;
+                    }
+                },
+            };
+            let entry = self.io.conns.vacant_entry();
+            let id = entry.key();
+            let mut conn = Conn {
+                stream,
+                peer,
+                input: None,
+                out: Outbox::default(),
+                flags: 0,
+                state: S::State::default(),
+            };
+            if let Err(e) = self.poll.registry().register(
+                conn.stream.socket_mut(),
+                Token(id),
+                Interest::READABLE | Interest::WRITABLE,
+            ) {
+                log::error!("{peer}: cannot register: {e}");
+                continue;
+            }
+            entry.insert(conn);
+        }
+    }
+
+    /// Reads until the socket would block, handing input to the service.
+    fn read(&mut self, id: ConnId) {
+        loop {
+            match self.io.conns.get(id) {
+                Some(c) if c.flags & (CLOSING | DEAD) == 0 => {}
+                _ => return,
+            }
+            let Some(mut buf) = self.io.take_buf(id) else {
+                return;
+            };
+            let before = buf.len();
+            let end = match self.io.conns.get_mut(id) {
+                Some(c) => c.stream.read_into(&mut buf, READ_CHUNK),
+                None => Ok(ReadEnd::Eof),
+            };
+            if buf.len() > before {
+                self.deliver(id, &mut buf);
+            }
+            let over = buf.len() > self.io.opts.max_input;
+            self.io.put_buf(id, buf);
+            if over {
+                if let Some(p) = self.io.peer(id) {
+                    log::warn!(
+                        "{p}: closing: more than {} bytes of unconsumed input",
+                        self.io.opts.max_input
+                    );
+                }
+                self.io.kill(id);
+                return;
+            }
+            match end {
+                Ok(ReadEnd::Full) => continue,
+                Ok(ReadEnd::WouldBlock) => {
+                    // A TLS handshake may have left records to send.
+                    self.mark_dirty(id);
+                    return;
+                }
+                Ok(ReadEnd::Eof) => {
+                    self.io.close(id);
+                    return;
+                }
+                Err(e) => {
+                    if let Some(p) = self.io.peer(id) {
+                        log::debug!("{p}: read failed: {e}");
+                    }
+                    self.io.kill(id);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn mark_dirty(&mut self, id: ConnId) {
+        if let Some(c) = self.io.conns.get_mut(id)
+            && matches!(c.stream, Stream::Tls(_))
+            && c.flags & DIRTY == 0
+        {
+            c.flags |= DIRTY;
+            self.io.dirty.push(id);
+        }
+    }
+
+    /// Hands buffered input to the service unless the connection is paused.
+    fn deliver(&mut self, id: ConnId, buf: &mut BytesMut) {
+        let mut state = match self.io.conns.get_mut(id) {
+            Some(c) if c.flags & (PAUSED | DEAD | CLOSING) == 0 => std::mem::take(&mut c.state),
+            _ => return,
+        };
+        self.service.on_input(&mut self.io, id, &mut state, buf);
+        if let Some(c) = self.io.conns.get_mut(id) {
+            c.state = state;
+        }
+    }
+
+    fn flush(&mut self, id: ConnId) {
+        let Some(c) = self.io.conns.get_mut(id) else {
+            return;
+        };
+        if c.flags & DEAD != 0 {
+            return;
+        }
+        loop {
+            match c.stream.flush_from(&mut c.out) {
+                Ok(true) if c.flags & CLOSING != 0 => {
+                    if c.flags & NOTIFIED == 0 && matches!(c.stream, Stream::Tls(_)) {
+                        c.flags |= NOTIFIED;
+                        c.stream.send_close_notify();
+                        continue;
+                    }
+                    let _ = c.stream.socket().shutdown(std::net::Shutdown::Write);
+                    self.io.kill(id);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    log::debug!("{}: write failed: {e}", c.peer);
+                    self.io.kill(id);
+                }
+            }
+            return;
+        }
+    }
+
+    /// Runs the consequences of a callback until none are left: resumed
+    /// input, flushes, removals (whose `on_closed` may queue more).
+    fn settle(&mut self) {
+        loop {
+            if let Some(id) = self.io.resumed.pop() {
+                if let Some(mut buf) = self.io.conns.get_mut(id).and_then(|c| c.input.take()) {
+                    self.deliver(id, &mut buf);
+                    self.io.put_buf(id, buf);
+                }
+                continue;
+            }
+            if let Some(id) = self.io.dirty.pop() {
+                if let Some(c) = self.io.conns.get_mut(id) {
+                    c.flags &= !DIRTY;
+                }
+                self.flush(id);
+                continue;
+            }
+            if let Some(id) = self.io.dead.pop() {
+                if self.io.conns.contains(id) {
+                    let mut c = self.io.conns.remove(id);
+                    let _ = self.poll.registry().deregister(c.stream.socket_mut());
+                    if let Some(buf) = c.input.take() {
+                        self.io.pool.give(buf);
+                    }
+                    // Ids queued for this slot are stale now; the slot may be
+                    // reused by the next accept only after this loop ends.
+                    self.service.on_closed(&mut self.io, id, c.state);
+                }
+                continue;
+            }
+            return;
+        }
+    }
+}
