@@ -1,0 +1,621 @@
+//! Start-up configuration: the reference server's environment variables (same
+//! names, same meanings) plus this server's own settings, read from the process
+//! environment and a `.env` file.
+//!
+//! The reference compares its switches with exact strings (`INSECURE == "true"`,
+//! `REQUIRE_AUTH_KEY === "false"`, `USE_BACKEND === "true"`); a value it would
+//! silently read as "the other one" (`True`, `yes`, `1`) is refused here with an
+//! error naming the variable, so a typo cannot flip TLS or authentication.
+//!
+//! One deliberate difference: the reference crashes at start-up when neither
+//! `INSECURE=true` nor a key and certificate are given. With no TLS settings at
+//! all this server starts in plain mode and says so; `INSECURE=false` without
+//! the files is still an error.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// Where the key and certificate PEM files are (`SERVER_KEY`, `SERVER_CERT`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub key: PathBuf,
+    pub cert: PathBuf,
+}
+
+/// How the match thread is placed on the CPUs (`SPECTRA_PIN_CORE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pinning {
+    /// Never pin.
+    Off,
+    /// Pin to the last core when the machine has more than one.
+    Auto,
+    /// Pin to this core index.
+    Core(usize),
+}
+
+/// The organisation backend and the external services of the reference
+/// (`USE_BACKEND` and the URLs/tokens it reads). Only read by the backend
+/// clients; kept verbatim.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BackendConfig {
+    pub use_backend: bool,
+    pub backend_url: Option<String>,
+    pub backend_token: Option<String>,
+    pub supporter_check_url: Option<String>,
+    pub playercam_url: Option<String>,
+    pub stats_backend_url: Option<String>,
+    pub stats_backend_token: Option<String>,
+    pub tebex_base_url: Option<String>,
+    pub tebex_store_id: Option<String>,
+    pub tebex_extension_id: Option<String>,
+    pub discord_client_id: Option<String>,
+    pub discord_client_secret: Option<String>,
+    pub discord_redirect_uri: Option<String>,
+    pub discord_oauth_url: Option<String>,
+    pub discord_user_url: Option<String>,
+    pub spectra_client_deeplink: Option<String>,
+}
+
+/// Observer authentication (`REQUIRE_AUTH_KEY`, `AUTH_KEY`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// The reference requires a key unless `REQUIRE_AUTH_KEY` is exactly `false`.
+    pub require_auth_key: bool,
+    /// The one local key accepted besides the backend's keys.
+    pub auth_key: Option<String>,
+}
+
+/// Replay logs (`SPECTRA_REPLAYS`, `SPECTRA_REPLAY_DIR`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayConfig {
+    pub enabled: bool,
+    pub dir: PathBuf,
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Address every listener binds (`SPECTRA_BIND`, default all interfaces as the reference).
+    pub bind: IpAddr,
+    /// Observer ingest port (`SPECTRA_INGEST_PORT`, default 5100).
+    pub ingest_port: u16,
+    /// REST port (`SPECTRA_REST_PORT`, default 5101).
+    pub rest_port: u16,
+    /// Overlay broadcast port (`SPECTRA_BROADCAST_PORT`, default 5200).
+    pub broadcast_port: u16,
+    /// `None`: plain HTTP/WebSocket on all three ports.
+    pub tls: Option<TlsFiles>,
+    pub auth: AuthConfig,
+    pub backend: BackendConfig,
+    pub replay: ReplayConfig,
+    /// Match thread placement.
+    pub pin_core: Pinning,
+    /// Largest REST request body (`SPECTRA_REST_MAX_BODY`, default 100 kB as express' json parser).
+    pub rest_max_body: usize,
+    /// Seconds a graceful stop may take before the process exits anyway (`SPECTRA_SHUTDOWN_SECS`).
+    pub shutdown_secs: u64,
+}
+
+/// A configuration value that stops start-up; every variant names its variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// A switch must be exactly `true` or `false`.
+    NotBoolean { var: &'static str, value: String },
+    /// A port must be a number from 1 to 65535.
+    NotPort { var: &'static str, value: String },
+    /// A listen address must be an IPv4 or IPv6 address.
+    NotAddress { var: &'static str, value: String },
+    /// A count or size must be a positive whole number.
+    NotPositive { var: &'static str, value: String },
+    /// A core setting is `auto`, `off` or a core index.
+    NotCore { var: &'static str, value: String },
+    /// TLS was asked for (`INSECURE=false`, or one file given) but a file is missing.
+    TlsFileMissing { var: &'static str },
+    /// Two ports are the same.
+    PortClash { a: &'static str, b: &'static str, port: u16 },
+    /// `USE_BACKEND=true` needs the backend's address.
+    BackendUrlMissing,
+    /// The `.env` file exists but cannot be read or parsed.
+    DotEnv(String),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::NotBoolean { var, value } => {
+                write!(f, "{var}={value:?}: expected `true` or `false`")
+            }
+            ConfigError::NotPort { var, value } => {
+                write!(f, "{var}={value:?}: expected a port number from 1 to 65535")
+            }
+            ConfigError::NotAddress { var, value } => {
+                write!(f, "{var}={value:?}: expected an IP address such as 0.0.0.0 or ::")
+            }
+            ConfigError::NotPositive { var, value } => {
+                write!(f, "{var}={value:?}: expected a positive whole number")
+            }
+            ConfigError::NotCore { var, value } => {
+                write!(f, "{var}={value:?}: expected `auto`, `off` or a core index")
+            }
+            ConfigError::TlsFileMissing { var } => write!(
+                f,
+                "{var} is not set: TLS needs both SERVER_KEY and SERVER_CERT (or set INSECURE=true for plain mode)"
+            ),
+            ConfigError::PortClash { a, b, port } => {
+                write!(f, "{a} and {b} are both {port}: every port must differ")
+            }
+            ConfigError::BackendUrlMissing => {
+                write!(f, "BACKEND_URL is not set: USE_BACKEND=true needs it")
+            }
+            ConfigError::DotEnv(msg) => write!(f, ".env: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Reads one variable: unset and empty (as `VAR=` in a compose file) are the same.
+fn get<'a>(vars: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+fn owned(vars: &HashMap<String, String>, name: &str) -> Option<String> {
+    get(vars, name).map(str::to_owned)
+}
+
+fn boolean(
+    vars: &HashMap<String, String>,
+    var: &'static str,
+) -> Result<Option<bool>, ConfigError> {
+    match get(vars, var) {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(other) => Err(ConfigError::NotBoolean {
+            var,
+            value: other.to_owned(),
+        }),
+    }
+}
+
+fn port(
+    vars: &HashMap<String, String>,
+    var: &'static str,
+    default: u16,
+) -> Result<u16, ConfigError> {
+    match get(vars, var) {
+        None => Ok(default),
+        Some(v) => match v.parse::<u16>() {
+            Ok(p) if p != 0 => Ok(p),
+            _ => Err(ConfigError::NotPort {
+                var,
+                value: v.to_owned(),
+            }),
+        },
+    }
+}
+
+fn positive(
+    vars: &HashMap<String, String>,
+    var: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match get(vars, var) {
+        None => Ok(default),
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(ConfigError::NotPositive {
+                var,
+                value: v.to_owned(),
+            }),
+        },
+    }
+}
+
+impl Config {
+    /// Builds the configuration from a map of variables (the environment merged
+    /// with `.env`). Pure, so tests inject maps instead of touching the process
+    /// environment.
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let bind = match get(vars, "SPECTRA_BIND") {
+            None => IpAddr::from([0, 0, 0, 0]),
+            Some(v) => v.parse().map_err(|_| ConfigError::NotAddress {
+                var: "SPECTRA_BIND",
+                value: v.to_owned(),
+            })?,
+        };
+        let ingest_port = port(vars, "SPECTRA_INGEST_PORT", 5100)?;
+        let rest_port = port(vars, "SPECTRA_REST_PORT", 5101)?;
+        let broadcast_port = port(vars, "SPECTRA_BROADCAST_PORT", 5200)?;
+        let ports = [
+            ("SPECTRA_INGEST_PORT", ingest_port),
+            ("SPECTRA_REST_PORT", rest_port),
+            ("SPECTRA_BROADCAST_PORT", broadcast_port),
+        ];
+        for (i, (a, pa)) in ports.iter().enumerate() {
+            for (b, pb) in ports.iter().skip(i + 1) {
+                if pa == pb {
+                    return Err(ConfigError::PortClash {
+                        a,
+                        b,
+                        port: *pa,
+                    });
+                }
+            }
+        }
+
+        let tls = Self::tls(vars)?;
+
+        let auth = AuthConfig {
+            require_auth_key: boolean(vars, "REQUIRE_AUTH_KEY")?.unwrap_or(true),
+            // The key is compared verbatim, so it is not trimmed.
+            auth_key: vars.get("AUTH_KEY").filter(|k| !k.is_empty()).cloned(),
+        };
+
+        let backend = BackendConfig {
+            use_backend: boolean(vars, "USE_BACKEND")?.unwrap_or(false),
+            backend_url: owned(vars, "BACKEND_URL"),
+            backend_token: owned(vars, "BACKEND_TOKEN"),
+            supporter_check_url: owned(vars, "SUPPORTER_CHECK_URL"),
+            playercam_url: owned(vars, "PLAYERCAM_URL"),
+            stats_backend_url: owned(vars, "STATS_BACKEND_URL"),
+            stats_backend_token: owned(vars, "STATS_BACKEND_TOKEN"),
+            tebex_base_url: owned(vars, "TEBEX_BASE_URL"),
+            tebex_store_id: owned(vars, "TEBEX_STORE_ID"),
+            tebex_extension_id: owned(vars, "TEBEX_EXTENSION_ID"),
+            discord_client_id: owned(vars, "DISCORD_CLIENT_ID"),
+            discord_client_secret: owned(vars, "DISCORD_CLIENT_SECRET"),
+            discord_redirect_uri: owned(vars, "DISCORD_REDIRECT_URI"),
+            discord_oauth_url: owned(vars, "DISCORD_OAUTH_URL"),
+            discord_user_url: owned(vars, "DISCORD_USER_URL"),
+            spectra_client_deeplink: owned(vars, "SPECTRA_CLIENT_DEEPLINK"),
+        };
+        if backend.use_backend && backend.backend_url.is_none() {
+            return Err(ConfigError::BackendUrlMissing);
+        }
+
+        let replay = ReplayConfig {
+            enabled: boolean(vars, "SPECTRA_REPLAYS")?.unwrap_or(true),
+            dir: PathBuf::from(get(vars, "SPECTRA_REPLAY_DIR").unwrap_or("replays")),
+        };
+
+        let pin_core = match get(vars, "SPECTRA_PIN_CORE") {
+            None | Some("auto") => Pinning::Auto,
+            Some("off") => Pinning::Off,
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) => Pinning::Core(n),
+                Err(_) => {
+                    return Err(ConfigError::NotCore {
+                        var: "SPECTRA_PIN_CORE",
+                        value: v.to_owned(),
+                    });
+                }
+            },
+        };
+
+        let rest_max_body = positive(vars, "SPECTRA_REST_MAX_BODY", 100 * 1024)?;
+        let rest_max_body = usize::try_from(rest_max_body).unwrap_or(usize::MAX);
+        let shutdown_secs = positive(vars, "SPECTRA_SHUTDOWN_SECS", 5)?;
+
+        Ok(Config {
+            bind,
+            ingest_port,
+            rest_port,
+            broadcast_port,
+            tls,
+            auth,
+            backend,
+            replay,
+            pin_core,
+            rest_max_body,
+            shutdown_secs,
+        })
+    }
+
+    fn tls(vars: &HashMap<String, String>) -> Result<Option<TlsFiles>, ConfigError> {
+        let key = get(vars, "SERVER_KEY");
+        let cert = get(vars, "SERVER_CERT");
+        let files = |key: Option<&str>, cert: Option<&str>| match (key, cert) {
+            (Some(k), Some(c)) => Ok(TlsFiles {
+                key: PathBuf::from(k),
+                cert: PathBuf::from(c),
+            }),
+            (None, _) => Err(ConfigError::TlsFileMissing { var: "SERVER_KEY" }),
+            (_, None) => Err(ConfigError::TlsFileMissing { var: "SERVER_CERT" }),
+        };
+        match boolean(vars, "INSECURE")? {
+            Some(true) => Ok(None),
+            Some(false) => files(key, cert).map(Some),
+            // Not said either way: TLS when the files are named, plain otherwise.
+            None if key.is_none() && cert.is_none() => Ok(None),
+            None => files(key, cert).map(Some),
+        }
+    }
+
+    /// Reads the process environment and `./.env` (the environment wins, as
+    /// with the reference's `dotenv`), without changing the environment.
+    pub fn load() -> Result<Config, ConfigError> {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        match dotenvy::dotenv_iter() {
+            Ok(iter) => {
+                for item in iter {
+                    let (k, v) = item.map_err(|e| ConfigError::DotEnv(e.to_string()))?;
+                    vars.insert(k, v);
+                }
+            }
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(ConfigError::DotEnv(e.to_string())),
+        }
+        for (k, v) in std::env::vars_os() {
+            if let (Ok(k), Ok(v)) = (k.into_string(), v.into_string()) {
+                vars.insert(k, v);
+            }
+        }
+        Config::from_vars(&vars)
+    }
+
+    /// One line for the start-up log: the mode and the ports.
+    pub fn describe(&self) -> String {
+        let mode = match &self.tls {
+            None => "plain HTTP/WebSocket (no TLS)".to_owned(),
+            Some(t) => format!("TLS (key {}, cert {})", t.key.display(), t.cert.display()),
+        };
+        format!(
+            "{mode}; ingest {bind}:{}, REST {bind}:{}, broadcast {bind}:{}; replays {}",
+            self.ingest_port,
+            self.rest_port,
+            self.broadcast_port,
+            if self.replay.enabled {
+                format!("on in {}", self.replay.dir.display())
+            } else {
+                "off".to_owned()
+            },
+            bind = self.bind,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn no_configuration_starts_plain_on_the_reference_ports() {
+        let c = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(c.tls, None);
+        assert_eq!(
+            (c.ingest_port, c.rest_port, c.broadcast_port),
+            (5100, 5101, 5200)
+        );
+        assert_eq!(c.bind, IpAddr::from([0, 0, 0, 0]));
+        assert!(c.auth.require_auth_key, "the reference requires a key by default");
+        assert_eq!(c.auth.auth_key, None);
+        assert!(!c.backend.use_backend);
+        assert!(c.replay.enabled);
+        assert_eq!(c.replay.dir, PathBuf::from("replays"));
+        assert_eq!(c.pin_core, Pinning::Auto);
+        assert!(c.describe().contains("plain"));
+    }
+
+    #[test]
+    fn insecure_true_is_plain_even_with_files() {
+        let c = Config::from_vars(&vars(&[
+            ("INSECURE", "true"),
+            ("SERVER_KEY", "k.pem"),
+            ("SERVER_CERT", "c.pem"),
+        ]))
+        .unwrap();
+        assert_eq!(c.tls, None);
+    }
+
+    #[test]
+    fn insecure_false_needs_both_files() {
+        let e = Config::from_vars(&vars(&[("INSECURE", "false"), ("SERVER_CERT", "c.pem")]))
+            .unwrap_err();
+        assert_eq!(e, ConfigError::TlsFileMissing { var: "SERVER_KEY" });
+        assert!(e.to_string().starts_with("SERVER_KEY"));
+        let e = Config::from_vars(&vars(&[("INSECURE", "false"), ("SERVER_KEY", "k.pem")]))
+            .unwrap_err();
+        assert_eq!(e, ConfigError::TlsFileMissing { var: "SERVER_CERT" });
+        let c = Config::from_vars(&vars(&[
+            ("INSECURE", "false"),
+            ("SERVER_KEY", "keys/server.key"),
+            ("SERVER_CERT", "keys/server.crt"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.tls,
+            Some(TlsFiles {
+                key: "keys/server.key".into(),
+                cert: "keys/server.crt".into()
+            })
+        );
+        assert!(c.describe().contains("TLS"));
+    }
+
+    #[test]
+    fn files_without_insecure_mean_tls_as_in_the_reference() {
+        let c = Config::from_vars(&vars(&[("SERVER_KEY", "k"), ("SERVER_CERT", "c")])).unwrap();
+        assert!(c.tls.is_some());
+        let e = Config::from_vars(&vars(&[("SERVER_KEY", "k")])).unwrap_err();
+        assert_eq!(e, ConfigError::TlsFileMissing { var: "SERVER_CERT" });
+    }
+
+    #[test]
+    fn switches_accept_only_true_or_false() {
+        for var in ["INSECURE", "REQUIRE_AUTH_KEY", "USE_BACKEND", "SPECTRA_REPLAYS"] {
+            let e = Config::from_vars(&vars(&[(var, "True")])).unwrap_err();
+            assert!(
+                matches!(&e, ConfigError::NotBoolean { var: v, value } if *v == var && value == "True"),
+                "{e:?}"
+            );
+            assert!(e.to_string().contains(var), "{e}");
+        }
+    }
+
+    #[test]
+    fn empty_values_are_unset() {
+        let c = Config::from_vars(&vars(&[
+            ("INSECURE", ""),
+            ("REQUIRE_AUTH_KEY", ""),
+            ("AUTH_KEY", ""),
+            ("SPECTRA_INGEST_PORT", ""),
+        ]))
+        .unwrap();
+        assert_eq!(c.tls, None);
+        assert!(c.auth.require_auth_key);
+        assert_eq!(c.auth.auth_key, None);
+        assert_eq!(c.ingest_port, 5100);
+    }
+
+    #[test]
+    fn auth_key_settings() {
+        let c = Config::from_vars(&vars(&[
+            ("REQUIRE_AUTH_KEY", "false"),
+            ("AUTH_KEY", "DEBUG_REMOVE_ME"),
+        ]))
+        .unwrap();
+        assert!(!c.auth.require_auth_key);
+        assert_eq!(c.auth.auth_key.as_deref(), Some("DEBUG_REMOVE_ME"));
+    }
+
+    #[test]
+    fn bad_ports_are_named() {
+        for (var, value) in [
+            ("SPECTRA_INGEST_PORT", "0"),
+            ("SPECTRA_REST_PORT", "70000"),
+            ("SPECTRA_BROADCAST_PORT", "http"),
+        ] {
+            let e = Config::from_vars(&vars(&[(var, value)])).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("{var}={value:?}: expected a port number from 1 to 65535")
+            );
+        }
+        let e = Config::from_vars(&vars(&[("SPECTRA_REST_PORT", "5100")])).unwrap_err();
+        assert_eq!(
+            e,
+            ConfigError::PortClash {
+                a: "SPECTRA_INGEST_PORT",
+                b: "SPECTRA_REST_PORT",
+                port: 5100
+            }
+        );
+    }
+
+    #[test]
+    fn ports_bind_and_replays_are_configurable() {
+        let c = Config::from_vars(&vars(&[
+            ("SPECTRA_INGEST_PORT", "6100"),
+            ("SPECTRA_REST_PORT", "6101"),
+            ("SPECTRA_BROADCAST_PORT", "6200"),
+            ("SPECTRA_BIND", "127.0.0.1"),
+            ("SPECTRA_REPLAYS", "false"),
+            ("SPECTRA_REPLAY_DIR", "/var/lib/spectra"),
+            ("SPECTRA_PIN_CORE", "3"),
+            ("SPECTRA_REST_MAX_BODY", "2048"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (c.ingest_port, c.rest_port, c.broadcast_port),
+            (6100, 6101, 6200)
+        );
+        assert_eq!(c.bind, IpAddr::from([127, 0, 0, 1]));
+        assert!(!c.replay.enabled);
+        assert_eq!(c.replay.dir, PathBuf::from("/var/lib/spectra"));
+        assert_eq!(c.pin_core, Pinning::Core(3));
+        assert_eq!(c.rest_max_body, 2048);
+        assert!(c.describe().contains("replays off"));
+    }
+
+    #[test]
+    fn bad_bind_core_and_sizes_are_named() {
+        let e = Config::from_vars(&vars(&[("SPECTRA_BIND", "localhost")])).unwrap_err();
+        assert!(e.to_string().starts_with("SPECTRA_BIND="), "{e}");
+        let e = Config::from_vars(&vars(&[("SPECTRA_PIN_CORE", "first")])).unwrap_err();
+        assert!(e.to_string().starts_with("SPECTRA_PIN_CORE="), "{e}");
+        assert_eq!(
+            Config::from_vars(&vars(&[("SPECTRA_PIN_CORE", "off")]))
+                .unwrap()
+                .pin_core,
+            Pinning::Off
+        );
+        let e = Config::from_vars(&vars(&[("SPECTRA_REST_MAX_BODY", "0")])).unwrap_err();
+        assert!(e.to_string().starts_with("SPECTRA_REST_MAX_BODY="), "{e}");
+        let e = Config::from_vars(&vars(&[("SPECTRA_SHUTDOWN_SECS", "-1")])).unwrap_err();
+        assert!(e.to_string().starts_with("SPECTRA_SHUTDOWN_SECS="), "{e}");
+    }
+
+    #[test]
+    fn backend_needs_its_url_and_keeps_every_service_setting() {
+        let e = Config::from_vars(&vars(&[("USE_BACKEND", "true")])).unwrap_err();
+        assert_eq!(e, ConfigError::BackendUrlMissing);
+        assert!(e.to_string().starts_with("BACKEND_URL"));
+        let c = Config::from_vars(&vars(&[
+            ("USE_BACKEND", "true"),
+            ("BACKEND_URL", "http://127.0.0.1:9000"),
+            ("BACKEND_TOKEN", "tok"),
+            ("SUPPORTER_CHECK_URL", "http://s"),
+            ("PLAYERCAM_URL", "http://p"),
+            ("STATS_BACKEND_URL", "http://st"),
+            ("STATS_BACKEND_TOKEN", "st"),
+            ("TEBEX_BASE_URL", "http://t"),
+            ("TEBEX_STORE_ID", "1"),
+            ("TEBEX_EXTENSION_ID", "2"),
+            ("DISCORD_CLIENT_ID", "id"),
+            ("DISCORD_CLIENT_SECRET", "sec"),
+            ("DISCORD_REDIRECT_URI", "http://r"),
+            ("DISCORD_OAUTH_URL", "http://o"),
+            ("DISCORD_USER_URL", "http://u"),
+            ("SPECTRA_CLIENT_DEEPLINK", "spectra://x"),
+        ]))
+        .unwrap();
+        let b = &c.backend;
+        assert!(b.use_backend);
+        assert_eq!(b.backend_url.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(b.backend_token.as_deref(), Some("tok"));
+        assert_eq!(b.supporter_check_url.as_deref(), Some("http://s"));
+        assert_eq!(b.playercam_url.as_deref(), Some("http://p"));
+        assert_eq!(b.stats_backend_url.as_deref(), Some("http://st"));
+        assert_eq!(b.stats_backend_token.as_deref(), Some("st"));
+        assert_eq!(b.tebex_base_url.as_deref(), Some("http://t"));
+        assert_eq!(b.tebex_store_id.as_deref(), Some("1"));
+        assert_eq!(b.tebex_extension_id.as_deref(), Some("2"));
+        assert_eq!(b.discord_client_id.as_deref(), Some("id"));
+        assert_eq!(b.discord_client_secret.as_deref(), Some("sec"));
+        assert_eq!(b.discord_redirect_uri.as_deref(), Some("http://r"));
+        assert_eq!(b.discord_oauth_url.as_deref(), Some("http://o"));
+        assert_eq!(b.discord_user_url.as_deref(), Some("http://u"));
+        assert_eq!(b.spectra_client_deeplink.as_deref(), Some("spectra://x"));
+    }
+
+    #[test]
+    fn dotenv_file_format_of_the_reference_example_parses() {
+        // The reference's .env.example carries an inline comment after a value.
+        let dir = std::env::temp_dir().join(format!("spectra-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(".env");
+        std::fs::write(
+            &path,
+            "SERVER_KEY=keys/server.key\nSERVER_CERT=keys/server.crt\nINSECURE=true # Set to false to use HTTPS\n\nREQUIRE_AUTH_KEY=true\nAUTH_KEY=DEBUG_REMOVE_ME\n",
+        )
+        .unwrap();
+        let map: HashMap<String, String> = dotenvy::from_path_iter(&path)
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let c = Config::from_vars(&map).unwrap();
+        assert_eq!(c.tls, None);
+        assert_eq!(c.auth.auth_key.as_deref(), Some("DEBUG_REMOVE_ME"));
+    }
+}
