@@ -9,5 +9,6 @@ pub mod eio;
 pub mod game;
 pub mod http;
 pub mod net;
+pub mod replay;
 pub mod sio;
 pub mod ws;

@@ -1,0 +1,132 @@
+//! `JSON.stringify` of a parsed JSON value, as JavaScript writes it: the
+//! replay log's lines are the reference's `JSON.stringify` of what its
+//! `JSON.parse` read, so numbers must come out as JavaScript prints them
+//! (`1.0` → `1`, `1e2` → `100`, integers past 2^53 rounded to the nearest double).
+//! Key order is kept (serde_json's `preserve_order`), which is also what
+//! JavaScript does for non-numeric keys.
+
+use serde_json::Value;
+use std::fmt::Write;
+
+/// Appends the JavaScript `JSON.stringify` text of `value` to `out`.
+pub fn write(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => write_number(out, n),
+        Value::String(s) => write_string(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(out, k);
+                out.push(':');
+                write(out, v);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// The JavaScript `JSON.stringify` text of `value`.
+pub fn to_string(value: &Value) -> String {
+    let mut out = String::new();
+    write(&mut out, value);
+    out
+}
+
+/// Integers JavaScript holds exactly (|n| ≤ 2^53) print as they are; anything
+/// else is a double and prints as JavaScript's shortest round-trip form.
+fn write_number(out: &mut String, n: &serde_json::Number) {
+    const SAFE: u64 = 1 << 53;
+    if let Some(u) = n.as_u64()
+        && u <= SAFE
+    {
+        let _ = write!(out, "{u}");
+        return;
+    }
+    if let Some(i) = n.as_i64()
+        && i.unsigned_abs() <= SAFE
+    {
+        let _ = write!(out, "{i}");
+        return;
+    }
+    match n.as_f64() {
+        Some(f) if f.is_finite() => {
+            let mut buf = ryu_js::Buffer::new();
+            out.push_str(buf.format_finite(f));
+        }
+        // JSON text cannot hold a non-finite number; JavaScript writes null for one.
+        _ => out.push_str("null"),
+    }
+}
+
+/// JSON string escaping as `JSON.stringify` does it: `"` `\` and the short
+/// escapes for \b \f \n \r \t, `\u00xx` (lowercase hex) for other control
+/// characters, everything else as is.
+fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn js(text: &str) -> String {
+        to_string(&serde_json::from_str::<Value>(text).unwrap())
+    }
+
+    #[test]
+    fn numbers_print_as_javascript_prints_them() {
+        assert_eq!(js("[1.0,1e2,-0,0.5,1.50,-3,0.1,1e21,1e-7,123456789012]"),
+            "[1,100,0,0.5,1.5,-3,0.1,1e+21,1e-7,123456789012]");
+        assert_eq!(js("[0.6666666666666666,9007199254740993,-9007199254740993]"),
+            "[0.6666666666666666,9007199254740992,-9007199254740992]");
+        assert_eq!(js("12345678901234567890"), "12345678901234567000");
+    }
+
+    #[test]
+    fn strings_escape_as_javascript_escapes_them() {
+        assert_eq!(js(r#""a\"b\\c\/d\u0001\u001F\b\f\n\r\té€😀""#),
+            "\"a\\\"b\\\\c/d\\u0001\\u001f\\b\\f\\n\\r\\té€😀\"");
+    }
+
+    #[test]
+    fn key_order_and_nesting_are_kept() {
+        assert_eq!(js(r#"{ "z": 1, "a": [true, null, {"y": "x", "b": []}], "m": {} }"#),
+            r#"{"z":1,"a":[true,null,{"y":"x","b":[]}],"m":{}}"#);
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_first_place_and_the_last_value() {
+        assert_eq!(js(r#"{"a":1,"b":2,"a":3}"#), r#"{"a":3,"b":2}"#);
+    }
+}

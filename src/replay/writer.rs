@@ -1,0 +1,398 @@
+//! The replay writer thread: the match thread hands it records over a bounded
+//! channel and never waits for the disk. When the channel is full the record
+//! is dropped and counted (logged at most once a second); a file whose write
+//! fails (full disk, removed folder) is logged once and closed, the others go on.
+//! Buffers are flushed when the channel is idle, when a file is closed and
+//! when the last sender is dropped (shutdown).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
+
+use super::format::{self, KeyCheck};
+
+/// Names one open replay file (the match thread's choice; unique per match).
+pub type FileId = u64;
+
+/// What the match thread asks the writer to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    /// Create `dir/name` and write the header built from the logon payload.
+    Open {
+        file: FileId,
+        name: String,
+        logon_json: String,
+        key_check: KeyCheck,
+        start_ms: u64,
+    },
+    /// Append one accepted data payload with its receive time.
+    Event {
+        file: FileId,
+        payload_json: String,
+        timestamp_ms: u64,
+    },
+    /// The match is gone: flush and close its file.
+    Close { file: FileId },
+}
+
+/// Counters a writer returns when it stops.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    pub files_opened: u64,
+    pub events_written: u64,
+    /// Records for a file that was never opened or has failed.
+    pub events_skipped: u64,
+    /// Files closed because a create or write failed.
+    pub files_failed: u64,
+}
+
+/// The match thread's end of the channel.
+pub struct ReplaySink {
+    tx: Sender<Record>,
+    dropped: u64,
+    last_warning: Option<Instant>,
+}
+
+impl ReplaySink {
+    /// Queues a record without waiting; returns false (and counts it) when the
+    /// writer is behind or gone.
+    pub fn send(&mut self, record: Record) -> bool {
+        match self.tx.try_send(record) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.dropped += 1;
+                let now = Instant::now();
+                if self
+                    .last_warning
+                    .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
+                {
+                    self.last_warning = Some(now);
+                    log::warn!(
+                        "replay writer is behind: {} record(s) dropped so far",
+                        self.dropped
+                    );
+                }
+                false
+            }
+        }
+    }
+
+    /// Records dropped because the writer was behind.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}
+
+/// The writer thread; [`ReplayWriter::join`] it after dropping the sink.
+pub struct ReplayWriter {
+    handle: JoinHandle<WriterStats>,
+}
+
+impl ReplayWriter {
+    /// Waits until every queued record is written and the files are flushed.
+    pub fn join(self) -> WriterStats {
+        self.handle.join().unwrap_or_default()
+    }
+}
+
+/// Starts a writer for files in `dir` (created when the first file opens).
+pub fn spawn(dir: PathBuf, capacity: usize) -> io::Result<(ReplaySink, ReplayWriter)> {
+    let (tx, rx) = crossbeam_channel::bounded(capacity);
+    let handle = std::thread::Builder::new()
+        .name("replay-writer".into())
+        .spawn(move || run(rx, Files::new(dir, create_file)))?;
+    Ok((
+        ReplaySink {
+            tx,
+            dropped: 0,
+            last_warning: None,
+        },
+        ReplayWriter { handle },
+    ))
+}
+
+fn create_file(path: &Path) -> io::Result<File> {
+    File::create(path)
+}
+
+fn run(rx: Receiver<Record>, mut files: Files) -> WriterStats {
+    loop {
+        match rx.recv_timeout(Duration::from_millis(500)) {
+            Ok(record) => files.apply(record),
+            Err(RecvTimeoutError::Timeout) => files.flush_all(),
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    files.close_all();
+    files.stats
+}
+
+type Opener = fn(&Path) -> io::Result<File>;
+
+/// The open files and what to do with a record; the thread around it only
+/// moves records in.
+struct Files {
+    dir: PathBuf,
+    open: Opener,
+    files: HashMap<FileId, (PathBuf, BufWriter<File>)>,
+    dir_ready: bool,
+    stats: WriterStats,
+}
+
+impl Files {
+    fn new(dir: PathBuf, open: Opener) -> Self {
+        Files {
+            dir,
+            open,
+            files: HashMap::new(),
+            dir_ready: false,
+            stats: WriterStats::default(),
+        }
+    }
+
+    fn apply(&mut self, record: Record) {
+        match record {
+            Record::Open {
+                file,
+                name,
+                logon_json,
+                key_check,
+                start_ms,
+            } => self.open(file, &name, &logon_json, &key_check, start_ms),
+            Record::Event {
+                file,
+                payload_json,
+                timestamp_ms,
+            } => self.event(file, &payload_json, timestamp_ms),
+            Record::Close { file } => {
+                if let Some((path, mut w)) = self.files.remove(&file)
+                    && let Err(e) = w.flush()
+                {
+                    self.stats.files_failed += 1;
+                    log::error!("replay file {}: {e}", path.display());
+                }
+            }
+        }
+    }
+
+    fn open(&mut self, file: FileId, name: &str, logon: &str, key_check: &KeyCheck, start: u64) {
+        // A name that is not a plain file name never gets here from the hub;
+        // refuse it anyway rather than write outside the folder.
+        if name.contains(['/', '\\']) || name.is_empty() || name == "." || name == ".." {
+            log::error!("replay file name {name:?} refused");
+            self.stats.files_failed += 1;
+            return;
+        }
+        let header = match format::header(logon, key_check, start) {
+            Ok(h) => h,
+            Err(e) => {
+                log::error!("replay file {name}: header not written: {e}");
+                self.stats.files_failed += 1;
+                return;
+            }
+        };
+        if !self.dir_ready {
+            if let Err(e) = std::fs::create_dir_all(&self.dir) {
+                log::error!("replay folder {}: {e}", self.dir.display());
+                self.stats.files_failed += 1;
+                return;
+            }
+            self.dir_ready = true;
+        }
+        let path = self.dir.join(name);
+        let mut w = match (self.open)(&path) {
+            Ok(f) => BufWriter::with_capacity(64 * 1024, f),
+            Err(e) => {
+                log::error!("replay file {}: {e}", path.display());
+                self.stats.files_failed += 1;
+                return;
+            }
+        };
+        log::info!("opening replay file {}", path.display());
+        match w.write_all(header.as_bytes()) {
+            Ok(()) => {
+                self.stats.files_opened += 1;
+                self.files.insert(file, (path, w));
+            }
+            Err(e) => {
+                log::error!("replay file {}: {e}", path.display());
+                self.stats.files_failed += 1;
+            }
+        }
+    }
+
+    fn event(&mut self, file: FileId, payload: &str, timestamp_ms: u64) {
+        let Some((path, w)) = self.files.get_mut(&file) else {
+            self.stats.events_skipped += 1;
+            return;
+        };
+        let line = match format::event(payload, timestamp_ms) {
+            Ok(l) => l,
+            Err(e) => {
+                log::error!("replay file {}: event not written: {e}", path.display());
+                self.stats.events_skipped += 1;
+                return;
+            }
+        };
+        let written = w
+            .write_all(format::DELIMITER.as_bytes())
+            .and_then(|()| w.write_all(line.as_bytes()));
+        match written {
+            Ok(()) => self.stats.events_written += 1,
+            Err(e) => {
+                log::error!(
+                    "replay file {}: {e}; no more events are written to it",
+                    path.display()
+                );
+                self.files.remove(&file);
+                self.stats.files_failed += 1;
+                self.stats.events_skipped += 1;
+            }
+        }
+    }
+
+    fn flush_all(&mut self) {
+        let mut failed = Vec::new();
+        for (id, (path, w)) in self.files.iter_mut() {
+            if let Err(e) = w.flush() {
+                log::error!(
+                    "replay file {}: {e}; no more events are written to it",
+                    path.display()
+                );
+                failed.push(*id);
+            }
+        }
+        for id in failed {
+            self.files.remove(&id);
+            self.stats.files_failed += 1;
+        }
+    }
+
+    fn close_all(&mut self) {
+        self.flush_all();
+        self.files.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("spectra-replay-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    const LOGON: &str = r#"{"type":"authenticate","clientVersion":"0.3.20","obsName":"O","key":"k","groupCode":"G1"}"#;
+
+    fn open(file: FileId, name: &str) -> Record {
+        Record::Open {
+            file,
+            name: name.into(),
+            logon_json: LOGON.into(),
+            key_check: KeyCheck::default(),
+            start_ms: 1000,
+        }
+    }
+
+    fn ev(file: FileId, t: u64) -> Record {
+        Record::Event {
+            file,
+            payload_json: r#"{"obsName":"O","groupCode":"G1","type":"map","data":"Ascent"}"#.into(),
+            timestamp_ms: t,
+        }
+    }
+
+    #[test]
+    fn thread_writes_the_reference_format_and_flushes_on_shutdown() {
+        let dir = temp_dir("thread");
+        let (mut sink, writer) = spawn(dir.clone(), 16).unwrap();
+        assert!(sink.send(open(1, "Match_G1_1000.replay")));
+        assert!(sink.send(ev(1, 1001)));
+        assert!(sink.send(ev(1, 1002)));
+        drop(sink);
+        let stats = writer.join();
+        assert_eq!(stats.files_opened, 1);
+        assert_eq!(stats.events_written, 2);
+        let text = std::fs::read_to_string(dir.join("Match_G1_1000.replay")).unwrap();
+        assert_eq!(
+            text,
+            "{\"clientVersion\":\"0.3.20\",\"obsName\":\"O\",\"groupCode\":\"G1\",\"logStartTime\":1000},\n\
+             {\"obsName\":\"O\",\"groupCode\":\"G1\",\"type\":\"map\",\"data\":\"Ascent\",\"timestamp\":1001},\n\
+             {\"obsName\":\"O\",\"groupCode\":\"G1\",\"type\":\"map\",\"data\":\"Ascent\",\"timestamp\":1002}"
+        );
+        // The reference's player reads it by wrapping it in brackets.
+        let all: serde_json::Value = serde_json::from_str(&format!("[{text}]")).unwrap();
+        assert_eq!(all.as_array().map(Vec::len), Some(3));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_full_channel_drops_and_counts_without_waiting() {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let mut sink = ReplaySink {
+            tx,
+            dropped: 0,
+            last_warning: None,
+        };
+        assert!(sink.send(ev(1, 1)));
+        assert!(!sink.send(ev(1, 2)));
+        assert!(!sink.send(ev(1, 3)));
+        assert_eq!(sink.dropped(), 2);
+        drop(rx);
+        assert!(!sink.send(ev(1, 4)), "a stopped writer is not waited for");
+        assert_eq!(sink.dropped(), 3);
+    }
+
+    fn dev_full(_: &Path) -> io::Result<File> {
+        File::options().write(true).open("/dev/full")
+    }
+
+    #[test]
+    fn a_full_disk_is_logged_and_the_file_given_up() {
+        let dir = temp_dir("full");
+        let mut files = Files::new(dir.clone(), dev_full);
+        files.apply(open(7, "Match_G1_1000.replay"));
+        // Buffered: the header fits in the buffer, so the failure shows on flush.
+        for t in 0..2000 {
+            files.apply(ev(7, t));
+        }
+        files.flush_all();
+        assert_eq!(files.stats.files_failed, 1);
+        assert!(files.files.is_empty());
+        assert!(files.stats.events_skipped > 0);
+        files.apply(ev(7, 1));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn events_for_unknown_files_and_bad_names_are_skipped() {
+        let dir = temp_dir("unknown");
+        let mut files = Files::new(dir.clone(), create_file);
+        files.apply(ev(3, 1));
+        assert_eq!(files.stats.events_skipped, 1);
+        files.apply(open(4, "../escape.replay"));
+        assert_eq!(files.stats.files_failed, 1);
+        assert!(!dir.join("../escape.replay").exists());
+        files.apply(open(5, "Match_x_1.replay"));
+        files.apply(Record::Event {
+            file: 5,
+            payload_json: "not json".into(),
+            timestamp_ms: 1,
+        });
+        assert_eq!(files.stats.events_skipped, 2);
+        files.apply(Record::Close { file: 5 });
+        assert!(files.files.is_empty());
+        assert_eq!(
+            std::fs::read_to_string(dir.join("Match_x_1.replay")).unwrap(),
+            "{\"clientVersion\":\"0.3.20\",\"obsName\":\"O\",\"groupCode\":\"G1\",\"logStartTime\":1000}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
