@@ -114,7 +114,11 @@ pub enum ConfigError {
     /// TLS was asked for (`INSECURE=false`, or one file given) but a file is missing.
     TlsFileMissing { var: &'static str },
     /// Two ports are the same.
-    PortClash { a: &'static str, b: &'static str, port: u16 },
+    PortClash {
+        a: &'static str,
+        b: &'static str,
+        port: u16,
+    },
     /// `USE_BACKEND=true` needs the backend's address.
     BackendUrlMissing,
     /// The `.env` file exists but cannot be read or parsed.
@@ -131,7 +135,10 @@ impl fmt::Display for ConfigError {
                 write!(f, "{var}={value:?}: expected a port number from 1 to 65535")
             }
             ConfigError::NotAddress { var, value } => {
-                write!(f, "{var}={value:?}: expected an IP address such as 0.0.0.0 or ::")
+                write!(
+                    f,
+                    "{var}={value:?}: expected an IP address such as 0.0.0.0 or ::"
+                )
             }
             ConfigError::NotPositive { var, value } => {
                 write!(f, "{var}={value:?}: expected a positive whole number")
@@ -165,10 +172,7 @@ fn owned(vars: &HashMap<String, String>, name: &str) -> Option<String> {
     get(vars, name).map(str::to_owned)
 }
 
-fn boolean(
-    vars: &HashMap<String, String>,
-    var: &'static str,
-) -> Result<Option<bool>, ConfigError> {
+fn boolean(vars: &HashMap<String, String>, var: &'static str) -> Result<Option<bool>, ConfigError> {
     match get(vars, var) {
         None => Ok(None),
         Some("true") => Ok(Some(true)),
@@ -237,11 +241,7 @@ impl Config {
         for (i, (a, pa)) in ports.iter().enumerate() {
             for (b, pb) in ports.iter().skip(i + 1) {
                 if pa == pb {
-                    return Err(ConfigError::PortClash {
-                        a,
-                        b,
-                        port: *pa,
-                    });
+                    return Err(ConfigError::PortClash { a, b, port: *pa });
                 }
             }
         }
@@ -397,7 +397,10 @@ mod tests {
             (5100, 5101, 5200)
         );
         assert_eq!(c.bind, IpAddr::from([0, 0, 0, 0]));
-        assert!(c.auth.require_auth_key, "the reference requires a key by default");
+        assert!(
+            c.auth.require_auth_key,
+            "the reference requires a key by default"
+        );
         assert_eq!(c.auth.auth_key, None);
         assert!(!c.backend.use_backend);
         assert!(c.replay.enabled);
@@ -452,7 +455,12 @@ mod tests {
 
     #[test]
     fn switches_accept_only_true_or_false() {
-        for var in ["INSECURE", "REQUIRE_AUTH_KEY", "USE_BACKEND", "SPECTRA_REPLAYS"] {
+        for var in [
+            "INSECURE",
+            "REQUIRE_AUTH_KEY",
+            "USE_BACKEND",
+            "SPECTRA_REPLAYS",
+        ] {
             let e = Config::from_vars(&vars(&[(var, "True")])).unwrap_err();
             assert!(
                 matches!(&e, ConfigError::NotBoolean { var: v, value } if *v == var && value == "True"),

@@ -57,7 +57,10 @@ pub fn check_group_code(code: &str) -> Result<(), UnsafeGroupCode> {
     if code.len() > MAX_GROUP_CODE_BYTES {
         return Err(UnsafeGroupCode::TooLong { bytes: code.len() });
     }
-    match code.chars().find(|c| matches!(c, '/' | '\\') || c.is_control()) {
+    match code
+        .chars()
+        .find(|c| matches!(c, '/' | '\\') || c.is_control())
+    {
         Some(c) => Err(UnsafeGroupCode::ForbiddenCharacter(c)),
         None => Ok(()),
     }
@@ -109,7 +112,11 @@ fn object(text: &str) -> Result<Map<String, Value>, FormatError> {
 }
 
 /// The header item from the `obs_logon` payload text.
-pub fn header(logon_json: &str, key_check: &KeyCheck, start_ms: u64) -> Result<String, FormatError> {
+pub fn header(
+    logon_json: &str,
+    key_check: &KeyCheck,
+    start_ms: u64,
+) -> Result<String, FormatError> {
     let mut map = object(logon_json)?;
     map.shift_remove("key");
     map.shift_remove("type");
@@ -188,7 +195,11 @@ mod tests {
     #[test]
     fn event_sets_the_timestamp_in_place_or_at_the_end() {
         assert_eq!(
-            event(r#"{"obsName":"o","groupCode":"A","type":"score","data":{"team_0":1,"team_1":0}}"#, 42).unwrap(),
+            event(
+                r#"{"obsName":"o","groupCode":"A","type":"score","data":{"team_0":1,"team_1":0}}"#,
+                42
+            )
+            .unwrap(),
             r#"{"obsName":"o","groupCode":"A","type":"score","data":{"team_0":1,"team_1":0},"timestamp":42}"#
         );
         assert_eq!(
@@ -201,7 +212,10 @@ mod tests {
     fn non_objects_are_errors() {
         assert_eq!(event("[1]", 1), Err(FormatError::NotAnObject));
         assert!(matches!(event("{", 1), Err(FormatError::NotJson(_))));
-        assert!(matches!(header("nope", &KeyCheck::default(), 1), Err(FormatError::NotJson(_))));
+        assert!(matches!(
+            header("nope", &KeyCheck::default(), 1),
+            Err(FormatError::NotJson(_))
+        ));
     }
 
     #[test]
@@ -223,7 +237,9 @@ mod tests {
         let long = "A".repeat(MAX_GROUP_CODE_BYTES + 1);
         assert_eq!(
             check_group_code(&long),
-            Err(UnsafeGroupCode::TooLong { bytes: MAX_GROUP_CODE_BYTES + 1 })
+            Err(UnsafeGroupCode::TooLong {
+                bytes: MAX_GROUP_CODE_BYTES + 1
+            })
         );
         assert!(check_group_code(&"A".repeat(MAX_GROUP_CODE_BYTES)).is_ok());
         assert!(check_group_code("Spectra Cup – Finale ü").is_ok());

@@ -24,9 +24,14 @@ pub enum ReplayError {
     /// No complete header item.
     NoHeader,
     /// Something other than `,` between two items, at this byte offset.
-    BadSeparator { offset: usize },
+    BadSeparator {
+        offset: usize,
+    },
     /// An item is not valid JSON, at this byte offset.
-    BadItem { offset: usize, error: String },
+    BadItem {
+        offset: usize,
+        error: String,
+    },
 }
 
 impl std::fmt::Display for ReplayError {
@@ -124,20 +129,34 @@ mod tests {
     fn garbage_is_an_error_not_a_panic() {
         assert!(matches!(parse(b""), Err(ReplayError::NoHeader)));
         assert!(matches!(parse(b"{\"a\""), Err(ReplayError::NoHeader)));
-        assert!(matches!(parse(b"{} {}"), Err(ReplayError::BadSeparator { offset: 3 })));
-        assert!(matches!(parse(b"{},\n]"), Err(ReplayError::BadItem { offset: 4, .. })));
+        assert!(matches!(
+            parse(b"{} {}"),
+            Err(ReplayError::BadSeparator { offset: 3 })
+        ));
+        assert!(matches!(
+            parse(b"{},\n]"),
+            Err(ReplayError::BadItem { offset: 4, .. })
+        ));
     }
 
     #[test]
     fn reads_what_the_writer_wrote() {
         use crate::replay::{KeyCheck, format};
-        let mut text = format::header(r#"{"type":"authenticate","groupCode":"G","key":"k"}"#, &KeyCheck::default(), 7).unwrap();
+        let mut text = format::header(
+            r#"{"type":"authenticate","groupCode":"G","key":"k"}"#,
+            &KeyCheck::default(),
+            7,
+        )
+        .unwrap();
         for t in 0..3 {
             text.push_str(format::DELIMITER);
             text.push_str(&format::event(r#"{"type":"score","data":{"team_0":1}}"#, t).unwrap());
         }
         let r = parse(text.as_bytes()).unwrap();
-        assert_eq!(r.header, serde_json::json!({"groupCode":"G","logStartTime":7}));
+        assert_eq!(
+            r.header,
+            serde_json::json!({"groupCode":"G","logStartTime":7})
+        );
         assert_eq!(r.events.len(), 3);
         assert_eq!(r.events[2]["timestamp"], 2);
     }
