@@ -1,1 +1,58 @@
-//! placeholder, replaced by the module's owner
+//! Sans-IO WebSocket (RFC 6455) with permessage-deflate (RFC 7692).
+//!
+//! Inbound: [`accept`] answers the upgrade and negotiates deflate; a
+//! per-connection [`Decoder`] turns socket bytes into [`Message`]s and
+//! enforces the framing rules (masking, control frames, fragmentation,
+//! UTF-8, size limit, deflate bombs), failing with a [`WsError`] that
+//! carries the close code. Outbound: [`OutMessage`] holds a message's frames
+//! built once (plain, and standalone-compressed by a reusable [`Deflater`])
+//! for every recipient; [`encode_frame`] / [`close_frame`] build the rest.
+//! The [`client`] helpers speak the other side, for tests and load tools.
+//!
+//! Contract changes: `Deflater::compress` returns `Option<Bytes>` (`None`
+//! only if zlib fails); `OutMessage::deflated` is the whole RSV1 frame.
+//! `Decoder::client` decodes server frames.
+
+mod decoder;
+mod deflate;
+mod error;
+mod extension;
+mod frame;
+mod handshake;
+mod inflate;
+mod message;
+
+pub use decoder::Decoder;
+pub use deflate::{Deflater, LEVEL};
+pub use error::{HandshakeError, WsError};
+pub use extension::{DeflateConfig, negotiate};
+pub use frame::{FrameHeader, apply_mask, close_frame, close_reply, encode_frame};
+pub use handshake::accept;
+pub use inflate::Inflater;
+pub use message::{COMPRESS_THRESHOLD, Message, OutMessage};
+pub use tungstenite::protocol::frame::coding::{CloseCode, Control, Data, OpCode};
+
+/// The client side of the protocol, for tests and the load generator.
+pub mod client {
+    pub use super::extension::parse_answer;
+    pub use super::handshake::{client_read_response, client_request};
+
+    use bytes::Bytes;
+
+    use super::OpCode;
+
+    /// A whole masked client frame. `rsv1` marks a compressed message
+    /// (payload from [`super::Deflater::compress`]).
+    pub fn encode_masked(
+        fin: bool,
+        rsv1: bool,
+        opcode: OpCode,
+        payload: &[u8],
+        mask: [u8; 4],
+    ) -> Bytes {
+        super::frame::encode(fin, rsv1, opcode, payload, Some(mask))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,80 @@
+//! Inflating permessage-deflate messages (RFC 7692 7.2.2), with a hard cap
+//! on the output so a deflate bomb ends at the message limit.
+
+use flate2::{Decompress, FlushDecompress, Status};
+
+use super::WsError;
+
+/// The empty stored block a sender strips from each message's end; the
+/// receiver appends it back before inflating the last fragment.
+const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
+/// One peer's inflate stream. With context takeover it lives across
+/// messages (the peer's back-references reach into earlier ones); without,
+/// it is reset after each message.
+pub struct Inflater {
+    stream: Decompress,
+    reset_per_message: bool,
+    /// The peer ended the stream with a BFINAL block: the rest of this
+    /// message (the appended tail) is ignored and the next one starts fresh.
+    ended: bool,
+}
+
+impl Inflater {
+    /// Always a 32 KiB window: it inflates data made with any smaller one.
+    pub fn new(reset_per_message: bool) -> Self {
+        Inflater {
+            stream: Decompress::new_with_window_bits(false, 15),
+            reset_per_message,
+            ended: false,
+        }
+    }
+
+    /// Inflates one frame's payload, appending to `out`; fails when `out`
+    /// would grow past `limit` bytes.
+    pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), WsError> {
+        let mut pos = 0;
+        while !self.ended {
+            if out.len() == out.capacity() {
+                let room = limit.saturating_add(1).saturating_sub(out.len());
+                if room == 0 {
+                    return Err(WsError::MessageTooBig { limit });
+                }
+                out.reserve_exact(room.min(out.len().max(input.len() * 2).max(4096)));
+            }
+            let rest = input.get(pos..).unwrap_or_default();
+            let before_in = self.stream.total_in();
+            let before_out = out.len();
+            let status = self
+                .stream
+                .decompress_vec(rest, out, FlushDecompress::None)
+                .map_err(|_| WsError::InflateFailed)?;
+            pos += (self.stream.total_in() - before_in) as usize;
+            if out.len() > limit {
+                return Err(WsError::MessageTooBig { limit });
+            }
+            match status {
+                Status::StreamEnd => self.ended = true,
+                _ if pos >= input.len() && out.len() < out.capacity() => break,
+                Status::BufError if pos == before_in as usize && out.len() == before_out => {
+                    // No progress with room to write: cannot happen for valid
+                    // input; stop rather than spin.
+                    return Err(WsError::InflateFailed);
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends a message: feeds the stripped tail, then resets when the peer
+    /// does not keep context (or ended its stream).
+    pub fn finish(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), WsError> {
+        self.feed(&TAIL, out, limit)?;
+        if self.reset_per_message || self.ended {
+            self.stream.reset(false);
+            self.ended = false;
+        }
+        Ok(())
+    }
+}
