@@ -22,3 +22,6 @@ pub use method::Method;
 pub use query::percent_decode;
 pub use request::{Request, parse_request};
 pub use response::{Response, reason_phrase};
+
+#[cfg(test)]
+mod proptests;

@@ -55,4 +55,6 @@ pub mod client {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
