@@ -1,0 +1,312 @@
+//! Port 5101: the reference's REST routes, as a sans-IO function from a
+//! parsed request to a response. It reads what the match thread publishes
+//! ([`Published`]) and keeps the previews itself.
+//!
+//! The reference is an express app with `bodyParser.json()` then
+//! `cors({ origin: "*" })`, so: routes match case-insensitively with an
+//! optional trailing slash, `HEAD` is answered like `GET` without a body,
+//! every answer past the body parser carries `Access-Control-Allow-Origin: *`,
+//! `OPTIONS` is a CORS preflight (204), unknown routes get express' HTML
+//! `Cannot GET /path` page (404), and JSON bodies over the limit (413) or
+//! malformed (400) get an HTML error page without CORS headers.
+//!
+//! Backend-only behaviour (`USE_BACKEND=true`: keys checked by the
+//! organisation backend, `/getSupportPackages`, `/client/oauth-callback`) is
+//! not available here yet: such keys are refused and those routes are 404,
+//! exactly as when the backend is off.
+
+mod preview;
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::config::AuthConfig;
+use crate::http::{Method, Request, Response, cors};
+use crate::hub::Published;
+
+pub use preview::{PREVIEW_TTL_MS, Previews, Rng};
+
+/// What the REST port needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct RestConfig {
+    pub auth: AuthConfig,
+    pub use_backend: bool,
+    /// Largest JSON body accepted (express' default is 100 kB).
+    pub max_body: usize,
+}
+
+/// The REST application: routes, previews and the published match state.
+pub struct Rest {
+    cfg: RestConfig,
+    published: Arc<Published>,
+    previews: Previews,
+    rng: Rng,
+}
+
+/// Checks a key the way the reference's ingest does without a backend:
+/// anything when `REQUIRE_AUTH_KEY=false`, else exactly `AUTH_KEY`.
+pub fn key_is_valid(auth: &AuthConfig, key: &Value) -> bool {
+    !auth.require_auth_key
+        || matches!((key, auth.auth_key.as_deref()), (Value::String(k), Some(a)) if k == a)
+}
+
+/// Express' HTML error page for `message` (already plain text).
+fn error_page(status: u16, message: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>{}</pre>\n</body>\n</html>\n",
+        escape_html(message)
+    );
+    Response::new(status)
+        .header("X-Powered-By", "Express")
+        .header("Content-Security-Policy", "default-src 'none'")
+        .header("X-Content-Type-Options", "nosniff")
+        .header("Content-Type", "text/html; charset=utf-8")
+        .body(body)
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn json(status: u16, body: impl Into<bytes::Bytes>) -> Response {
+    Response::json(status, body).header("X-Powered-By", "Express")
+}
+
+fn error_json(status: u16, msg: &str) -> Response {
+    json(status, serde_json::json!({ "error": msg }).to_string())
+}
+
+/// The route a path names, matched as express does (case-insensitive,
+/// optional trailing slash); `Preview` carries the raw parameter.
+#[derive(Debug, PartialEq, Eq)]
+enum Route<'a> {
+    Status,
+    CreatePreview,
+    Preview(&'a str),
+    OrgForKey,
+    TeamInfo,
+    Unknown,
+}
+
+fn route(path: &str) -> Route<'_> {
+    let trimmed = path.strip_suffix('/').unwrap_or(path);
+    let lower = trimmed.to_ascii_lowercase();
+    match lower.as_str() {
+        "/status" => return Route::Status,
+        "/createpreview" => return Route::CreatePreview,
+        "/getorgforkey" => return Route::OrgForKey,
+        "/getteaminfoforcode" => return Route::TeamInfo,
+        _ => {}
+    }
+    match trimmed.get(..9) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("/preview/") => {
+            let param = trimmed.get(9..).unwrap_or("");
+            if param.is_empty() || param.contains('/') {
+                Route::Unknown
+            } else {
+                Route::Preview(param)
+            }
+        }
+        _ => Route::Unknown,
+    }
+}
+
+/// Express' `decodeURIComponent` of a route parameter; `None` when malformed.
+fn decode_param(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = raw.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A query parameter that express (`qs`) would read as one string:
+/// `None` when absent or when repeated / bracketed (an array or object).
+fn query_string(req: &Request, name: &str) -> Option<String> {
+    let mut found = None;
+    for (k, v) in req.query_params() {
+        if k == name {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(v);
+        } else if k
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with('['))
+        {
+            return None;
+        }
+    }
+    found
+}
+
+/// The JSON body as `bodyParser.json()` leaves it: `Ok(None)` when it did not
+/// parse (not JSON-typed, or no body at all), `Err` for its error answers.
+fn json_body(req: &Request, max_body: usize) -> Result<Option<Value>, Response> {
+    let json_typed = req.header("content-type").is_some_and(|ct| {
+        ct.split(';')
+            .next()
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+    });
+    let has_body =
+        req.header("content-length").is_some() || req.header("transfer-encoding").is_some();
+    if !json_typed || !has_body {
+        return Ok(None);
+    }
+    if req.body.len() > max_body {
+        return Err(error_page(413, "Payload Too Large"));
+    }
+    let text = match std::str::from_utf8(&req.body) {
+        Ok(t) => t,
+        Err(_) => return Err(error_page(400, "Bad Request")),
+    };
+    let trimmed = text.trim_start_matches([' ', '\t', '\n', '\r']);
+    if trimmed.is_empty() {
+        return Ok(Some(Value::Object(serde_json::Map::new())));
+    }
+    // Strict mode: only objects and arrays.
+    if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
+        return Err(error_page(400, "Bad Request"));
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => Ok(Some(v)),
+        Err(_) => Err(error_page(400, "Bad Request")),
+    }
+}
+
+impl Rest {
+    pub fn new(cfg: RestConfig, published: Arc<Published>) -> Self {
+        Self::with_rng(cfg, published, Rng::from_os())
+    }
+
+    /// With a chosen random generator (tests).
+    pub fn with_rng(cfg: RestConfig, published: Arc<Published>, rng: Rng) -> Self {
+        if cfg.use_backend {
+            log::warn!(
+                "USE_BACKEND=true: backend key checks are not available on the REST port; only AUTH_KEY is accepted"
+            );
+        }
+        Rest {
+            cfg,
+            published,
+            previews: Previews::default(),
+            rng,
+        }
+    }
+
+    /// Answers one request at `now_ms` (monotonic milliseconds).
+    pub fn handle(&mut self, req: &Request, now_ms: u64) -> Response {
+        if cors::is_preflight(req) {
+            return cors::preflight(req);
+        }
+        let head = req.method == Method::Head;
+        let mut resp = match self.route(req, now_ms) {
+            Ok(r) => r,
+            // Body-parser errors happen before the CORS middleware runs.
+            Err(r) => return strip_for_head(r, head),
+        };
+        cors::apply(req, &mut resp);
+        strip_for_head(resp, head)
+    }
+
+    fn route(&mut self, req: &Request, now_ms: u64) -> Result<Response, Response> {
+        let get = matches!(req.method, Method::Get | Method::Head);
+        let r = route(&req.path);
+        if req.method == Method::Put && r == Route::CreatePreview {
+            let body = json_body(req, self.cfg.max_body)?;
+            let auth = &self.cfg.auth;
+            let created = self.previews.create(
+                body.as_ref(),
+                |k| key_is_valid(auth, k),
+                &mut self.rng,
+                now_ms,
+            );
+            if created.status == 200 {
+                log::info!("preview created: {}", created.body);
+            }
+            return Ok(json(created.status, created.body));
+        }
+        if !get {
+            return Ok(not_found(req));
+        }
+        Ok(match r {
+            Route::Status => json(
+                200,
+                format!(
+                    "{{\"status\":\"UP\",\"matchesRunning\":{}}}",
+                    self.published.matches_running()
+                ),
+            ),
+            Route::Preview(raw) => match decode_param(raw) {
+                None => error_page(400, "Bad Request"),
+                Some(code) => {
+                    log::info!("preview requested: {code:?}");
+                    if code.encode_utf16().count() != 6 {
+                        error_json(400, "Invalid preview code format")
+                    } else {
+                        match self.previews.get(&code, now_ms) {
+                            Some(p) => json(200, p.as_bytes().to_vec()),
+                            None => error_json(404, "Preview not found"),
+                        }
+                    }
+                }
+            },
+            Route::OrgForKey => match query_string(req, "key") {
+                None => error_json(400, "Key is required"),
+                Some(k) if k.is_empty() => error_json(400, "Key is required"),
+                // Organisations come from the backend only.
+                Some(_) => Response::new(401)
+                    .header("X-Powered-By", "Express")
+                    .header("Content-Type", "text/html; charset=utf-8")
+                    .body("401 Unauthorized"),
+            },
+            Route::TeamInfo => match query_string(req, "groupCode") {
+                None => error_json(400, "Group code is required"),
+                Some(c) if c.is_empty() => error_json(400, "Group code is required"),
+                Some(code) => match self.published.team_info(&code) {
+                    Some(info) => json(200, info.as_bytes().to_vec()),
+                    None => error_json(404, "Group code not found"),
+                },
+            },
+            Route::CreatePreview | Route::Unknown => not_found(req),
+        })
+    }
+}
+
+fn not_found(req: &Request) -> Response {
+    error_page(404, &format!("Cannot {} {}", req.method.as_str(), req.path))
+}
+
+/// `HEAD` gets the headers of the `GET` answer, with its length, and no body.
+fn strip_for_head(mut resp: Response, head: bool) -> Response {
+    if head && resp.get_header("content-length").is_none() {
+        let len = resp.body.len();
+        resp = resp.header("Content-Length", len.to_string());
+        resp.body = bytes::Bytes::new();
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests;
