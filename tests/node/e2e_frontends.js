@@ -1,0 +1,67 @@
+// N overlay frontends on a running server's broadcast port, as the Spectra
+// Frontend connects: socket.io-client with default transports (polling, then
+// the upgrade to WebSocket), `logon` with a JSON string naming the group code,
+// then every `match_data` (a JSON string) recorded.
+//
+// To keep the output small every received state is reported as its index in
+// the expected-states file (one state JSON text per line), or -1 if unknown.
+// The script ends when every frontend received the state of line FINAL, or
+// after TIMEOUT ms, or when stdin closes.
+//
+// Usage: node e2e_frontends.js URL GROUP COUNT STATES_FILE FINAL TIMEOUT_MS
+// Prints "ready" once all frontends are logged on, then at the end one JSON
+// object: { frontends: [{ indexes: [..], logon: "...", transport: "websocket" }] }.
+"use strict";
+const fs = require("fs");
+const { io } = require("socket.io-client");
+
+const [url, group, countText, statesFile, finalText, timeoutText] = process.argv.slice(2);
+const count = Number(countText);
+const finalIndex = Number(finalText);
+const states = new Map();
+fs.readFileSync(statesFile, "utf8")
+  .split("\n")
+  .forEach((line, i) => {
+    if (line !== "" && !states.has(line)) states.set(line, i);
+  });
+
+const frontends = [];
+let loggedOn = 0;
+let done = 0;
+
+function finish() {
+  const out = frontends.map((f) => ({
+    indexes: f.indexes,
+    logon: f.logon,
+    transport: f.socket.io.engine ? f.socket.io.engine.transport.name : null,
+  }));
+  for (const f of frontends) f.socket.disconnect();
+  process.stdout.write(JSON.stringify({ frontends: out }) + "\n", () => process.exit(0));
+}
+
+for (let i = 0; i < count; i++) {
+  const socket = io(url, { rejectUnauthorized: false, forceNew: true });
+  const f = { socket, indexes: [], logon: null, finished: false };
+  frontends.push(f);
+  socket.once("connect", () => {
+    socket.emit("logon", JSON.stringify({ groupCode: group }));
+  });
+  socket.once("logon_success", (msg) => {
+    f.logon = msg;
+    loggedOn++;
+    if (loggedOn === count) process.stdout.write("ready\n");
+  });
+  socket.on("match_data", (msg) => {
+    const idx = states.has(msg) ? states.get(msg) : -1;
+    f.indexes.push(idx);
+    if (idx === finalIndex && !f.finished) {
+      f.finished = true;
+      done++;
+      if (done === count) finish();
+    }
+  });
+}
+
+setTimeout(finish, Number(timeoutText));
+process.stdin.on("end", finish);
+process.stdin.resume();

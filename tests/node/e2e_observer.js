@@ -1,0 +1,112 @@
+// Replays a recorded conformance game (NAME.input.jsonl[.gz]) against a running
+// server's ingest port, as the observer and auxiliary apps do: one
+// socket.io-client connection per socket label, default transports,
+// rejectUnauthorized: false, payloads sent as JSON strings.
+//
+// Time is compressed: the server runs with SPECTRA_TEST_CLOCK=true and, before
+// each input line, the line's own socket sends `__test_clock` with the
+// recorded time, acknowledged once the match thread has applied it. That
+// acknowledgement is also the barrier that keeps the order of lines across
+// sockets.
+//
+// Usage: node e2e_observer.js URL INPUT [--pause-before-last MS]
+// Prints one JSON object: { acks: [{socket, event, data}], sent: n }.
+"use strict";
+const fs = require("fs");
+const zlib = require("zlib");
+const { io } = require("socket.io-client");
+
+const CLOCK_BASE = 1750000000000;
+const [url, input] = process.argv.slice(2, 4);
+const pauseIdx = process.argv.indexOf("--pause-before-last");
+const pauseBeforeLast = pauseIdx > 0 ? Number(process.argv[pauseIdx + 1]) : 0;
+
+function readLines(path) {
+  let buf = fs.readFileSync(path);
+  if (path.endsWith(".gz")) buf = zlib.gunzipSync(buf);
+  return buf
+    .toString("utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l));
+}
+
+const sockets = new Map(); // label -> { socket, serverClosed }
+const acks = [];
+let secret = null;
+
+function open(label) {
+  return new Promise((resolve, reject) => {
+    const socket = io(url, { rejectUnauthorized: false, forceNew: true, reconnection: false });
+    const entry = { socket, serverClosed: false };
+    sockets.set(label, entry);
+    for (const event of ["obs_logon_ack", "aux_logon_ack"]) {
+      socket.on(event, (msg) => {
+        const data = JSON.parse(msg);
+        if (event === "obs_logon_ack" && data.value === true && secret === null && data.reason !== "reconnected") {
+          secret = data.reason;
+        }
+        acks.push({ socket: label, event, data });
+      });
+    }
+    socket.on("disconnect", (reason) => {
+      if (reason === "io server disconnect") {
+        entry.serverClosed = true;
+        acks.push({ socket: label, event: "disconnect", data: "server" });
+      }
+    });
+    socket.once("connect", () => resolve(entry));
+    socket.once("connect_error", (e) => reject(new Error(`${label}: ${e.message}`)));
+  });
+}
+
+async function setClock(entry, t) {
+  await entry.socket.timeout(10000).emitWithAck("__test_clock", CLOCK_BASE + t);
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function main() {
+  const lines = readLines(input);
+  let previous = null;
+  let sent = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (pauseBeforeLast > 0 && i === lines.length - 1) await sleep(pauseBeforeLast);
+    let entry = sockets.get(line.socket);
+    if (!entry) entry = await open(line.socket);
+    // Barrier: everything the previous socket sent has been processed.
+    if (previous && previous !== entry && !previous.serverClosed && previous.socket.connected) {
+      await setClock(previous, line.t);
+    }
+    if (entry.serverClosed || !entry.socket.connected) continue;
+    await setClock(entry, line.t);
+    if (line.event === "disconnect") {
+      entry.socket.disconnect();
+      entry.serverClosed = true;
+    } else {
+      let text = line.raw !== undefined ? line.raw : JSON.stringify(line.data);
+      if (secret !== null) text = text.split("$GROUP_SECRET").join(secret);
+      entry.socket.emit(line.event, text);
+      sent++;
+    }
+    previous = entry;
+  }
+  // Let the last acks and server-side disconnects arrive.
+  if (previous && previous.socket.connected) {
+    await setClock(previous, lines.length ? lines[lines.length - 1].t : 0);
+  }
+  await sleep(300);
+  for (const { socket } of sockets.values()) socket.disconnect();
+  process.stdout.write(JSON.stringify({ acks, sent }) + "\n");
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e && e.stack ? e.stack : String(e));
+    process.exit(1);
+  },
+);
