@@ -1,0 +1,46 @@
+//! Engine configuration, with socket.io's defaults.
+
+/// Settings of the Engine.IO / Socket.IO engine. `Default` gives socket.io 4's
+/// defaults on the `/socket.io/` path with only the main namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// How often the server pings each session.
+    pub ping_interval_ms: u64,
+    /// How long the server waits for the pong before closing the session.
+    pub ping_timeout_ms: u64,
+    /// The largest polling body or WebSocket message accepted, in bytes.
+    pub max_payload: usize,
+    /// Requests whose path starts with this belong to the engine.
+    pub path: String,
+    /// Socket.IO namespaces clients may connect to; `/` is always allowed.
+    pub namespaces: Vec<String>,
+    /// How long a started upgrade may take before its WebSocket is closed.
+    pub upgrade_timeout_ms: u64,
+    /// How long a session may stay without any Socket.IO CONNECT.
+    pub connect_timeout_ms: u64,
+    /// How long a server-closed polling session waits for the poll that
+    /// carries its close packet.
+    pub close_timeout_ms: u64,
+    /// Answer permessage-deflate offers.
+    pub offer_deflate: bool,
+    /// Raw Engine.IO mode: no Socket.IO layer; every Engine.IO message goes
+    /// to the application as [`crate::sio::AppEvent::EngineMessage`].
+    pub raw_engine_io: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            ping_interval_ms: 25_000,
+            ping_timeout_ms: 20_000,
+            max_payload: 1_000_000,
+            path: "/socket.io/".to_owned(),
+            namespaces: vec!["/".to_owned()],
+            upgrade_timeout_ms: 10_000,
+            connect_timeout_ms: 45_000,
+            close_timeout_ms: 30_000,
+            offer_deflate: true,
+            raw_engine_io: false,
+        }
+    }
+}
