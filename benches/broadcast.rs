@@ -1,0 +1,117 @@
+//! Broadcasting through `sio::Server`: building a `Prebuilt` for a 4 KB JSON
+//! event once, then the per-recipient cost of `Server::broadcast` to a room
+//! of N members (queueing one `Action` per member and draining it; the
+//! kernel write is the network layer's). Throughput is per recipient, so
+//! criterion's "elements/s" inverts to ns per recipient.
+//!
+//!     cargo bench --bench broadcast
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use spectra_server::http::{Method, Request};
+use spectra_server::sio::{Action, AppEvent, EngineConfig, HttpOutcome, Prebuilt, Server};
+use spectra_server::ws::{Deflater, Message};
+
+/// A JSON document of about `len` bytes, sent as a string argument like
+/// `match_data`.
+fn json_arg(len: usize) -> String {
+    let mut state = String::from("{\"groupCode\":\"ABCDEF\",\"players\":[");
+    let mut i = 0;
+    while state.len() + 80 < len {
+        state.push_str(&format!(
+            "{{\"name\":\"Player{i}\",\"agent\":\"Jett\",\"kills\":{},\"money\":{}}},",
+            i * 7 % 23,
+            800 + i * 150 % 3900
+        ));
+        i += 1;
+    }
+    state.push_str("{}]}");
+    serde_json::to_string(&state).unwrap_or_default()
+}
+
+fn ws_request(deflate: bool) -> Request {
+    let mut headers = vec![
+        ("upgrade".to_owned(), "websocket".to_owned()),
+        ("connection".to_owned(), "Upgrade".to_owned()),
+        ("sec-websocket-version".to_owned(), "13".to_owned()),
+        (
+            "sec-websocket-key".to_owned(),
+            "dGhlIHNhbXBsZSBub25jZQ==".to_owned(),
+        ),
+    ];
+    if deflate {
+        headers.push((
+            "sec-websocket-extensions".to_owned(),
+            "permessage-deflate; client_max_window_bits".to_owned(),
+        ));
+    }
+    Request {
+        method: Method::Get,
+        path: "/socket.io/".into(),
+        query: "EIO=4&transport=websocket".into(),
+        headers,
+        body: Bytes::new(),
+        http10: false,
+    }
+}
+
+/// A server with `n` WebSocket sockets in room "match", half of them with
+/// permessage-deflate.
+fn server_with_room(n: usize) -> Server {
+    let mut srv = Server::new(EngineConfig::default());
+    for conn in 0..n {
+        let out = srv.on_http(conn, ws_request(conn % 2 == 0), 0);
+        assert!(matches!(out, HttpOutcome::Upgrade { .. }));
+        srv.on_ws_message(conn, Message::Text("40".into()), 0);
+        while let Some(a) = srv.poll_action() {
+            if let Action::App(AppEvent::Connect { socket, .. }) = a {
+                srv.join(socket, "match");
+            }
+        }
+    }
+    assert_eq!(srv.room_size("match"), n);
+    srv
+}
+
+fn prebuild(c: &mut Criterion) {
+    let arg = json_arg(4096);
+    let mut deflater = Deflater::new();
+    let mut g = c.benchmark_group("prebuilt");
+    g.throughput(Throughput::Bytes(arg.len() as u64));
+    g.bench_function("event_4k", |b| {
+        b.iter(|| Prebuilt::event("match_data", &[black_box(&arg)], &mut deflater))
+    });
+    g.finish();
+}
+
+fn broadcast(c: &mut Criterion) {
+    let mut g = c.benchmark_group("broadcast_per_recipient");
+    let mut deflater = Deflater::new();
+    for n in [100usize, 1000, 10_000] {
+        let mut srv = server_with_room(n);
+        for size in [4096usize, 65536] {
+            let msg: Arc<Prebuilt> =
+                Prebuilt::event("match_data", &[&json_arg(size)], &mut deflater);
+            g.throughput(Throughput::Elements(n as u64));
+            g.bench_with_input(
+                BenchmarkId::new(format!("{}k", size / 1024), n),
+                &msg,
+                |b, msg| {
+                    b.iter(|| {
+                        srv.broadcast("match", msg);
+                        while let Some(a) = srv.poll_action() {
+                            black_box(a);
+                        }
+                    })
+                },
+            );
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, prebuild, broadcast);
+criterion_main!(benches);
