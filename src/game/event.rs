@@ -1,0 +1,330 @@
+//! Typed observer and auxiliary data events, read from a parsed payload.
+//!
+//! A payload is `{obsName|playerId, groupCode|matchId, type, data}`. Each
+//! known `type` gets its `data` checked for the fields the model uses; a
+//! missing or mistyped field is [`GameError::WrongShape`]. Strings borrow from
+//! the parsed input, so the hot path allocates nothing.
+
+use super::error::GameError;
+use super::js::JsValue;
+use super::tape::View;
+
+/// Where a data payload goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Route<'a> {
+    /// `groupCode` present: that one match (`None` when it is not a string,
+    /// which names no match).
+    GroupCode(Option<&'a str>),
+    /// Only `matchId` present: every match whose match id equals it.
+    MatchId(Option<&'a str>),
+}
+
+/// A scoreboard line, from the observer (`scoreboard`), an auxiliary client
+/// (`aux_scoreboard`) or one element of `aux_scoreboard_team` (which has no
+/// `startTeam`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreboardLine<'a> {
+    pub player_id: &'a str,
+    pub start_team: f64,
+    pub agent_internal: &'a str,
+    pub is_alive: bool,
+    pub initial_armor: f64,
+    pub weapon_internal: &'a str,
+    pub curr_ult_points: f64,
+    pub max_ult_points: f64,
+    pub has_spike: bool,
+    pub money: f64,
+    pub kills: f64,
+    pub deaths: f64,
+    pub assists: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RosterLine<'a> {
+    pub name: &'a str,
+    pub tagline: &'a str,
+    pub start_team: f64,
+    pub agent_internal: &'a str,
+    pub player_id: &'a str,
+    pub position: f64,
+    pub locked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct KillfeedLine<'a> {
+    pub attacker: &'a str,
+    pub victim: &'a str,
+    pub weapon_internal: &'a str,
+    pub headshot: bool,
+    pub assists: Vec<&'a str>,
+    pub is_teamkill: bool,
+}
+
+/// One data event, by its `type`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event<'a> {
+    Scoreboard(ScoreboardLine<'a>),
+    Killfeed(KillfeedLine<'a>),
+    Roster(RosterLine<'a>),
+    MatchStart(&'a str),
+    RoundInfo {
+        round_number: f64,
+        round_phase: &'a str,
+    },
+    Score {
+        team_0: f64,
+        team_1: f64,
+    },
+    GameMode(&'a str),
+    /// The map's internal name, as JavaScript would use it as a key.
+    Map(String),
+    /// The observed player's "Name #Tag" (`None`: not a string, nobody matches).
+    Observing(Option<&'a str>),
+    SpikePlanted,
+    SpikeDetonated,
+    SpikeDefused,
+    TechPause,
+    LeftTimeout,
+    RightTimeout,
+    SwitchKdaCredits,
+    /// The toast payload as sent (its keys are broadcast as they are).
+    Toast(JsValue),
+    SwapLeftRight,
+    SwapAttackerDefender,
+    /// Known types the match ignores (`team_is_attacker`, `preview`): counted.
+    Ignored,
+    AuxAbilities {
+        grenade: JsValue,
+        ability_1: JsValue,
+        ability_2: JsValue,
+    },
+    /// `None` when `data` is not a number (the reference ignores it).
+    AuxHealth(Option<f64>),
+    AuxScoreboard(ScoreboardLine<'a>),
+    /// The JSON text of an array of scoreboard lines (parsed when applied).
+    AuxScoreboardTeam(&'a str),
+    AuxAstraTargeting(Option<bool>),
+    AuxCypherCam(Option<bool>),
+    /// A type the reference does not handle: counted, state unchanged.
+    Unknown(&'a str),
+}
+
+/// A parsed data payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope<'a> {
+    pub route: Route<'a>,
+    /// The envelope's `playerId` (auxiliary clients), when it is a string.
+    pub player_id: Option<&'a str>,
+    pub event: Event<'a>,
+}
+
+fn shape(kind: &'static str, field: &'static str) -> GameError {
+    GameError::WrongShape { kind, field }
+}
+
+fn str_field<'a>(
+    v: &View<'_, 'a>,
+    kind: &'static str,
+    field: &'static str,
+) -> Result<&'a str, GameError> {
+    v.get(field)
+        .and_then(|f| f.as_str())
+        .ok_or(shape(kind, field))
+}
+
+fn num_field(v: &View<'_, '_>, kind: &'static str, field: &'static str) -> Result<f64, GameError> {
+    v.get(field)
+        .and_then(|f| f.as_f64())
+        .ok_or(shape(kind, field))
+}
+
+fn bool_field(
+    v: &View<'_, '_>,
+    kind: &'static str,
+    field: &'static str,
+) -> Result<bool, GameError> {
+    v.get(field)
+        .and_then(|f| f.as_bool())
+        .ok_or(shape(kind, field))
+}
+
+/// Reads a scoreboard line; `with_team` also requires `startTeam`.
+pub fn scoreboard_line<'a>(
+    v: &View<'_, 'a>,
+    kind: &'static str,
+    with_team: bool,
+) -> Result<ScoreboardLine<'a>, GameError> {
+    if !v.is_object() {
+        return Err(shape(kind, "data"));
+    }
+    Ok(ScoreboardLine {
+        player_id: str_field(v, kind, "playerId")?,
+        start_team: if with_team {
+            num_field(v, kind, "startTeam")?
+        } else {
+            f64::NAN
+        },
+        agent_internal: str_field(v, kind, "agentInternal")?,
+        is_alive: bool_field(v, kind, "isAlive")?,
+        initial_armor: num_field(v, kind, "initialArmor")?,
+        weapon_internal: str_field(v, kind, "scoreboardWeaponInternal")?,
+        curr_ult_points: num_field(v, kind, "currUltPoints")?,
+        max_ult_points: num_field(v, kind, "maxUltPoints")?,
+        has_spike: bool_field(v, kind, "hasSpike")?,
+        money: num_field(v, kind, "money")?,
+        kills: num_field(v, kind, "kills")?,
+        deaths: num_field(v, kind, "deaths")?,
+        assists: num_field(v, kind, "assists")?,
+    })
+}
+
+fn roster_line<'a>(v: &View<'_, 'a>) -> Result<RosterLine<'a>, GameError> {
+    const K: &str = "roster";
+    if !v.is_object() {
+        return Err(shape(K, "data"));
+    }
+    Ok(RosterLine {
+        name: str_field(v, K, "name")?,
+        tagline: str_field(v, K, "tagline")?,
+        start_team: num_field(v, K, "startTeam")?,
+        agent_internal: str_field(v, K, "agentInternal")?,
+        player_id: str_field(v, K, "playerId")?,
+        position: num_field(v, K, "position")?,
+        locked: bool_field(v, K, "locked")?,
+    })
+}
+
+fn killfeed_line<'a>(v: &View<'_, 'a>) -> Result<KillfeedLine<'a>, GameError> {
+    const K: &str = "killfeed";
+    if !v.is_object() {
+        return Err(shape(K, "data"));
+    }
+    let assists_view = v
+        .get("assists")
+        .filter(|a| a.is_array())
+        .ok_or(shape(K, "assists"))?;
+    let mut assists = Vec::new();
+    for a in assists_view.items() {
+        assists.push(a.as_str().ok_or(shape(K, "assists"))?);
+    }
+    Ok(KillfeedLine {
+        attacker: str_field(v, K, "attacker")?,
+        victim: str_field(v, K, "victim")?,
+        weapon_internal: str_field(v, K, "weaponKillfeedInternal")?,
+        headshot: bool_field(v, K, "headshotKill")?,
+        assists,
+        is_teamkill: bool_field(v, K, "isTeamkill")?,
+    })
+}
+
+/// The most scoreboard lines one `aux_scoreboard_team` event may carry.
+const MAX_TEAM_LINES: usize = 16;
+
+/// Parses the JSON text of `aux_scoreboard_team` data and hands the lines to
+/// `f`; the whole list is checked before anything is applied.
+pub fn with_team_lines<R>(
+    text: &str,
+    f: impl FnOnce(&[ScoreboardLine<'_>]) -> R,
+) -> Result<R, GameError> {
+    const K: &str = "aux_scoreboard_team";
+    let mut buf = text.as_bytes().to_vec();
+    let tape = simd_json::to_tape(&mut buf).map_err(|_| shape(K, "data"))?;
+    let list = View::root(&tape.0)
+        .filter(|v| v.is_array())
+        .ok_or(shape(K, "data"))?;
+    let mut lines = Vec::new();
+    for item in list.items() {
+        if lines.len() == MAX_TEAM_LINES {
+            return Err(shape(K, "data"));
+        }
+        lines.push(scoreboard_line(&item, K, false)?);
+    }
+    Ok(f(&lines))
+}
+
+/// Reads a payload object into an [`Envelope`].
+pub fn parse_envelope<'a>(root: &View<'_, 'a>) -> Result<Envelope<'a>, GameError> {
+    if !root.is_object() {
+        return Err(GameError::NotAnObject);
+    }
+    let has = |k| root.has(k);
+    if !((has("obsName") || has("playerId"))
+        && (has("groupCode") || has("matchId"))
+        && has("type")
+        && has("data"))
+    {
+        return Err(GameError::NotAuthedData);
+    }
+    let route = if has("groupCode") {
+        Route::GroupCode(root.get("groupCode").and_then(|v| v.as_str()))
+    } else {
+        Route::MatchId(root.get("matchId").and_then(|v| v.as_str()))
+    };
+    let player_id = root.get("playerId").and_then(|v| v.as_str());
+    let ty = root.get("type").and_then(|v| v.as_str());
+    let data = root.get("data").ok_or(GameError::NotAuthedData)?;
+    let event = match ty {
+        None => Event::Unknown(""),
+        Some(ty) => parse_event(ty, &data)?,
+    };
+    Ok(Envelope {
+        route,
+        player_id,
+        event,
+    })
+}
+
+fn parse_event<'a>(ty: &'a str, data: &View<'_, 'a>) -> Result<Event<'a>, GameError> {
+    Ok(match ty {
+        "scoreboard" => Event::Scoreboard(scoreboard_line(data, "scoreboard", true)?),
+        "killfeed" => Event::Killfeed(killfeed_line(data)?),
+        "roster" => Event::Roster(roster_line(data)?),
+        "match_start" => Event::MatchStart(data.as_str().ok_or(shape("match_start", "data"))?),
+        "round_info" => Event::RoundInfo {
+            round_number: num_field(data, "round_info", "roundNumber")?,
+            round_phase: str_field(data, "round_info", "roundPhase")?,
+        },
+        "score" => Event::Score {
+            team_0: num_field(data, "score", "team_0")?,
+            team_1: num_field(data, "score", "team_1")?,
+        },
+        "game_mode" => Event::GameMode(data.as_str().ok_or(shape("game_mode", "data"))?),
+        "map" => Event::Map(data.to_js().to_js_string()),
+        "observing" => Event::Observing(data.as_str()),
+        "spike_planted" => Event::SpikePlanted,
+        "spike_detonated" => Event::SpikeDetonated,
+        "spike_defused" => Event::SpikeDefused,
+        "tech_pause" => Event::TechPause,
+        "left_timeout" => Event::LeftTimeout,
+        "right_timeout" => Event::RightTimeout,
+        "switch_kda_credits" => Event::SwitchKdaCredits,
+        "toast" => {
+            if !data.is_object() {
+                return Err(shape("toast", "data"));
+            }
+            Event::Toast(data.to_js())
+        }
+        "swap_left_right" => Event::SwapLeftRight,
+        "swap_attacker_defender" => Event::SwapAttackerDefender,
+        "team_is_attacker" | "preview" => Event::Ignored,
+        "aux_abilities" => {
+            if !data.is_object() {
+                return Err(shape("aux_abilities", "data"));
+            }
+            let get = |k| data.get(k).map(|v| v.to_js()).unwrap_or_default();
+            Event::AuxAbilities {
+                grenade: get("grenade"),
+                ability_1: get("ability_1"),
+                ability_2: get("ability_2"),
+            }
+        }
+        "aux_health" => Event::AuxHealth(data.as_f64()),
+        "aux_scoreboard" => Event::AuxScoreboard(scoreboard_line(data, "aux_scoreboard", true)?),
+        "aux_scoreboard_team" => {
+            Event::AuxScoreboardTeam(data.as_str().ok_or(shape("aux_scoreboard_team", "data"))?)
+        }
+        "aux_astra_targeting" => Event::AuxAstraTargeting(data.as_bool()),
+        "aux_cypher_cam" => Event::AuxCypherCam(data.as_bool()),
+        other => Event::Unknown(other),
+    })
+}

@@ -1,0 +1,712 @@
+//! One match: applies data events at a given time, runs its own timers
+//! (timeout countdown and end, toast expiry) as data, and writes its
+//! broadcast state.
+
+use super::error::GameError;
+use super::event::{Envelope, Event, ScoreboardLine, with_team_lines};
+use super::js::JsValue;
+use super::out::ObjOut;
+use super::tables;
+use super::team::{RoundReason, Team};
+use super::timers::{Timer, TimerSeq, js_delay};
+use super::tools::{Tools, ToolsThrow};
+
+/// Round length until the round timer runs out, in ms.
+const ROUND_TIMEOUT_MS: f64 = 99_000.0;
+/// Time from plant to detonation, in ms.
+const SPIKE_DETONATION_MS: f64 = 45_000.0;
+/// The money a plant gives the planter; a jump of exactly this much during
+/// combat means the spike was planted.
+const PLANT_REWARD: f64 = 300.0;
+/// Timeout countdown interval, in ms.
+const TIMEOUT_TICK_MS: u64 = 1000;
+
+/// What applying an event did, when it ran to completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// Processed; the event counter advanced.
+    Done,
+    /// A type the model does not handle: counted, nothing else.
+    Unknown,
+    /// Round phase `game_end`: the match must be removed now.
+    GameEnd,
+}
+
+/// Which timer of a match is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchTimer {
+    TimeoutEnd,
+    TimeoutTick,
+    ToastEnd(u64),
+}
+
+/// The logon data the reference keeps to answer team-info requests after
+/// the game (`getTeamInfoForCode`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FinishedInfo {
+    pub left_team: JsValue,
+    pub right_team: JsValue,
+    /// 0 when the first team has more rounds, else 1.
+    pub higher_score: u8,
+    pub tournament_info: JsValue,
+    pub sponsor_info: JsValue,
+    pub is_supporter: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    match_id: String,
+    match_type: String,
+    switch_round: f64,
+    first_ot_round: f64,
+    group_code: String,
+    group_secret: String,
+    is_running: bool,
+    agent_select_start_time: Option<f64>,
+    round_number: f64,
+    round_phase: String,
+    round_timeout_time: Option<f64>,
+    was_timeout: bool,
+    spike_detonation_time: Option<f64>,
+    teams: [Team; 2],
+    map: String,
+    spike_planted: bool,
+    spike_detonated: bool,
+    spike_defused: bool,
+    attackers_won: bool,
+    show_alive_kda: bool,
+    tech_pause: bool,
+    timeout_left: bool,
+    timeout_right: bool,
+    time_remaining: JsValue,
+    grace_period_passed: bool,
+    toast: JsValue,
+    has_entered_overtime: bool,
+    tools: Tools,
+    organization_id: String,
+    is_registered: bool,
+    org_is_supporter: bool,
+    event_number: u64,
+    logon_teams: [JsValue; 2],
+    timeout_end: Option<Timer>,
+    timeout_tick: Option<Timer>,
+    toast_timers: Vec<Timer>,
+    toast_latest: Option<u64>,
+}
+
+fn initial_toast() -> JsValue {
+    let mut o = super::js::JsObject::new();
+    o.set("active", JsValue::Bool(false));
+    o.set("title", JsValue::str(""));
+    o.set("message", JsValue::str(""));
+    o.set("duration", JsValue::Null);
+    o.set("eventLogoEnabled", JsValue::Bool(true));
+    JsValue::Obj(o)
+}
+
+/// JavaScript `Math.max(0, x)` / `Math.min(2, x)` keep NaN.
+fn js_max0(x: f64) -> f64 {
+    if x.is_nan() { x } else { x.max(0.0) }
+}
+
+fn js_min2(x: f64) -> f64 {
+    if x.is_nan() { x } else { x.min(2.0) }
+}
+
+/// JavaScript `x + 1` then ToNumber (a string concatenates).
+fn js_plus_one(x: &JsValue) -> f64 {
+    match x {
+        JsValue::Str(s) => JsValue::Str(format!("{s}1")).to_number(),
+        other => other.to_number() + 1.0,
+    }
+}
+
+impl Match {
+    /// Creates a match from a logon payload. `logon` must be an object with a
+    /// string `groupCode`; the tools rules may make the reference throw.
+    pub fn new(
+        group_code: &str,
+        group_secret: String,
+        logon: &JsValue,
+        is_supporter: bool,
+    ) -> Result<Self, ToolsThrow> {
+        let tools = Tools::new(logon.prop("toolsData"), is_supporter)?;
+        let remove = tools.remove_tricodes();
+        let left = logon.prop("leftTeam");
+        let right = logon.prop("rightTeam");
+        if left.is_nullish() || right.is_nullish() {
+            return Err(ToolsThrow("leftTeam / rightTeam is missing"));
+        }
+        Ok(Match {
+            match_id: String::new(),
+            match_type: "bomb".to_owned(),
+            switch_round: 13.0,
+            first_ot_round: 25.0,
+            group_code: group_code.to_owned(),
+            group_secret,
+            is_running: false,
+            agent_select_start_time: None,
+            round_number: 0.0,
+            round_phase: "LOBBY".to_owned(),
+            round_timeout_time: None,
+            was_timeout: false,
+            spike_detonation_time: None,
+            teams: [Team::new(left, remove.clone()), Team::new(right, remove)],
+            map: "Loading".to_owned(),
+            spike_planted: false,
+            spike_detonated: false,
+            spike_defused: false,
+            attackers_won: false,
+            show_alive_kda: false,
+            tech_pause: false,
+            timeout_left: false,
+            timeout_right: false,
+            time_remaining: JsValue::Num(0.0),
+            grace_period_passed: false,
+            toast: initial_toast(),
+            has_entered_overtime: false,
+            tools,
+            organization_id: String::new(),
+            is_registered: false,
+            org_is_supporter: is_supporter,
+            event_number: 1,
+            logon_teams: [left.clone(), right.clone()],
+            timeout_end: None,
+            timeout_tick: None,
+            toast_timers: Vec::new(),
+            toast_latest: None,
+        })
+    }
+
+    pub fn group_code(&self) -> &str {
+        &self.group_code
+    }
+
+    pub fn group_secret(&self) -> &str {
+        &self.group_secret
+    }
+
+    pub fn match_id(&self) -> &str {
+        &self.match_id
+    }
+
+    /// Advances on every processed event and timer change; the send loop
+    /// broadcasts when it moved.
+    pub fn event_number(&self) -> u64 {
+        self.event_number
+    }
+
+    pub fn teams(&self) -> &[Team; 2] {
+        &self.teams
+    }
+
+    /// An auxiliary client of this player disconnected.
+    pub fn set_aux_disconnected(&mut self, player_id: &str) {
+        for team in &mut self.teams {
+            team.set_aux_disconnected(player_id);
+        }
+    }
+
+    /// What the reference stores for team-info requests when the game ends.
+    pub fn finished_info(&self) -> FinishedInfo {
+        FinishedInfo {
+            left_team: self.logon_teams[0].clone(),
+            right_team: self.logon_teams[1].clone(),
+            higher_score: if self.teams[0].rounds_won > self.teams[1].rounds_won {
+                0
+            } else {
+                1
+            },
+            tournament_info: self.tools.tournament_info().clone(),
+            sponsor_info: self.tools.sponsor_info().clone(),
+            is_supporter: self.org_is_supporter,
+        }
+    }
+
+    /// Applies one data event at `now` (Unix ms). On `Err` the changes made
+    /// before the point where the reference would throw stay, and the event
+    /// counter does not advance.
+    pub fn apply(
+        &mut self,
+        env: &Envelope<'_>,
+        now: u64,
+        seq: &mut TimerSeq,
+    ) -> Result<Applied, GameError> {
+        let ts = now as f64;
+        let mut applied = Applied::Done;
+        match &env.event {
+            Event::Scoreboard(d) => {
+                let t = self.team_for(d.start_team).ok_or(GameError::WrongShape {
+                    kind: "scoreboard",
+                    field: "startTeam",
+                })?;
+                self.detect_plant(t, d, ts);
+                self.teams[t].scoreboard(d);
+            }
+            Event::Roster(r) => {
+                let t = self.team_for(r.start_team).ok_or(GameError::WrongShape {
+                    kind: "roster",
+                    field: "startTeam",
+                })?;
+                if self.agent_select_start_time.is_none() {
+                    self.agent_select_start_time = Some(ts);
+                }
+                self.teams[t].roster(r);
+            }
+            Event::Killfeed(k) => {
+                for team in &mut self.teams {
+                    team.killfeed(k);
+                }
+            }
+            Event::Observing(name) => {
+                for team in &mut self.teams {
+                    team.set_observed(*name);
+                }
+            }
+            Event::AuxScoreboard(d) => {
+                if let Some(t) = self.team_for(d.start_team) {
+                    self.detect_plant(t, d, ts);
+                    self.teams[t].aux_scoreboard(d);
+                }
+            }
+            Event::AuxAbilities {
+                grenade,
+                ability_1,
+                ability_2,
+            } => {
+                for team in &mut self.teams {
+                    team.with_player(env.player_id, |p| {
+                        p.set_abilities(grenade, ability_1, ability_2)
+                    });
+                }
+            }
+            Event::AuxHealth(h) => {
+                for team in &mut self.teams {
+                    team.with_player(env.player_id, |p| {
+                        if let Some(h) = h {
+                            p.set_health(*h);
+                        }
+                    });
+                }
+            }
+            Event::AuxAstraTargeting(on) => {
+                for team in &mut self.teams {
+                    team.with_player(env.player_id, |p| {
+                        if let Some(on) = on {
+                            p.set_astra_targeting(*on);
+                        }
+                    });
+                }
+            }
+            Event::AuxCypherCam(on) => {
+                for team in &mut self.teams {
+                    team.with_player(env.player_id, |p| {
+                        if let Some(on) = on {
+                            p.set_cypher_cam(*on);
+                        }
+                    });
+                }
+            }
+            Event::AuxScoreboardTeam(text) => {
+                // The reference looks the team up by a property of the JSON
+                // text itself, which never exists, so it always picks the
+                // second team.
+                with_team_lines(text, |lines| {
+                    for line in lines {
+                        self.detect_plant(1, line, ts);
+                    }
+                    for line in lines {
+                        self.teams[1].aux_scoreboard(line);
+                    }
+                })?;
+            }
+            Event::SpikePlanted => self.set_spike_planted(ts),
+            Event::SpikeDetonated => {
+                self.spike_detonated = true;
+                self.spike_detonation_time = None;
+            }
+            Event::SpikeDefused => self.spike_defused = true,
+            Event::Score { team_0, team_1 } => {
+                self.score(*team_0, *team_1, ts)?;
+                self.spike_planted = false;
+            }
+            Event::RoundInfo {
+                round_number,
+                round_phase,
+            } => {
+                if self.round_info(*round_number, round_phase, ts)? {
+                    applied = Applied::GameEnd;
+                }
+            }
+            Event::MatchStart(id) => {
+                (*id).clone_into(&mut self.match_id);
+                self.is_running = true;
+            }
+            Event::Map(key) => {
+                self.map = tables::map_name(key)
+                    .unwrap_or(tables::FALLBACK_MAP)
+                    .to_owned();
+            }
+            Event::GameMode(mode) => {
+                (*mode).clone_into(&mut self.match_type);
+                if *mode == "swift" {
+                    self.switch_round = 5.0;
+                    self.first_ot_round = 99.0;
+                } else {
+                    self.switch_round = 13.0;
+                    self.first_ot_round = 25.0;
+                }
+            }
+            Event::TechPause => {
+                self.tech_pause = !self.tech_pause;
+                if self.tech_pause {
+                    self.timeout_left = false;
+                    self.timeout_right = false;
+                    self.timeout_end = None;
+                    self.timeout_tick = None;
+                }
+            }
+            Event::LeftTimeout => self.team_timeout(true, now, seq),
+            Event::RightTimeout => self.team_timeout(false, now, seq),
+            Event::SwitchKdaCredits => self.show_alive_kda = !self.show_alive_kda,
+            Event::Toast(data) => self.toast(data, now, seq),
+            Event::SwapAttackerDefender => {
+                let [a, b] = &mut self.teams;
+                a.switch_sides();
+                b.switch_sides();
+                Team::swap_record_and_score(a, b);
+            }
+            Event::SwapLeftRight => {
+                self.teams.swap(0, 1);
+                self.tools.swap_counters();
+            }
+            Event::Ignored => {}
+            Event::Unknown(_) => applied = Applied::Unknown,
+        }
+        self.event_number += 1;
+        Ok(applied)
+    }
+
+    fn team_for(&self, start_team: f64) -> Option<usize> {
+        self.teams
+            .iter()
+            .position(|t| f64::from(t.ingame_team_id) == start_team)
+    }
+
+    fn detect_plant(&mut self, team: usize, d: &ScoreboardLine<'_>, ts: f64) {
+        if self.round_phase != "combat" {
+            return;
+        }
+        let old = self.teams[team].money_for(d.player_id);
+        if d.money > old && d.money - old == PLANT_REWARD {
+            self.set_spike_planted(ts);
+        }
+    }
+
+    fn set_spike_planted(&mut self, ts: f64) {
+        if self.spike_planted || self.round_phase != "combat" {
+            return;
+        }
+        self.spike_planted = true;
+        self.round_timeout_time = None;
+        self.spike_detonation_time = Some(ts + SPIKE_DETONATION_MS);
+    }
+
+    fn score(&mut self, team_0: f64, team_1: f64, ts: f64) -> Result<(), GameError> {
+        const NO_TEAM: GameError =
+            GameError::ReferenceThrows("no team has the in-game id of a score");
+        let t0 = self
+            .teams
+            .iter()
+            .position(|t| t.ingame_team_id == 0)
+            .ok_or(NO_TEAM)?;
+        let t1 = self.teams.iter().position(|t| t.ingame_team_id == 1);
+        if team_0 > self.teams[t0].rounds_won {
+            self.attackers_won = self.teams[t0].is_attacking;
+        } else {
+            let t1 = t1.ok_or(NO_TEAM)?;
+            if team_1 > self.teams[t1].rounds_won {
+                self.attackers_won = self.teams[t1].is_attacking;
+            }
+        }
+        self.was_timeout = self
+            .round_timeout_time
+            .is_some_and(|rtt| rtt != 0.0 && !rtt.is_nan() && ts >= rtt);
+        self.teams[t0].rounds_won = team_0;
+        let t1 = t1.ok_or(NO_TEAM)?;
+        self.teams[t1].rounds_won = team_1;
+        Ok(())
+    }
+
+    fn round_reasons(&mut self) -> Result<(), GameError> {
+        const NO_SIDE: GameError = GameError::ReferenceThrows("no team is on one of the sides");
+        let attacking = self.teams.iter().position(|t| t.is_attacking);
+        let defending = self.teams.iter().position(|t| !t.is_attacking);
+        let round = self.round_number - 1.0;
+        if self.attackers_won {
+            let a = attacking.ok_or(NO_SIDE)?;
+            let reason = if self.spike_detonated {
+                RoundReason::Detonated
+            } else {
+                RoundReason::Kills
+            };
+            self.teams[a].add_round_reason(reason, round);
+            let d = defending.ok_or(NO_SIDE)?;
+            self.teams[d].add_round_reason(RoundReason::Lost, round);
+        } else {
+            let d = defending.ok_or(NO_SIDE)?;
+            let reason = if self.spike_defused {
+                RoundReason::Defused
+            } else if self.was_timeout {
+                RoundReason::Timeout
+            } else {
+                RoundReason::Kills
+            };
+            self.teams[d].add_round_reason(reason, round);
+            let a = attacking.ok_or(NO_SIDE)?;
+            self.teams[a].add_round_reason(RoundReason::Lost, round);
+        }
+        Ok(())
+    }
+
+    /// Returns whether the game ended.
+    fn round_info(&mut self, number: f64, phase: &str, ts: f64) -> Result<bool, GameError> {
+        self.round_number = number;
+        if self.round_phase != phase {
+            phase.clone_into(&mut self.round_phase);
+        }
+        match phase {
+            "shopping" => {
+                if number != 1.0 {
+                    self.round_reasons()?;
+                }
+                self.grant_overtime_timeout();
+                self.spike_planted = false;
+                self.spike_detonated = false;
+                self.spike_defused = false;
+                let switch = number == self.switch_round || number >= self.first_ot_round;
+                for team in &mut self.teams {
+                    if switch {
+                        team.switch_sides();
+                    }
+                }
+                for team in &mut self.teams {
+                    team.reset_round(switch);
+                }
+            }
+            "combat" => {
+                for team in &mut self.teams {
+                    team.find_duplicate_agents();
+                }
+                self.round_timeout_time = Some(ts + ROUND_TIMEOUT_MS);
+                if let Some(o) = self.toast.as_obj_mut() {
+                    o.set("active", JsValue::Bool(false));
+                }
+            }
+            "end" => {
+                self.round_timeout_time = None;
+                self.spike_detonation_time = None;
+            }
+            "game_end" => {
+                self.is_running = false;
+                self.timeout_end = None;
+                self.timeout_tick = None;
+                return Ok(true);
+            }
+            _ => {}
+        }
+        Ok(false)
+    }
+
+    fn grant_overtime_timeout(&mut self) {
+        if self.round_number >= self.first_ot_round && !self.has_entered_overtime {
+            self.has_entered_overtime = true;
+            for left in [true, false] {
+                let v = js_min2(js_plus_one(self.tools.counter(left)));
+                self.tools.set_counter(left, JsValue::Num(v));
+            }
+            self.event_number += 1;
+        }
+    }
+
+    fn use_timeout(&mut self, left: bool) {
+        let v = js_max0(self.tools.counter(left).to_number() - 1.0);
+        self.tools.set_counter(left, JsValue::Num(v));
+    }
+
+    fn team_timeout(&mut self, left: bool, now: u64, seq: &mut TimerSeq) {
+        let active = if left {
+            self.timeout_left
+        } else {
+            self.timeout_right
+        };
+        if active {
+            let grace_remaining = self.tools.timeout_duration() - self.tools.grace_period();
+            let in_grace = self.time_remaining.to_number() > grace_remaining;
+            if !in_grace {
+                self.use_timeout(left);
+            }
+            self.timeout_left = false;
+            self.timeout_right = false;
+            self.timeout_end = None;
+            self.timeout_tick = None;
+        } else {
+            let remaining = self.tools.counter(left).to_number();
+            if remaining <= 0.0 {
+                return;
+            }
+            self.timeout_left = left;
+            self.timeout_right = !left;
+            self.tech_pause = false;
+            self.time_remaining = self.tools.timeout_duration_value();
+            self.grace_period_passed = false;
+            let delay = js_delay(self.tools.timeout_duration() * 1000.0);
+            self.timeout_end = Some(seq.timer(now, delay));
+            self.timeout_tick = Some(seq.timer(now, TIMEOUT_TICK_MS));
+        }
+    }
+
+    fn toast(&mut self, data: &JsValue, now: u64, seq: &mut TimerSeq) {
+        if self.toast.prop("active").truthy() {
+            if let Some(o) = self.toast.as_obj_mut() {
+                o.set("active", JsValue::Bool(false));
+            }
+            if let Some(latest) = self.toast_latest.take() {
+                self.toast_timers.retain(|t| t.seq != latest);
+            }
+            return;
+        }
+        let mut toast = data.clone();
+        if let Some(o) = toast.as_obj_mut() {
+            o.set("active", JsValue::Bool(true));
+        }
+        let duration = toast.prop("duration").clone();
+        self.toast = toast;
+        self.event_number += 1;
+        if duration != JsValue::Null {
+            let timer = seq.timer(now, js_delay(duration.to_number()));
+            self.toast_timers.push(timer);
+            self.toast_latest = Some(timer.seq);
+        }
+    }
+
+    /// The earliest pending timer, by due time then creation order.
+    pub fn next_timer(&self) -> Option<(Timer, MatchTimer)> {
+        let mut best: Option<(Timer, MatchTimer)> = None;
+        let mut consider = |t: Timer, k: MatchTimer| {
+            if best.is_none_or(|(b, _)| t < b) {
+                best = Some((t, k));
+            }
+        };
+        if let Some(t) = self.timeout_end {
+            consider(t, MatchTimer::TimeoutEnd);
+        }
+        if let Some(t) = self.timeout_tick {
+            consider(t, MatchTimer::TimeoutTick);
+        }
+        for t in &self.toast_timers {
+            consider(*t, MatchTimer::ToastEnd(t.seq));
+        }
+        best
+    }
+
+    /// Fires one timer returned by [`Match::next_timer`].
+    pub fn fire_timer(&mut self, which: MatchTimer) {
+        match which {
+            MatchTimer::TimeoutEnd => {
+                self.timeout_end = None;
+                if self.timeout_left {
+                    self.use_timeout(true);
+                } else if self.timeout_right {
+                    self.use_timeout(false);
+                }
+                self.timeout_left = false;
+                self.timeout_right = false;
+                self.timeout_tick = None;
+                self.event_number += 1;
+            }
+            MatchTimer::TimeoutTick => {
+                let Some(tick) = self.timeout_tick else {
+                    return;
+                };
+                let remaining = self.time_remaining.to_number();
+                if remaining > 0.0 {
+                    let remaining = remaining - 1.0;
+                    self.time_remaining = JsValue::Num(remaining);
+                    let grace_remaining = self.tools.timeout_duration() - self.tools.grace_period();
+                    if !self.grace_period_passed && remaining <= grace_remaining {
+                        self.grace_period_passed = true;
+                    }
+                    self.event_number += 1;
+                    self.timeout_tick = Some(Timer {
+                        due: tick.due.saturating_add(TIMEOUT_TICK_MS),
+                        seq: tick.seq,
+                    });
+                } else {
+                    self.timeout_tick = None;
+                }
+            }
+            MatchTimer::ToastEnd(seq) => {
+                self.toast_timers.retain(|t| t.seq != seq);
+                if let Some(o) = self.toast.as_obj_mut() {
+                    o.set("active", JsValue::Bool(false));
+                }
+                self.toast_latest = None;
+                self.event_number += 1;
+            }
+        }
+    }
+
+    /// Writes the broadcast state (`match_data`'s payload): the reference's
+    /// key order, without the secret, counters, timer handles and the
+    /// playercam secret.
+    pub fn write_state(&self, out: &mut Vec<u8>) {
+        let mut o = ObjOut::begin(out);
+        o.str(b"\"matchId\":", &self.match_id);
+        o.str(b"\"matchType\":", &self.match_type);
+        o.num(b"\"switchRound\":", self.switch_round);
+        o.num(b"\"firstOtRound\":", self.first_ot_round);
+        o.str(b"\"groupCode\":", &self.group_code);
+        o.bool(b"\"isRunning\":", self.is_running);
+        o.opt_num(b"\"agentSelectStartTime\":", self.agent_select_start_time);
+        o.num(b"\"roundNumber\":", self.round_number);
+        o.str(b"\"roundPhase\":", &self.round_phase);
+        o.opt_num(b"\"roundTimeoutTime\":", self.round_timeout_time);
+        o.bool(b"\"wasTimeout\":", self.was_timeout);
+        o.opt_num(b"\"spikeDetonationTime\":", self.spike_detonation_time);
+        {
+            let out = o.key(b"\"teams\":");
+            out.push(b'[');
+            self.teams[0].write_json(out);
+            out.push(b',');
+            self.teams[1].write_json(out);
+            out.push(b']');
+        }
+        o.str(b"\"map\":", &self.map);
+        {
+            let mut s = ObjOut::begin(o.key(b"\"spikeState\":"));
+            s.bool(b"\"planted\":", self.spike_planted);
+            s.bool(b"\"detonated\":", self.spike_detonated);
+            s.bool(b"\"defused\":", self.spike_defused);
+            s.end();
+        }
+        o.bool(b"\"attackersWon\":", self.attackers_won);
+        o.bool(b"\"showAliveKDA\":", self.show_alive_kda);
+        {
+            let mut s = ObjOut::begin(o.key(b"\"timeoutState\":"));
+            s.bool(b"\"techPause\":", self.tech_pause);
+            s.bool(b"\"leftTeam\":", self.timeout_left);
+            s.bool(b"\"rightTeam\":", self.timeout_right);
+            s.js(b"\"timeRemaining\":", &self.time_remaining);
+            s.end();
+        }
+        o.bool(b"\"timeoutGracePeriodPassed\":", self.grace_period_passed);
+        o.js(b"\"toastInfo\":", &self.toast);
+        o.bool(b"\"hasEnteredOvertime\":", self.has_entered_overtime);
+        self.tools.write_json(o.key(b"\"tools\":"));
+        o.str(b"\"organizationId\":", &self.organization_id);
+        o.bool(b"\"isRegistered\":", self.is_registered);
+        o.bool(b"\"orgIsSupporter\":", self.org_is_supporter);
+        o.end();
+    }
+}

@@ -1,0 +1,645 @@
+//! Every live match, keyed by group code, and the ingest connections that
+//! logged on to them: the sans-IO core the match thread wraps.
+//!
+//! Inputs are (connection, event, payload text, now in Unix ms); outputs are
+//! [`Effect`]s in the order they happen (acks, server-side disconnects,
+//! broadcasts due, removals). Timers (the 100 ms send loop, idle removal,
+//! timeout countdowns, toast expiry) are values: call [`Registry::tick`]
+//! (or [`Registry::tick_one`]) when [`Registry::next_deadline`] is reached.
+
+use std::collections::HashMap;
+
+use super::error::GameError;
+use super::event::{Envelope, Event, Route, parse_envelope};
+use super::game_match::{Applied, Match, MatchTimer};
+use super::js::{JsValue, array_index};
+use super::logon::{self, AUTH, AUX_AUTH, AuthPolicy};
+use super::tape::{View, with_parsed};
+use super::timers::{Timer, TimerSeq};
+
+/// The net layer's connection id.
+pub type ConnId = usize;
+
+/// Send-loop period.
+pub const SEND_INTERVAL_MS: u64 = 100;
+/// A match without a broadcast for longer than this is removed.
+pub const IDLE_REMOVAL_MS: u64 = 30 * 60 * 1000;
+
+/// Why a match was removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// Round phase `game_end`.
+    GameEnd,
+    /// No broadcast for 30 minutes.
+    Idle,
+}
+
+/// Something the caller must do, in order.
+#[derive(Debug)]
+pub enum Effect {
+    /// Emit `event` (`obs_logon_ack` / `aux_logon_ack`) to `conn` with one
+    /// string argument, `payload` (the reference sends JSON text as a string).
+    Ack {
+        conn: ConnId,
+        event: &'static str,
+        payload: String,
+    },
+    /// Disconnect `conn` from the server side (after any ack before it).
+    Disconnect { conn: ConnId },
+    /// The send loop says: broadcast this match's state now
+    /// ([`Registry::write_state`]).
+    Broadcast { group_code: String },
+    /// The match is gone; `last` is its final state (frontends never get it).
+    Removed {
+        group_code: String,
+        why: Removal,
+        last: Box<Match>,
+    },
+}
+
+/// The result of one call: effects in order, and what went wrong, if
+/// anything (for the caller's log; never fatal).
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub effects: Vec<Effect>,
+    pub error: Option<GameError>,
+}
+
+impl Outcome {
+    fn err(e: GameError) -> Self {
+        Outcome {
+            effects: Vec::new(),
+            error: Some(e),
+        }
+    }
+}
+
+struct LiveMatch {
+    game: Match,
+    /// The event number the send loop last broadcast (0: never).
+    sent_number: u64,
+    /// When the send loop last broadcast it.
+    last_send: u64,
+}
+
+#[derive(Default)]
+struct ConnState {
+    obs_logon_used: bool,
+    aux_logon_used: bool,
+    /// Closed by the server: nothing more is accepted.
+    closed: bool,
+    /// Key of this connection's entry in the logged-on list.
+    client: Option<u64>,
+}
+
+/// A logged-on connection. The list keeps the reference's order because its
+/// disconnect-all-of-a-group loop removes auxiliary entries while iterating,
+/// which skips the entry right after each removed one.
+struct Client {
+    key: u64,
+    conn: ConnId,
+    open: bool,
+    group_code: String,
+    is_aux: bool,
+    /// `""` until known; auxiliary disconnects clear this player's aux data.
+    player_id: JsValue,
+}
+
+type SecretSource = Box<dyn FnMut() -> String + Send>;
+
+pub struct Registry {
+    matches: HashMap<String, LiveMatch>,
+    /// Group codes in JavaScript object-key order (the reference iterates
+    /// its `matches` record).
+    order: Vec<String>,
+    conns: HashMap<ConnId, ConnState>,
+    clients: Vec<Client>,
+    next_client_key: u64,
+    seq: TimerSeq,
+    send_loop: Option<Timer>,
+    policy: AuthPolicy,
+    new_secret: SecretSource,
+    scratch: Vec<u8>,
+}
+
+impl Registry {
+    /// `new_secret` makes group secrets (use [`logon::random_group_secret`]).
+    pub fn new(policy: AuthPolicy, new_secret: SecretSource) -> Self {
+        Registry {
+            matches: HashMap::new(),
+            order: Vec::new(),
+            conns: HashMap::new(),
+            clients: Vec::new(),
+            next_client_key: 0,
+            seq: TimerSeq::default(),
+            send_loop: None,
+            policy,
+            new_secret,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Live group codes, in the reference's iteration order.
+    pub fn group_codes(&self) -> impl Iterator<Item = &str> {
+        self.order.iter().map(String::as_str)
+    }
+
+    pub fn match_count(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn get(&self, group_code: &str) -> Option<&Match> {
+        self.matches.get(group_code).map(|m| &m.game)
+    }
+
+    /// The match's event counter (advances with every counted change).
+    pub fn event_number(&self, group_code: &str) -> Option<u64> {
+        self.get(group_code).map(Match::event_number)
+    }
+
+    /// Appends the match's broadcast state (the JSON text `match_data`
+    /// carries as a string) to `out`. Returns false for an unknown match.
+    pub fn write_state(&self, group_code: &str, out: &mut Vec<u8>) -> bool {
+        match self.get(group_code) {
+            Some(m) => {
+                m.write_state(out);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn conn(&mut self, conn: ConnId) -> &mut ConnState {
+        self.conns.entry(conn).or_default()
+    }
+
+    fn client(&self, key: u64) -> Option<&Client> {
+        self.clients.iter().find(|c| c.key == key)
+    }
+
+    fn client_mut(&mut self, key: u64) -> Option<&mut Client> {
+        self.clients.iter_mut().find(|c| c.key == key)
+    }
+
+    fn add_client(&mut self, conn: ConnId, group_code: String, is_aux: bool, player_id: JsValue) {
+        self.next_client_key += 1;
+        let key = self.next_client_key;
+        self.clients.push(Client {
+            key,
+            conn,
+            open: true,
+            group_code,
+            is_aux,
+            player_id,
+        });
+        self.conn(conn).client = Some(key);
+    }
+
+    /// Parses a logon payload; `Err` when the reference's handler would
+    /// throw before answering (invalid JSON, `null`).
+    fn parse_logon(&mut self, payload: &str) -> Result<JsValue, GameError> {
+        let parsed = with_parsed(payload.as_bytes(), &mut self.scratch, |v| v.to_js())
+            .map_err(|e| GameError::InvalidJson(e.to_string()))?;
+        if parsed.is_nullish() {
+            return Err(GameError::NotAnObject);
+        }
+        Ok(parsed)
+    }
+
+    fn reject(&mut self, conn: ConnId, event: &'static str, reason: &str) -> Outcome {
+        self.conn(conn).closed = true;
+        Outcome {
+            effects: vec![
+                Effect::Ack {
+                    conn,
+                    event,
+                    payload: logon::ack(AUTH, false, Some(reason)),
+                },
+                Effect::Disconnect { conn },
+            ],
+            error: None,
+        }
+    }
+
+    /// An `obs_logon` event: checks the packet, client version, group code
+    /// and key, then creates the match or reconnects to it (same secret).
+    pub fn obs_logon(&mut self, conn: ConnId, payload: &str, now: u64) -> Outcome {
+        const EV: &str = "obs_logon_ack";
+        let state = self.conn(conn);
+        if state.closed {
+            return Outcome::err(GameError::ConnectionClosed);
+        }
+        if state.obs_logon_used {
+            return Outcome::err(GameError::LogonAlreadyUsed);
+        }
+        state.obs_logon_used = true;
+        let data = match self.parse_logon(payload) {
+            Ok(d) => d,
+            Err(e) => return Outcome::err(e),
+        };
+        if self.conn(conn).client.is_some() {
+            return Outcome::err(GameError::AlreadyLoggedOn);
+        }
+        if data.prop("type").as_str() != Some(AUTH) {
+            return self.reject(conn, EV, logon::INVALID_PACKET);
+        }
+        let version = data.prop("clientVersion");
+        if !logon::is_compatible_version(version) {
+            let reason = logon::incompatible_reason(version);
+            return self.reject(conn, EV, &reason);
+        }
+        let Some(code) = data.prop("groupCode").as_str().map(str::to_owned) else {
+            let reason = logon::invalid_group_code_reason("is not a string");
+            return self.reject(conn, EV, &reason);
+        };
+        if let Some(problem) = logon::group_code_problem(&code) {
+            let reason = logon::invalid_group_code_reason(problem);
+            return self.reject(conn, EV, &reason);
+        }
+        if let Err(reason) = self.policy.check(data.prop("key")) {
+            return self.reject(conn, EV, reason);
+        }
+        let exists_reason = || logon::exists_reason(&JsValue::Str(code.clone()));
+        let answer = if let Some(live) = self.matches.get(&code) {
+            if data.prop("groupSecret").as_str() != Some(live.game.group_secret()) {
+                let reason = exists_reason();
+                return self.reject(conn, EV, &reason);
+            }
+            "reconnected".to_owned()
+        } else {
+            let secret = (self.new_secret)();
+            match Match::new(&code, secret.clone(), &data, false) {
+                Ok(game) => {
+                    self.insert_match(game, now);
+                    secret
+                }
+                Err(_) => {
+                    let reason = exists_reason();
+                    return self.reject(conn, EV, &reason);
+                }
+            }
+        };
+        self.add_client(conn, code, false, JsValue::str(""));
+        Outcome {
+            effects: vec![Effect::Ack {
+                conn,
+                event: EV,
+                payload: logon::ack(AUTH, true, Some(&answer)),
+            }],
+            error: None,
+        }
+    }
+
+    fn insert_match(&mut self, game: Match, now: u64) {
+        let code = game.group_code().to_owned();
+        let pos = match array_index(&code) {
+            Some(idx) => self
+                .order
+                .iter()
+                .position(|k| array_index(k).is_none_or(|other| other > idx))
+                .unwrap_or(self.order.len()),
+            None => self.order.len(),
+        };
+        self.order.insert(pos, code.clone());
+        self.matches.insert(
+            code,
+            LiveMatch {
+                game,
+                sent_number: 0,
+                last_send: now,
+            },
+        );
+        if self.send_loop.is_none() {
+            self.send_loop = Some(self.seq.timer(now, SEND_INTERVAL_MS));
+        }
+    }
+
+    /// An `aux_logon` event: joins the match whose match id is given.
+    pub fn aux_logon(&mut self, conn: ConnId, payload: &str, _now: u64) -> Outcome {
+        const EV: &str = "aux_logon_ack";
+        let state = self.conn(conn);
+        if state.closed {
+            return Outcome::err(GameError::ConnectionClosed);
+        }
+        if state.aux_logon_used {
+            return Outcome::err(GameError::LogonAlreadyUsed);
+        }
+        state.aux_logon_used = true;
+        let data = match self.parse_logon(payload) {
+            Ok(d) => d,
+            Err(e) => return Outcome::err(e),
+        };
+        if self.conn(conn).client.is_some() {
+            return Outcome::err(GameError::AlreadyLoggedOn);
+        }
+        if data.prop("type").as_str() != Some(AUX_AUTH) {
+            return self.reject(conn, EV, logon::INVALID_PACKET);
+        }
+        let version = data.prop("clientVersion");
+        if !logon::is_compatible_version(version) {
+            let reason = logon::incompatible_reason(version);
+            return self.reject(conn, EV, &reason);
+        }
+        let match_id = data.prop("matchId");
+        let found = self
+            .order
+            .iter()
+            .find(|code| {
+                self.matches
+                    .get(*code)
+                    .is_some_and(|m| loose_eq_str(m.game.match_id(), match_id))
+            })
+            .cloned();
+        let Some(code) = found else {
+            let reason = logon::match_not_found_reason(match_id);
+            return self.reject(conn, EV, &reason);
+        };
+        self.add_client(conn, code, true, data.prop("playerId").clone());
+        Outcome {
+            effects: vec![Effect::Ack {
+                conn,
+                event: EV,
+                payload: logon::ack(AUX_AUTH, true, None),
+            }],
+            error: None,
+        }
+    }
+
+    /// An `obs_data` event.
+    pub fn obs_data(&mut self, conn: ConnId, payload: &str, now: u64) -> Outcome {
+        self.data(conn, payload, now, false)
+    }
+
+    /// An `aux_data` event (observers may send it too; it is handled alike).
+    pub fn aux_data(&mut self, conn: ConnId, payload: &str, now: u64) -> Outcome {
+        self.data(conn, payload, now, true)
+    }
+
+    fn data(&mut self, conn: ConnId, payload: &str, now: u64, aux_event: bool) -> Outcome {
+        let Some(state) = self.conns.get(&conn) else {
+            return Outcome::err(GameError::NotLoggedOn);
+        };
+        if state.closed {
+            return Outcome::err(GameError::ConnectionClosed);
+        }
+        let Some(key) = state.client else {
+            return Outcome::err(GameError::NotLoggedOn);
+        };
+        let Some(own_group) = self.client(key).map(|c| c.group_code.clone()) else {
+            return Outcome::err(GameError::NotLoggedOn);
+        };
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let result = with_parsed(payload.as_bytes(), &mut scratch, |root| {
+            self.apply_payload(&root, &own_group, key, now, aux_event)
+        });
+        self.scratch = scratch;
+        match result {
+            Ok(outcome) => outcome,
+            Err(e) => Outcome::err(GameError::InvalidJson(e.to_string())),
+        }
+    }
+
+    fn apply_payload(
+        &mut self,
+        root: &View<'_, '_>,
+        own_group: &str,
+        key: u64,
+        now: u64,
+        aux_event: bool,
+    ) -> Outcome {
+        let env = match parse_envelope(root) {
+            Ok(env) => env,
+            Err(e) => return Outcome::err(e),
+        };
+        let mut out = Outcome::default();
+        let mut threw = false;
+        match env.route {
+            Route::GroupCode(code) => {
+                let Some(code) = code else {
+                    return Outcome::err(GameError::UnknownMatch(String::new()));
+                };
+                if code != own_group {
+                    return Outcome::err(GameError::ForeignGroupCode {
+                        own: own_group.to_owned(),
+                        named: code.to_owned(),
+                    });
+                }
+                if !self.matches.contains_key(code) {
+                    return Outcome::err(GameError::UnknownMatch(code.to_owned()));
+                }
+                threw = self.apply_to(code, &env, now, &mut out);
+            }
+            Route::MatchId(id) => {
+                let targets: Vec<String> = self
+                    .order
+                    .iter()
+                    .filter(|c| {
+                        self.matches
+                            .get(*c)
+                            .is_some_and(|m| Some(m.game.match_id()) == id)
+                    })
+                    .cloned()
+                    .collect();
+                for code in targets {
+                    if self.apply_to(&code, &env, now, &mut out) {
+                        threw = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if aux_event
+            && !threw
+            && matches!(env.event, Event::AuxScoreboard(_))
+            && let Some(c) = self.client_mut(key)
+            && c.player_id == JsValue::str("")
+        {
+            c.player_id = env.player_id.map_or(JsValue::Undefined, JsValue::str);
+        }
+        out
+    }
+
+    /// Applies to one match; returns true when processing stopped midway
+    /// (the reference would have thrown).
+    fn apply_to(&mut self, code: &str, env: &Envelope<'_>, now: u64, out: &mut Outcome) -> bool {
+        let Some(live) = self.matches.get_mut(code) else {
+            return false;
+        };
+        match live.game.apply(env, now, &mut self.seq) {
+            Ok(Applied::Done) => false,
+            Ok(Applied::Unknown) => {
+                if let Event::Unknown(t) = env.event {
+                    out.error
+                        .get_or_insert(GameError::UnknownType(t.to_owned()));
+                }
+                false
+            }
+            Ok(Applied::GameEnd) => {
+                self.remove_match(code, Removal::GameEnd, out);
+                false
+            }
+            Err(e) => {
+                let threw = matches!(e, GameError::ReferenceThrows(_));
+                out.error.get_or_insert(e);
+                threw
+            }
+        }
+    }
+
+    /// The connection closed (client side, or after a server-side
+    /// disconnect). Auxiliary data of its player is marked unavailable.
+    pub fn disconnect(&mut self, conn: ConnId, _now: u64) -> Outcome {
+        let Some(state) = self.conns.remove(&conn) else {
+            return Outcome::default();
+        };
+        if state.closed {
+            return Outcome::default();
+        }
+        if let Some(key) = state.client
+            && let Some(pos) = self.clients.iter().position(|c| c.key == key)
+        {
+            self.client_closed(pos);
+        }
+        Outcome::default()
+    }
+
+    /// The reference's disconnect handler for a logged-on client at `pos`;
+    /// returns whether the entry was removed from the list.
+    fn client_closed(&mut self, pos: usize) -> bool {
+        let Some(c) = self.clients.get_mut(pos) else {
+            return false;
+        };
+        c.open = false;
+        let group = c.group_code.clone();
+        let player = c.player_id.clone();
+        let is_aux = c.is_aux;
+        if player != JsValue::str("")
+            && let (Some(live), Some(id)) = (self.matches.get_mut(&group), player.as_str())
+        {
+            live.game.set_aux_disconnected(id);
+        }
+        if is_aux {
+            self.clients.remove(pos);
+        }
+        is_aux
+    }
+
+    fn remove_match(&mut self, code: &str, why: Removal, out: &mut Outcome) {
+        let Some(live) = self.matches.remove(code) else {
+            return;
+        };
+        self.order.retain(|c| c != code);
+        out.effects.push(Effect::Removed {
+            group_code: code.to_owned(),
+            why,
+            last: Box::new(live.game),
+        });
+        // Disconnect every open client of the group, in list order; removing
+        // an auxiliary entry skips the one after it, as in the reference.
+        let mut i = 0;
+        while i < self.clients.len() {
+            let (hit, conn) = match self.clients.get(i) {
+                Some(c) => (c.open && c.group_code == code, c.conn),
+                None => break,
+            };
+            if hit {
+                out.effects.push(Effect::Disconnect { conn });
+                if let Some(state) = self.conns.get_mut(&conn) {
+                    state.closed = true;
+                }
+                self.client_closed(i);
+            }
+            i += 1;
+        }
+        // Closed observer entries of this group have no further effect.
+        self.clients
+            .retain(|c| c.open || c.is_aux || c.group_code != code);
+        if self.matches.is_empty() {
+            self.send_loop = None;
+        }
+    }
+
+    /// When [`Registry::tick`] must be called next.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.next_timer().map(|(t, _)| t.due)
+    }
+
+    fn next_timer(&self) -> Option<(Timer, Option<(&str, MatchTimer)>)> {
+        let mut best: Option<(Timer, Option<(&str, MatchTimer)>)> =
+            self.send_loop.map(|t| (t, None));
+        for code in &self.order {
+            if let Some((t, which)) = self.matches.get(code).and_then(|m| m.game.next_timer())
+                && best.as_ref().is_none_or(|(b, _)| t < *b)
+            {
+                best = Some((t, Some((code.as_str(), which))));
+            }
+        }
+        best
+    }
+
+    /// Fires the earliest timer if it is due at `now`; returns its due time
+    /// and what it did, or `None` when nothing is due.
+    pub fn tick_one(&mut self, now: u64) -> Option<(u64, Outcome)> {
+        let (timer, which) = self.next_timer()?;
+        if timer.due > now {
+            return None;
+        }
+        let which = which.map(|(code, w)| (code.to_owned(), w));
+        let mut out = Outcome::default();
+        match which {
+            Some((code, w)) => {
+                if let Some(live) = self.matches.get_mut(&code) {
+                    live.game.fire_timer(w);
+                }
+            }
+            None => self.send_loop_tick(timer, &mut out),
+        }
+        Some((timer.due, out))
+    }
+
+    /// Fires every timer due at or before `now`, in order.
+    pub fn tick(&mut self, now: u64) -> Outcome {
+        let mut all = Outcome::default();
+        while let Some((_, out)) = self.tick_one(now) {
+            all.effects.extend(out.effects);
+            if all.error.is_none() {
+                all.error = out.error;
+            }
+        }
+        all
+    }
+
+    /// The 100 ms send loop: broadcast matches whose counter moved, remove
+    /// those without a broadcast for 30 minutes.
+    fn send_loop_tick(&mut self, timer: Timer, out: &mut Outcome) {
+        let now = timer.due;
+        self.send_loop = Some(Timer {
+            due: now + SEND_INTERVAL_MS,
+            seq: timer.seq,
+        });
+        let codes = self.order.clone();
+        for code in codes {
+            let Some(live) = self.matches.get_mut(&code) else {
+                continue;
+            };
+            if live.game.event_number() > live.sent_number {
+                live.sent_number = live.game.event_number();
+                live.last_send = now;
+                out.effects.push(Effect::Broadcast { group_code: code });
+            } else if now.saturating_sub(live.last_send) > IDLE_REMOVAL_MS {
+                self.remove_match(&code, Removal::Idle, out);
+            }
+        }
+    }
+}
+
+/// JavaScript `matchId == value` for a string match id.
+fn loose_eq_str(id: &str, v: &JsValue) -> bool {
+    match v {
+        JsValue::Str(s) => s == id,
+        JsValue::Num(n) => JsValue::str(id).to_number() == *n,
+        JsValue::Bool(b) => JsValue::str(id).to_number() == f64::from(u8::from(*b)),
+        JsValue::Arr(_) => v.to_js_string() == id,
+        _ => false,
+    }
+}
