@@ -4,6 +4,7 @@
 //! tested on bytes with a fake clock; only [`net`] touches sockets and only
 //! [`hub`] owns match state. See `../shared/design.md` for the thread layout.
 
+pub mod backend;
 pub mod config;
 pub mod eio;
 pub mod game;

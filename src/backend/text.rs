@@ -1,0 +1,169 @@
+//! Small text conversions the calls need: URL path segments, form bodies,
+//! and JavaScript's string conversion of JSON values (the reference builds
+//! its URLs and its deep link with template strings).
+
+use serde_json::Value;
+
+/// A value as a JavaScript template string prints it: a string as is,
+/// `null`, numbers and booleans as JSON writes them, `undefined` when absent.
+pub fn js_string(v: Option<&Value>) -> String {
+    match v {
+        None => "undefined".to_owned(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| match i {
+                Value::Null => String::new(),
+                other => js_string(Some(other)),
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        Some(Value::Object(_)) => "[object Object]".to_owned(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// JavaScript truthiness of a JSON value (`None` is `undefined`).
+pub fn truthy(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(_) | Value::Object(_)) => true,
+    }
+}
+
+fn push_pct(out: &mut String, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push('%');
+    out.push(char::from(HEX[usize::from(b >> 4)]));
+    out.push(char::from(HEX[usize::from(b & 15)]));
+}
+
+/// One URL path segment. The reference pastes keys and ids into the path
+/// unchanged; for the keys and ids that exist (letters, digits, dashes) this
+/// is the same, and a `/`, `?`, `#` or space in one can no longer change
+/// which URL is called.
+pub fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            push_pct(&mut out, b);
+        }
+    }
+    out
+}
+
+/// `application/x-www-form-urlencoded` as `URLSearchParams` writes it.
+pub fn form_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"*-._".contains(&b) {
+            out.push(char::from(b));
+        } else if b == b' ' {
+            out.push('+');
+        } else {
+            push_pct(&mut out, b);
+        }
+    }
+    out
+}
+
+/// A form body from name/value pairs, in order.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", form_component(k), form_component(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A query value as `encodeURIComponent` writes it.
+pub fn uri_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            push_pct(&mut out, b);
+        }
+    }
+    out
+}
+
+/// Text safe inside HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Parses a JSON body, naming the failure.
+pub fn parse_json(body: &[u8]) -> Result<Value, super::BackendError> {
+    serde_json::from_slice(body).map_err(|e| super::BackendError::MalformedJson(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn js_strings_follow_template_rules() {
+        assert_eq!(js_string(None), "undefined");
+        assert_eq!(js_string(Some(&json!(null))), "null");
+        assert_eq!(js_string(Some(&json!("ab"))), "ab");
+        assert_eq!(js_string(Some(&json!(42))), "42");
+        assert_eq!(js_string(Some(&json!(true))), "true");
+        assert_eq!(js_string(Some(&json!([1, null, "x"]))), "1,,x");
+        assert_eq!(js_string(Some(&json!({"a": 1}))), "[object Object]");
+    }
+
+    #[test]
+    fn truthiness_is_javascripts() {
+        for v in [json!(true), json!(1), json!("x"), json!([]), json!({})] {
+            assert!(truthy(Some(&v)), "{v}");
+        }
+        for v in [json!(false), json!(0), json!(""), json!(null)] {
+            assert!(!truthy(Some(&v)), "{v}");
+        }
+        assert!(!truthy(None));
+    }
+
+    #[test]
+    fn path_segments_keep_plain_keys_and_escape_structure() {
+        assert_eq!(path_segment("AB-12_x.y"), "AB-12_x.y");
+        assert_eq!(path_segment("a/b?c#d e"), "a%2Fb%3Fc%23d%20e");
+        assert_eq!(path_segment("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn forms_encode_as_url_search_params() {
+        assert_eq!(
+            form(&[("code", "a b&c=d"), ("redirect_uri", "https://x.y/cb?q=1")]),
+            "code=a+b%26c%3Dd&redirect_uri=https%3A%2F%2Fx.y%2Fcb%3Fq%3D1"
+        );
+        assert_eq!(form_component("*-._~"), "*-._%7E");
+    }
+
+    #[test]
+    fn uri_components_and_html() {
+        assert_eq!(uri_component("a b&c/é~"), "a%20b%26c%2F%C3%A9~");
+        assert_eq!(
+            html_escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}
