@@ -216,6 +216,10 @@ impl<T> Io<T> {
         }
     }
 
+    pub fn is_paused(&self, conn: ConnId) -> bool {
+        self.conns.get(conn).is_some_and(|c| c.flags & PAUSED != 0)
+    }
+
     /// Hands `conn`'s buffered input to the service again.
     pub fn resume(&mut self, conn: ConnId) {
         if let Some(c) = self.conns.get_mut(conn)

@@ -1,0 +1,57 @@
+// socket.io-client 4.8 against the example server with one transport set:
+//   node transports.mjs default|websocket|polling
+// Checks the transport used, events both ways and acks both ways.
+import { connect, check, once, deepEqual, deadline, fail, URL } from "./lib.mjs";
+
+deadline(20000);
+const mode = process.argv[2] || "default";
+const opts = {
+  default: {},
+  websocket: { transports: ["websocket"] },
+  polling: { transports: ["polling"] },
+}[mode];
+if (!opts) fail(`unknown mode ${mode}`);
+const extra = process.env.PEER_INSECURE ? { rejectUnauthorized: false } : {};
+
+const socket = connect({ ...opts, ...extra, auth: { token: "t-1" } });
+// the engine and its first transport exist as soon as io() returns
+const first = socket.io.engine.transport.name;
+const upgraded = once(socket.io.engine, "upgrade", 10000);
+socket.on("connect_error", (e) => fail(`connect_error: ${e.message}`));
+const [authArgs] = await Promise.all([once(socket, "auth"), once(socket, "connect")]);
+check(deepEqual(authArgs, [{ token: "t-1" }]), "the server saw the auth payload");
+const engine = socket.io.engine;
+
+if (mode === "default") {
+  check(first === "polling", "opened on HTTP long-polling");
+  const [t] = await upgraded;
+  check(t.name === "websocket" && engine.transport.name === "websocket", "upgraded to websocket");
+} else {
+  check(first === mode && engine.transport.name === mode, `connected over ${mode}`);
+}
+
+// client → server event, server → client event
+const args = [1, "2", { 3: [true] }, "ünïcødé ✓"];
+socket.emit("message", ...args);
+const [back] = [await once(socket, "message-back")];
+check(deepEqual(back, args), "event both ways (message → message-back)");
+
+// client → server with ack
+const acked = await new Promise((resolve) => socket.emit("message-with-ack", ...args, (...a) => resolve(a)));
+check(deepEqual(acked, args), "client → server ack carried the arguments back");
+
+// server → client with ack: the server asks, the client answers, the server
+// sends the answer back as an event
+socket.once("emit-with-ack", (a, b, ack) => {
+  if (typeof ack !== "function") fail("server's emit carried no ack callback");
+  ack(a, b, "client-answer");
+});
+const answer = once(socket, "emit-with-ack-result");
+socket.emit("emit-with-ack", "q1", { n: 2 });
+const [result] = [await answer];
+check(deepEqual(result, ["q1", { n: 2 }, "client-answer"]), "ack from client reached the server");
+
+if (mode === "polling") check(engine.transport.name === "polling", "still on polling");
+socket.disconnect();
+console.log(`transports ${mode}: all checks passed`);
+process.exit(0);
