@@ -1,0 +1,245 @@
+//! spectra-loadgen: the performance suite's load generator and scenario
+//! driver. Measures any Spectra-compatible server by URL (ours, the Node
+//! baseline in `perf/node-baseline/`, or the Node reference itself).
+//!
+//!   spectra-loadgen fanout  --ingest URL --broadcast URL [--pid PID] --frontends N
+//!   spectra-loadgen matches --matches M --per-match K ...
+//!   spectra-loadgen ingest | storm --frontends N | idle --frontends N
+//!   spectra-loadgen all --server name=ours,ingest=URL,broadcast=URL,pid=PID [--server ...] --out FILE.md
+//!   spectra-loadgen replay FILE ...   (the same as the spectra-replay binary)
+//!   spectra-loadgen worker ...   (internal: one process of frontends)
+//!
+//! See `perf/README.md`.
+
+pub mod args;
+mod frontend;
+mod hist;
+mod observer;
+pub mod player;
+mod report;
+mod scenario;
+mod source;
+mod sysinfo;
+mod wire;
+mod worker;
+mod workers;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use args::Args;
+use scenario::{Common, Outcome, Server};
+
+const USAGE: &str =
+    "usage: spectra-loadgen <fanout|matches|ingest|storm|idle|all> [options]; see perf/README.md";
+
+pub fn main() {
+    let mut raw = std::env::args().skip(1);
+    let Some(cmd) = raw.next() else {
+        eprintln!("{USAGE}");
+        std::process::exit(2);
+    };
+    let a = Args::parse(raw);
+    if cmd == "worker" {
+        let cfg = worker::Config::from_args(&a).unwrap_or_else(|e| fail(&e));
+        if let Err(e) = worker::run(cfg) {
+            fail(&format!("worker: {e}"));
+        }
+        return;
+    }
+    sysinfo::raise_nofile();
+    let common = common(&a);
+    match cmd.as_str() {
+        "fanout" | "matches" | "ingest" | "storm" | "idle" => {
+            let srv = single_server(&a);
+            let o = run_one(&cmd, &srv, &common, &a);
+            print_outcome(&o);
+        }
+        "all" => all(&a, common),
+        "replay" => {
+            if let Err(e) = player::main(&a) {
+                fail(&e);
+            }
+        }
+        "help" | "--help" | "-h" => println!("{USAGE}"),
+        other => fail(&format!("unknown command {other:?}; {USAGE}")),
+    }
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("spectra-loadgen: {msg}");
+    std::process::exit(1)
+}
+
+fn common(a: &Args) -> Common {
+    Common {
+        game: PathBuf::from(
+            a.str("game")
+                .unwrap_or("/work/shared/conformance/game-01-regulation.input.jsonl"),
+        ),
+        key: a.str("key").unwrap_or("").to_owned(),
+        sample_every: a.get("sample-every", 10),
+        per_worker: a.get("per-worker", 8000),
+        steps: a.get("steps", 10.0),
+        duration: Duration::from_secs_f64(a.get("duration", 10.0)),
+        rss_limit: a.get::<u64>("rss-limit-mb", 6000) << 20,
+        run: a.get("run", (sysinfo::now_us() / 1_000_000 % 200) as usize),
+    }
+}
+
+fn server_from(name: &str, ingest: &str, broadcast: &str, pid: Option<u32>) -> Server {
+    Server {
+        name: name.to_owned(),
+        ingest: wire::parse_target(ingest).unwrap_or_else(|e| fail(&e)),
+        broadcast_url: wire::parse_target(broadcast)
+            .map(|_| broadcast.to_owned())
+            .unwrap_or_else(|e| fail(&e)),
+        pid,
+    }
+}
+
+fn single_server(a: &Args) -> Server {
+    server_from(
+        a.str("name").unwrap_or("server"),
+        a.str("ingest").unwrap_or("http://127.0.0.1:5100"),
+        a.str("broadcast").unwrap_or("http://127.0.0.1:5200"),
+        a.str("pid").and_then(|p| p.parse().ok()),
+    )
+}
+
+/// `name=ours,ingest=URL,broadcast=URL,pid=PID`
+fn parse_server(spec: &str) -> Server {
+    let mut name = "server";
+    let (mut ingest, mut broadcast, mut pid) =
+        ("http://127.0.0.1:5100", "http://127.0.0.1:5200", None);
+    for part in spec.split(',') {
+        match part.split_once('=') {
+            Some(("name", v)) => name = v,
+            Some(("ingest", v)) => ingest = v,
+            Some(("broadcast", v)) => broadcast = v,
+            Some(("pid", v)) => pid = v.parse().ok(),
+            _ => fail(&format!(
+                "--server {spec:?}: expected name=,ingest=,broadcast=,pid="
+            )),
+        }
+    }
+    server_from(name, ingest, broadcast, pid)
+}
+
+fn run_one(cmd: &str, srv: &Server, c: &Common, a: &Args) -> Outcome {
+    match cmd {
+        "fanout" => scenario::matches(srv, c, 1, a.get("frontends", 100), "fanout"),
+        "matches" => scenario::matches(
+            srv,
+            c,
+            a.get("matches", 10),
+            a.get("per-match", 10),
+            "matches",
+        ),
+        "ingest" => scenario::ingest(srv, c),
+        "storm" => scenario::storm(srv, c, a.get("frontends", 1000), a.has("live")),
+        _ => scenario::idle_memory(srv, c, a.get("frontends", 1000)),
+    }
+}
+
+fn print_outcome(o: &Outcome) {
+    println!("{}", report::row_text(o));
+    println!("{}", serde_json::to_string(o).unwrap_or_default());
+}
+
+/// Every scenario against every `--server`, sizes from the flags; writes the
+/// Markdown report and the SVG plot.
+fn all(a: &Args, mut c: Common) {
+    let servers: Vec<Server> = a.all("server").iter().map(|s| parse_server(s)).collect();
+    if servers.is_empty() {
+        fail("all: give at least one --server name=..,ingest=..,broadcast=..,pid=..");
+    }
+    let out = PathBuf::from(a.str("out").unwrap_or("perf/results/latest.md"));
+    let sizes: Vec<usize> = a.list("fanout", &[100, 400, 1000, 2000, 5000]);
+    let matches: Vec<(usize, usize)> = a
+        .list::<String>("matches", &["20x10".to_owned(), "50x10".to_owned()])
+        .iter()
+        .filter_map(|s| {
+            s.split_once('x')
+                .and_then(|(m, k)| Some((m.parse().ok()?, k.parse().ok()?)))
+        })
+        .collect();
+    let storm: usize = a.get("storm", 2000);
+    let storm_live: usize = a.get("storm-live", 300);
+    let idle: usize = a.get("idle", 5000);
+    let skip: Vec<String> = a.list("skip", &[]);
+    let mut rows: Vec<Outcome> = Vec::new();
+    let mut run = c.run;
+    let record = |o: Outcome, rows: &mut Vec<Outcome>| {
+        eprintln!("{}", report::row_text(&o));
+        rows.push(o);
+        let _ = report::write(
+            &out,
+            rows,
+            a.str("command").unwrap_or("spectra-loadgen all"),
+        );
+    };
+    for srv in &servers {
+        // Idle memory first, while the server process is fresh.
+        let singles: [(&str, &dyn Fn(&Common) -> Outcome); 3] = [
+            ("idle", &|c: &Common| scenario::idle_memory(srv, c, idle)),
+            ("storm", &|c: &Common| scenario::storm(srv, c, storm, false)),
+            ("storm-live", &|c: &Common| {
+                scenario::storm(srv, c, storm_live, true)
+            }),
+        ];
+        for (name, f) in singles {
+            if skip.iter().any(|s| s == name) {
+                continue;
+            }
+            run += 1;
+            c.run = run;
+            record(f(&c), &mut rows);
+            std::thread::sleep(Duration::from_secs(2));
+        }
+        let mut collapsed = false;
+        if !skip.iter().any(|s| s == "fanout") {
+            for &n in &sizes {
+                run += 1;
+                c.run = run;
+                if collapsed {
+                    let mut o = Outcome {
+                        scenario: "fanout".into(),
+                        server: srv.name.clone(),
+                        frontends: n,
+                        matches: 1,
+                        ..Outcome::default()
+                    };
+                    o.notes.push("skipped: collapsed at a smaller size".into());
+                    record(o, &mut rows);
+                    continue;
+                }
+                let o = scenario::matches(srv, &c, 1, n, "fanout");
+                collapsed = report::collapsed(&o);
+                record(o, &mut rows);
+                std::thread::sleep(Duration::from_secs(2));
+            }
+        }
+        if !skip.iter().any(|s| s == "matches") {
+            for &(m, k) in &matches {
+                run += 1;
+                c.run = run;
+                record(scenario::matches(srv, &c, m, k, "matches"), &mut rows);
+                std::thread::sleep(Duration::from_secs(2));
+            }
+        }
+        if !skip.iter().any(|s| s == "ingest") {
+            run += 1;
+            c.run = run;
+            record(scenario::ingest(srv, &c), &mut rows);
+        }
+    }
+    if let Err(e) = report::write(
+        &out,
+        &rows,
+        a.str("command").unwrap_or("spectra-loadgen all"),
+    ) {
+        fail(&format!("{}: {e}", out.display()));
+    }
+    eprintln!("wrote {}", out.display());
+}

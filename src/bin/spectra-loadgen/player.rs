@@ -1,0 +1,126 @@
+//! The replay player: plays a game (a `.replay` file or a conformance
+//! game) as an observer against any server, in the reference player's modes:
+//! instantly, with a fixed delay, with the recorded timestamps, or step by
+//! step from stdin; delays are divided by a speed factor.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::args::Args;
+use super::observer::{self, Observer};
+use super::source;
+use super::wire;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mode {
+    Instant,
+    /// Milliseconds between events.
+    Delay(f64),
+    Timestamps,
+    Step,
+}
+
+pub const USAGE: &str = "usage: spectra-replay FILE [--ingest http://127.0.0.1:5100] \
+[--mode instant|delay|timestamps|step] [--delay MS (500)] [--speed X (1)] [--group CODE] [--key KEY] [--keep-end]";
+
+/// Waits `d`, answering the server's pings meanwhile.
+fn wait(obs: &mut Observer, d: Duration) -> Result<(), String> {
+    let end = Instant::now() + d;
+    loop {
+        obs.pump().map_err(|e| format!("observer: {e}"))?;
+        obs.inbox.clear();
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        std::thread::sleep(left.min(Duration::from_millis(20)));
+    }
+}
+
+pub fn main(a: &Args) -> Result<(), String> {
+    let file = PathBuf::from(a.positional.first().ok_or(USAGE)?);
+    let speed: f64 = a.get("speed", 1.0);
+    if speed <= 0.0 || !speed.is_finite() {
+        return Err("--speed must be a positive number".into());
+    }
+    let mode = match a.str("mode").unwrap_or("instant") {
+        "instant" => Mode::Instant,
+        "delay" => Mode::Delay(a.get("delay", 500.0)),
+        "timestamps" => Mode::Timestamps,
+        "step" | "manual" => Mode::Step,
+        m => return Err(format!("unknown --mode {m:?}; {USAGE}")),
+    };
+    let mut game = source::load(&file)?.with_key(a.str("key").unwrap_or(""));
+    if let Some(g) = a.str("group") {
+        game = game.with_group(g);
+    }
+    let target = wire::parse_target(a.str("ingest").unwrap_or("http://127.0.0.1:5100"))?;
+    let mut obs = Observer::connect(&target, Duration::from_secs(10))
+        .map_err(|e| format!("observer: {e}"))?;
+    let ack = obs
+        .logon(&game.logon.to_string(), Duration::from_secs(10))
+        .map_err(|e| format!("observer: {e}"))?;
+    eprintln!(
+        "logged on to group {} ({} events, mode {mode:?}, speed {speed}): {ack}",
+        game.group_code(),
+        game.events.len()
+    );
+    let keep_end = a.has("keep-end");
+    let started = Instant::now();
+    let mut sent = 0usize;
+    let mut lines = std::io::stdin().lock().lines();
+    // In step mode: events still to send without asking.
+    let mut budget = 0usize;
+    for (i, ev) in game.events.iter().enumerate() {
+        match mode {
+            Mode::Instant => {}
+            Mode::Delay(ms) if i > 0 => {
+                wait(&mut obs, Duration::from_secs_f64(ms / 1000.0 / speed))?
+            }
+            Mode::Timestamps if i > 0 => {
+                let gap = ev.t_ms.saturating_sub(game.events[i - 1].t_ms);
+                wait(
+                    &mut obs,
+                    Duration::from_secs_f64(gap as f64 / 1000.0 / speed),
+                )?;
+            }
+            Mode::Step if budget == 0 => {
+                eprintln!(
+                    "event {i}/{}: Enter sends one, N sends N, 'go' sends the rest, 'exit' stops",
+                    game.events.len()
+                );
+                let Some(Ok(line)) = lines.next() else { break };
+                match line.trim() {
+                    "" => budget = 1,
+                    "exit" => break,
+                    "go" => budget = usize::MAX,
+                    n => budget = n.parse().map_err(|_| format!("not a count: {n:?}"))?,
+                }
+            }
+            _ => {}
+        }
+        budget = budget.saturating_sub(1);
+        let is_end =
+            ev.payload["type"] == "round_info" && ev.payload["data"]["roundPhase"] == "game_end";
+        obs.write_all(&observer::data_frame(&ev.payload.to_string()))
+            .map_err(|e| format!("observer: {e}"))?;
+        sent += 1;
+        if sent % 500 == 0 {
+            eprintln!("sent {sent} events");
+        }
+        if is_end && !keep_end {
+            eprintln!("game_end sent: the server removes the match; stopping");
+            break;
+        }
+    }
+    // Give the server a moment to read the tail before the socket closes.
+    wait(&mut obs, Duration::from_millis(300))?;
+    let s = started.elapsed().as_secs_f64();
+    println!(
+        "sent {sent} events in {s:.2} s ({:.0} events/s, {} bytes)",
+        sent as f64 / s.max(1e-9),
+        obs.bytes_sent
+    );
+    Ok(())
+}

@@ -1,0 +1,298 @@
+//! Results: one text line per outcome, the Markdown report with ratios
+//! between the first two servers, and an SVG plot of p99 latency against
+//! frontends (fanout), written by hand.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::scenario::Outcome;
+
+fn f(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "–".to_owned(), |x| format!("{x:.digits$}"))
+}
+
+/// A run that failed or fell apart: later, bigger sizes are skipped.
+pub fn collapsed(o: &Outcome) -> bool {
+    let expected = o.updates * o.live as u64;
+    o.live == 0
+        || o.p99.is_none_or(|p| p > 5000.0)
+        || (expected > 0 && o.missed * 2 > expected)
+        || o.notes
+            .iter()
+            .any(|n| n.starts_with("stopped") || n.contains("RSS passed"))
+}
+
+pub fn row_text(o: &Outcome) -> String {
+    format!(
+        "{} {} frontends={} matches={} live={} p50={} p90={} p99={} max={} ms updates={} missed={} deliveries/s={:.0} server_cpu={} rss={} MB gen_cpu={:.2} wire/update={} payload/update={} rate={} rss/frontend={} KB {}",
+        o.scenario,
+        o.server,
+        o.frontends,
+        o.matches,
+        o.live,
+        f(o.p50, 1),
+        f(o.p90, 1),
+        f(o.p99, 1),
+        f(o.max, 1),
+        o.updates,
+        o.missed,
+        o.deliveries_per_s,
+        f(o.server_cpu, 2),
+        f(o.server_rss_mb, 0),
+        o.generator_cpu,
+        f(o.wire_per_update, 0),
+        f(o.payload_per_update, 0),
+        f(o.rate, 0),
+        f(o.rss_per_frontend_kb, 1),
+        o.notes.join("; ")
+    )
+}
+
+fn key(o: &Outcome) -> (String, usize, usize) {
+    (o.scenario.clone(), o.frontends, o.matches)
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b != 0.0 => format!("{:.2}", a / b),
+        _ => "–".to_owned(),
+    }
+}
+
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_default();
+    format!("{cpus} CPUs ({model}); server and generator share them")
+}
+
+pub fn write(path: &Path, rows: &[Outcome], command: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let svg_path = path.with_extension("svg");
+    let mut md = String::new();
+    let _ = writeln!(md, "# Spectra perf results\n");
+    let _ = writeln!(md, "- command: `{command}`");
+    let _ = writeln!(md, "- machine: {}", machine());
+    let _ = writeln!(
+        md,
+        "- latency: observer send → frontend receipt of the `match_data` carrying that probe (sampled frontends inflate every frame; all frontends count frames); storm: connect start → `logon_success`"
+    );
+    let _ = writeln!(
+        md,
+        "- updates: `match_data` frames the best-served frontend of each match received in the window; missed: frames other frontends lacked against it\n"
+    );
+    let _ = writeln!(md, "## Results\n");
+    let _ = writeln!(
+        md,
+        "| scenario | server | frontends | matches | live | p50 ms | p90 ms | p99 ms | max ms | updates | missed | deliveries/s | server CPU (cores) | server RSS MB | generator CPU | wire B/update | payload B/update | rate /s | RSS/frontend KB | notes |"
+    );
+    let _ = writeln!(md, "|{}", "---|".repeat(20));
+    for o in rows {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {:.2} | {} | {} | {} | {} | {} |",
+            o.scenario,
+            o.server,
+            o.frontends,
+            o.matches,
+            o.live,
+            f(o.p50, 1),
+            f(o.p90, 1),
+            f(o.p99, 1),
+            f(o.max, 1),
+            o.updates,
+            o.missed,
+            o.deliveries_per_s,
+            f(o.server_cpu, 2),
+            f(o.server_rss_mb, 0),
+            o.generator_cpu,
+            f(o.wire_per_update, 0),
+            f(o.payload_per_update, 0),
+            f(o.rate, 0),
+            f(o.rss_per_frontend_kb, 1),
+            o.notes.join("; ").replace('|', "/")
+        );
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for o in rows {
+        if !names.contains(&o.server.as_str()) {
+            names.push(&o.server);
+        }
+    }
+    if let [a, b, ..] = names[..] {
+        let _ = writeln!(md, "\n## Ratios {a} / {b}\n");
+        let _ = writeln!(
+            md,
+            "| scenario | frontends | matches | p99 | server CPU | server RSS | wire/update | deliveries/s | rate | RSS/frontend |"
+        );
+        let _ = writeln!(md, "|{}", "---|".repeat(10));
+        for x in rows.iter().filter(|o| o.server == a) {
+            let Some(y) = rows.iter().find(|o| o.server == b && key(o) == key(x)) else {
+                continue;
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                x.scenario,
+                x.frontends,
+                x.matches,
+                ratio(x.p99, y.p99),
+                ratio(x.server_cpu, y.server_cpu),
+                ratio(x.server_rss_mb, y.server_rss_mb),
+                ratio(x.wire_per_update, y.wire_per_update),
+                ratio(Some(x.deliveries_per_s), Some(y.deliveries_per_s)),
+                ratio(x.rate, y.rate),
+                ratio(x.rss_per_frontend_kb, y.rss_per_frontend_kb),
+            );
+        }
+    }
+    let svg_name = svg_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let _ = writeln!(
+        md,
+        "\n## p99 latency against frontends (fanout)\n\n![p99 latency]({svg_name})"
+    );
+    std::fs::write(path, md)?;
+    std::fs::write(&svg_path, svg(rows, &names))
+}
+
+/// Log-log plot of fanout p99 (ms) against frontends, one line per server.
+pub fn svg(rows: &[Outcome], names: &[&str]) -> String {
+    const W: f64 = 720.0;
+    const H: f64 = 420.0;
+    const L: f64 = 70.0;
+    const R: f64 = 150.0;
+    const T: f64 = 30.0;
+    const B: f64 = 50.0;
+    let pts: Vec<(&str, f64, f64)> = rows
+        .iter()
+        .filter(|o| o.scenario == "fanout" && o.frontends > 0)
+        .filter_map(|o| Some((o.server.as_str(), o.frontends as f64, o.p99?.max(0.1))))
+        .collect();
+    let (mut x0, mut x1, mut y0, mut y1) = (100.0f64, 1000.0f64, 10.0f64, 1000.0f64);
+    for &(_, x, y) in &pts {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    let (lx0, lx1) = (x0.log10().floor(), x1.log10().ceil());
+    let (ly0, ly1) = (y0.log10().floor(), y1.log10().ceil());
+    let px = |x: f64| L + (x.log10() - lx0) / (lx1 - lx0).max(1e-9) * (W - L - R);
+    let py = |y: f64| H - B - (y.log10() - ly0) / (ly1 - ly0).max(1e-9) * (H - T - B);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"{H}\" font-family=\"sans-serif\" font-size=\"12\">"
+    );
+    let _ = writeln!(s, "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
+    let _ = writeln!(
+        s,
+        "<text x=\"{}\" y=\"18\" text-anchor=\"middle\" font-size=\"14\">fanout: p99 latency (ms) vs frontends, one match at 10 Hz</text>",
+        (W - R + L) / 2.0
+    );
+    for e in lx0 as i32..=lx1 as i32 {
+        let v = 10f64.powi(e);
+        let x = px(v);
+        let _ = writeln!(
+            s,
+            "<line x1=\"{x:.1}\" y1=\"{T}\" x2=\"{x:.1}\" y2=\"{}\" stroke=\"#ddd\"/>",
+            H - B
+        );
+        let _ = writeln!(
+            s,
+            "<text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{v}</text>",
+            H - B + 16.0
+        );
+    }
+    for e in ly0 as i32..=ly1 as i32 {
+        let v = 10f64.powi(e);
+        let y = py(v);
+        let _ = writeln!(
+            s,
+            "<line x1=\"{L}\" y1=\"{y:.1}\" x2=\"{}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>",
+            W - R
+        );
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{v}</text>",
+            L - 6.0,
+            y + 4.0
+        );
+    }
+    let _ = writeln!(
+        s,
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">frontends</text>",
+        (W - R + L) / 2.0,
+        H - 12.0
+    );
+    let _ = writeln!(
+        s,
+        "<text x=\"16\" y=\"{}\" transform=\"rotate(-90 16 {})\" text-anchor=\"middle\">p99 ms</text>",
+        H / 2.0,
+        H / 2.0
+    );
+    let colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"];
+    for (i, name) in names.iter().enumerate() {
+        let c = colors[i % colors.len()];
+        let mut line: Vec<(f64, f64)> = pts
+            .iter()
+            .filter(|p| p.0 == *name)
+            .map(|p| (p.1, p.2))
+            .collect();
+        line.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if line.is_empty() {
+            continue;
+        }
+        let poly: Vec<String> = line
+            .iter()
+            .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
+            .collect();
+        let _ = writeln!(
+            s,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{c}\" stroke-width=\"2\"/>",
+            poly.join(" ")
+        );
+        for &(x, y) in &line {
+            let _ = writeln!(
+                s,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{c}\"/>",
+                px(x),
+                py(y)
+            );
+        }
+        let ly = T + 20.0 + 20.0 * i as f64;
+        let _ = writeln!(
+            s,
+            "<line x1=\"{}\" y1=\"{ly}\" x2=\"{}\" y2=\"{ly}\" stroke=\"{c}\" stroke-width=\"2\"/>",
+            W - R + 15.0,
+            W - R + 40.0
+        );
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"{}\">{}</text>",
+            W - R + 46.0,
+            ly + 4.0,
+            escape(name)
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

@@ -1,0 +1,121 @@
+//! Client-side Socket.IO over WebSocket text: packets, masked frames, the
+//! latency probe carried inside events, and server URLs.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use spectra_server::ws::{self, Data, OpCode};
+
+/// Marks a probe value inside `matchType`: the observer's send time in µs
+/// of CLOCK_REALTIME follows it.
+pub const PROBE_PREFIX: &str = "perf-probe-";
+
+/// A server address as given on the command line: `http://host:port`,
+/// `ws://host:port` or `host:port`.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub addr: SocketAddr,
+    /// `host:port` for the Host header.
+    pub host: String,
+}
+
+pub fn parse_target(url: &str) -> Result<Target, String> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("ws://"))
+        .unwrap_or(url);
+    if url.starts_with("https://") || url.starts_with("wss://") {
+        return Err(format!(
+            "{url}: TLS targets are not supported; run the server with INSECURE=true"
+        ));
+    }
+    let host = rest.trim_end_matches('/').to_owned();
+    let addr = host
+        .to_socket_addrs()
+        .map_err(|e| format!("{url}: {e}"))?
+        .find(SocketAddr::is_ipv4)
+        .ok_or_else(|| format!("{url}: no IPv4 address"))?;
+    Ok(Target { addr, host })
+}
+
+/// The Engine.IO WebSocket path (websocket transport from the start).
+pub const WS_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
+
+/// A fixed valid key: servers only echo its hash.
+pub const WS_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+
+/// `42["name",arg,...]` with each argument given as JSON text.
+pub fn event_packet(name: &str, args_json: &[&str]) -> String {
+    let mut s = String::with_capacity(16 + args_json.iter().map(|a| a.len() + 1).sum::<usize>());
+    s.push_str("42[");
+    s.push_str(&json_string(name));
+    for a in args_json {
+        s.push(',');
+        s.push_str(a);
+    }
+    s.push(']');
+    s
+}
+
+/// `s` as a JSON string literal (how clients pass `JSON.stringify(data)`).
+pub fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+/// A whole masked text frame.
+pub fn text_frame(payload: &[u8], mask: [u8; 4]) -> Vec<u8> {
+    ws::client::encode_masked(true, false, OpCode::Data(Data::Text), payload, mask).to_vec()
+}
+
+/// The observer's probe: a `game_mode` event whose string becomes the
+/// state's `matchType`, so the next `match_data` carries it.
+pub fn probe_event(obs_name: &str, group: &str, send_us: u64) -> String {
+    let payload = format!(
+        "{{\"obsName\":{},\"groupCode\":{},\"type\":\"game_mode\",\"data\":\"{PROBE_PREFIX}{send_us}\"}}",
+        json_string(obs_name),
+        json_string(group)
+    );
+    event_packet("obs_data", &[&json_string(&payload)])
+}
+
+/// The probe value inside a `match_data` packet, if any.
+pub fn find_probe(packet: &[u8]) -> Option<u64> {
+    let p = PROBE_PREFIX.as_bytes();
+    let at = packet.windows(p.len()).position(|w| w == p)?;
+    let digits = packet.get(at + p.len()..)?;
+    let end = digits
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(digits.len());
+    std::str::from_utf8(digits.get(..end)?).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_probe_survives_the_state_string_round_trip() {
+        let ev = probe_event("o\"bs", "G1", 1_750_000_000_123_456);
+        assert!(ev.starts_with("42[\"obs_data\",\""));
+        // The server puts the string into matchType and sends the state as a
+        // JSON string inside the packet: quotes escaped, digits unchanged.
+        let state = "{\"matchType\":\"perf-probe-1750000000123456\",\"x\":1}";
+        let packet = event_packet("match_data", &[&json_string(state)]);
+        assert_eq!(find_probe(packet.as_bytes()), Some(1_750_000_000_123_456));
+        assert_eq!(find_probe(b"42[\"match_data\",\"{}\"]"), None);
+    }
+
+    #[test]
+    fn targets_accept_http_ws_and_bare_addresses() {
+        assert_eq!(
+            parse_target("http://127.0.0.1:5200").unwrap().addr.port(),
+            5200
+        );
+        assert_eq!(
+            parse_target("ws://127.0.0.1:5100/").unwrap().host,
+            "127.0.0.1:5100"
+        );
+        assert!(parse_target("127.0.0.1:9").is_ok());
+        assert!(parse_target("https://127.0.0.1:5200").is_err());
+    }
+}
