@@ -63,10 +63,7 @@ impl Args {
     }
 
     /// Comma-separated list.
-    pub fn list<T: FromStr>(&self, name: &str, default: &[T]) -> Vec<T>
-    where
-        T: Clone,
-    {
+    pub fn list<T: FromStr + Clone>(&self, name: &str, default: &[T]) -> Vec<T> {
         match self.str(name) {
             None => default.to_vec(),
             Some(v) => v

@@ -149,6 +149,9 @@ fn print_outcome(o: &Outcome) {
 
 /// Every scenario against every `--server`, sizes from the flags; writes the
 /// Markdown report and the SVG plot.
+/// A scenario with its sizes bound, run for one server.
+type Scenario<'a> = dyn Fn(&Common) -> Outcome + 'a;
+
 fn all(a: &Args, mut c: Common) {
     let servers: Vec<Server> = a.all("server").iter().map(|s| parse_server(s)).collect();
     if servers.is_empty() {
@@ -181,7 +184,7 @@ fn all(a: &Args, mut c: Common) {
     };
     for srv in &servers {
         // Idle memory first, while the server process is fresh.
-        let singles: [(&str, &dyn Fn(&Common) -> Outcome); 3] = [
+        let singles: [(&str, &Scenario); 3] = [
             ("idle", &|c: &Common| scenario::idle_memory(srv, c, idle)),
             ("storm", &|c: &Common| scenario::storm(srv, c, storm, false)),
             ("storm-live", &|c: &Common| {

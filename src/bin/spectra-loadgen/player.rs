@@ -106,7 +106,7 @@ pub fn main(a: &Args) -> Result<(), String> {
         obs.write_all(&observer::data_frame(&ev.payload.to_string()))
             .map_err(|e| format!("observer: {e}"))?;
         sent += 1;
-        if sent % 500 == 0 {
+        if sent.is_multiple_of(500) {
             eprintln!("sent {sent} events");
         }
         if is_end && !keep_end {

@@ -379,7 +379,7 @@ fn run_matches(
             f.obs.pump().map_err(|e| format!("observer: {e}"))?;
             f.obs.inbox.clear();
         }
-        if k % 5 == 0
+        if k.is_multiple_of(5)
             && let (Some(r), true) = (rss(srv), c.rss_limit > 0)
             && r > c.rss_limit
         {

@@ -142,7 +142,7 @@ pub fn run(cfg: Config) -> io::Result<()> {
                     )?;
                     let group = (i % cfg.groups.len()) as u32;
                     entry.insert(Conn {
-                        fe: Frontend::new(group, i % cfg.sample_every == 0, now),
+                        fe: Frontend::new(group, i.is_multiple_of(cfg.sample_every), now),
                         stream: Some(s),
                     });
                     pending += 1;

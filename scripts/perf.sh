@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The performance suite in one command: builds the release binaries, starts
+# our server and the Node baseline (perf/node-baseline) on loopback ports of
+# their own, runs every scenario against both, writes
+# perf/results/<UTC date-time>.md (table, ratios ours/node) and .svg (p99
+# latency against frontends), and stops everything it started.
+#
+# Sizes fit a 2-core machine shared by server and generator; override with
+#   FANOUT=100,400,1000 MATCHES=20x10 STORM=2000 STORM_LIVE=300 IDLE=5000 \
+#   DURATION=10 SKIP=ingest,storm-live scripts/perf.sh
+# ONLY=ours or ONLY=node measures one server. Extra arguments go to
+# `spectra-loadgen all` (see perf/README.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FANOUT=${FANOUT:-100,400,1000,2000,5000,10000,15000}
+MATCHES=${MATCHES:-20x10,50x10,200x10}
+STORM=${STORM:-5000}
+STORM_LIVE=${STORM_LIVE:-300}
+IDLE=${IDLE:-5000}
+DURATION=${DURATION:-10}
+SKIP=${SKIP:-}
+ONLY=${ONLY:-}
+OURS_PORTS=${OURS_PORTS:-15100,15101,15200}
+NODE_PORTS=${NODE_PORTS:-25100,25200}
+# The whole run is bounded: the generator is killed after this many seconds.
+LIMIT_SECS=${LIMIT_SECS:-3600}
+
+stamp=$(date -u +%Y-%m-%dT%H%M)
+mkdir -p perf/results
+out="perf/results/$stamp.md"
+logdir=$(mktemp -d /tmp/spectra-perf.XXXXXX)
+
+IFS=, read -r o_in o_rest o_out <<<"$OURS_PORTS"
+IFS=, read -r n_in n_out <<<"$NODE_PORTS"
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do
+    kill "$p" 2>/dev/null || true
+  done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 1 50); do
+      kill -0 "$p" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$p" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT INT TERM
+
+wait_port() { # port name
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "perf.sh: $2 is not listening on port $1 (logs in $logdir)" >&2
+  exit 1
+}
+
+bins=(--bin spectra-loadgen)
+[ "$ONLY" = node ] || bins+=(--bin spectra-server)
+cargo build --release "${bins[@]}"
+if [ "$ONLY" != ours ] && [ ! -d perf/node-baseline/node_modules ]; then
+  npm ci --prefix perf/node-baseline --no-audit --no-fund
+fi
+
+servers=()
+if [ "$ONLY" != node ]; then
+  INSECURE=true REQUIRE_AUTH_KEY=false USE_BACKEND=false SPECTRA_BIND=127.0.0.1 \
+    SPECTRA_INGEST_PORT=$o_in SPECTRA_REST_PORT=$o_rest SPECTRA_BROADCAST_PORT=$o_out \
+    SPECTRA_REPLAYS=false RUST_LOG=warn \
+    target/release/spectra-server >"$logdir/ours.log" 2>&1 &
+  pids+=($!)
+  wait_port "$o_in" "spectra-server"
+  wait_port "$o_out" "spectra-server"
+  servers+=(--server "name=ours,ingest=http://127.0.0.1:$o_in,broadcast=http://127.0.0.1:$o_out,pid=${pids[-1]}")
+fi
+if [ "$ONLY" != ours ]; then
+  HOST=127.0.0.1 INGEST_PORT=$n_in BROADCAST_PORT=$n_out \
+    node perf/node-baseline/server.js >"$logdir/node.log" 2>&1 &
+  pids+=($!)
+  wait_port "$n_in" "the Node baseline"
+  wait_port "$n_out" "the Node baseline"
+  servers+=(--server "name=node,ingest=http://127.0.0.1:$n_in,broadcast=http://127.0.0.1:$n_out,pid=${pids[-1]}")
+fi
+
+cmd="FANOUT=$FANOUT MATCHES=$MATCHES STORM=$STORM STORM_LIVE=$STORM_LIVE IDLE=$IDLE DURATION=$DURATION SKIP=$SKIP ONLY=$ONLY scripts/perf.sh $*"
+timeout --kill-after=10 "$LIMIT_SECS" target/release/spectra-loadgen all "${servers[@]}" \
+  --fanout "$FANOUT" --matches "$MATCHES" --storm "$STORM" --storm-live "$STORM_LIVE" --idle "$IDLE" \
+  --duration "$DURATION" --skip "$SKIP" --out "$out" --command "$cmd" "$@"
+echo "results: $out (server logs: $logdir)"
