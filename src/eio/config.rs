@@ -21,6 +21,10 @@ pub struct EngineConfig {
     /// How long a server-closed polling session waits for the poll that
     /// carries its close packet.
     pub close_timeout_ms: u64,
+    /// A polling session whose unfetched packets exceed this many bytes is
+    /// closed (latest-wins packets count once), so a client that stops
+    /// polling cannot grow memory without bound until its ping timeout.
+    pub max_buffered_bytes: usize,
     /// Answer permessage-deflate offers.
     pub offer_deflate: bool,
     /// Raw Engine.IO mode: no Socket.IO layer; every Engine.IO message goes
@@ -39,6 +43,7 @@ impl Default for EngineConfig {
             upgrade_timeout_ms: 10_000,
             connect_timeout_ms: 45_000,
             close_timeout_ms: 30_000,
+            max_buffered_bytes: 10_000_000,
             offer_deflate: true,
             raw_engine_io: false,
         }

@@ -508,6 +508,7 @@ impl Engine {
                 self.conns.insert(conn, (id, Role::WebSocket));
                 self.dirty.remove(&id);
                 self.out.push_back(Output::Upgraded { session: id, conn });
+                s.queued_bytes = 0;
                 for q in s.queue.drain(..) {
                     self.out.push_back(match q.packet {
                         Outgoing::Text(data) => Output::WsText { conn, data },
@@ -559,7 +560,14 @@ impl Engine {
             }),
             Carrier::Polling { parked } => {
                 s.push(latest, packet);
-                if parked.is_some() {
+                if s.queued_bytes > self.cfg.max_buffered_bytes {
+                    debug!("engine.io session {session}: polling buffer over its limit");
+                    self.terminate(
+                        session,
+                        CloseReason::TransportError,
+                        Some(PacketType::Close),
+                    );
+                } else if parked.is_some() {
                     self.dirty.insert(session);
                 }
             }

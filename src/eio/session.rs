@@ -18,6 +18,12 @@ pub enum Outgoing {
 }
 
 impl Outgoing {
+    fn len(&self) -> usize {
+        match self {
+            Outgoing::Text(b) | Outgoing::Binary(b) => b.len(),
+        }
+    }
+
     fn polling_record(&self) -> Bytes {
         match self {
             Outgoing::Text(b) => b.clone(),
@@ -62,6 +68,8 @@ pub(super) struct Session {
     pub upgrade: Option<Upgrade>,
     /// Packets for the next poll (polling only).
     pub queue: VecDeque<Queued>,
+    /// Bytes in `queue`.
+    pub queued_bytes: usize,
     /// When to send the next ping (while no pong is awaited).
     pub next_ping_at: u64,
     /// The pong must arrive before this.
@@ -80,6 +88,7 @@ impl Session {
             carrier,
             upgrade: None,
             queue: VecDeque::new(),
+            queued_bytes: 0,
             next_ping_at,
             pong_deadline: None,
             closing_deadline: None,
@@ -101,13 +110,23 @@ impl Session {
 
     pub fn push(&mut self, latest: Option<u8>, packet: Outgoing) {
         if let Some(kind) = latest {
-            self.queue.retain(|q| q.latest != Some(kind));
+            let mut freed = 0;
+            self.queue.retain(|q| {
+                let keep = q.latest != Some(kind);
+                if !keep {
+                    freed += q.packet.len();
+                }
+                keep
+            });
+            self.queued_bytes -= freed;
         }
+        self.queued_bytes += packet.len();
         self.queue.push_back(Queued { latest, packet });
     }
 
     /// Empties the buffer into one polling payload, `tail` appended.
     pub fn drain_payload(&mut self, tail: Option<Bytes>) -> Bytes {
+        self.queued_bytes = 0;
         let records: Vec<Bytes> = self
             .queue
             .drain(..)
@@ -135,6 +154,17 @@ mod tests {
             b"4mid\x1e4other\x1e4new\x1ebAQIDBA==\x1e1"
         );
         assert!(s.queue.is_empty());
+        assert_eq!(s.queued_bytes, 0);
+    }
+
+    #[test]
+    fn queued_bytes_follow_replacements() {
+        let mut s = Session::new("x".into(), Carrier::Polling { parked: None }, 0);
+        s.push(Some(1), Outgoing::Text(Bytes::from_static(b"4aaaa")));
+        s.push(None, Outgoing::Binary(Bytes::from_static(&[1, 2])));
+        assert_eq!(s.queued_bytes, 7);
+        s.push(Some(1), Outgoing::Text(Bytes::from_static(b"4b")));
+        assert_eq!(s.queued_bytes, 4);
     }
 
     #[test]

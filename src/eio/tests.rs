@@ -462,6 +462,28 @@ fn polling_latest_wins() {
 }
 
 #[test]
+fn a_polling_buffer_over_its_limit_closes_the_session() {
+    let mut e = Engine::new(EngineConfig {
+        max_buffered_bytes: 10,
+        ..EngineConfig::default()
+    });
+    let (id, sid) = handshake(&mut e, 0);
+    for _ in 0..5 {
+        e.send(id, Some(1), Outgoing::Text(Bytes::from_static(b"4latest")));
+    }
+    assert!(outputs(&mut e).is_empty(), "latest-wins packets count once");
+    e.send(id, None, Outgoing::Text(Bytes::from_static(b"4more")));
+    assert_eq!(
+        outputs(&mut e),
+        [Output::Closed {
+            session: id,
+            reason: CloseReason::TransportError
+        }]
+    );
+    assert_eq!(rejected(get(&mut e, 2, &sid, 1)), RequestError::UnknownSid);
+}
+
+#[test]
 fn dropped_poll_connection_closes_the_session() {
     let mut e = engine();
     let (id, sid) = handshake(&mut e, 0);
