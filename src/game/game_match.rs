@@ -200,6 +200,11 @@ impl Match {
         &self.teams
     }
 
+    /// The organisation the observer's key belongs to (backend keys only).
+    pub fn set_organization_id(&mut self, id: String) {
+        self.organization_id = id;
+    }
+
     /// An auxiliary client of this player disconnected.
     pub fn set_aux_disconnected(&mut self, player_id: &str) {
         for team in &mut self.teams {

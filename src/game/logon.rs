@@ -94,13 +94,38 @@ pub fn ack(ty: &str, value: bool, reason: Option<&str>) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// How observer keys are checked (`REQUIRE_AUTH_KEY`, `AUTH_KEY`).
+/// How observer keys are checked (`REQUIRE_AUTH_KEY`, `AUTH_KEY`,
+/// `USE_BACKEND`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuthPolicy {
     /// `REQUIRE_AUTH_KEY` is not "false": keys must match `auth_key`.
     pub require_auth_key: bool,
     /// `AUTH_KEY`: the one key accepted locally.
     pub auth_key: Option<String>,
+    /// `USE_BACKEND=true`: other keys are asked of the organisation backend
+    /// ([`crate::game::Effect::VerifyKey`], answered with
+    /// [`crate::game::Registry::obs_logon_verdict`]).
+    pub use_backend: bool,
+}
+
+/// What the policy says about a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyDecision {
+    Valid,
+    Invalid(&'static str),
+    AskBackend,
+}
+
+/// The backend's answer about an observer's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyVerdict {
+    Valid {
+        organization_id: Option<String>,
+        is_supporter: bool,
+    },
+    /// Rejected, with the reason the ack carries ("Invalid Key",
+    /// "Expired Key", "Unknown Error").
+    Invalid { reason: String },
 }
 
 impl AuthPolicy {
@@ -109,14 +134,15 @@ impl AuthPolicy {
         AuthPolicy::default()
     }
 
-    /// `Ok(())` or the rejection reason.
-    pub fn check(&self, key: &JsValue) -> Result<(), &'static str> {
+    /// Decides locally, or defers to the backend.
+    pub fn check(&self, key: &JsValue) -> KeyDecision {
         if !self.require_auth_key {
-            return Ok(());
+            return KeyDecision::Valid;
         }
         match (&self.auth_key, key) {
-            (Some(expected), JsValue::Str(k)) if expected == k => Ok(()),
-            _ => Err(INVALID_KEY),
+            (Some(expected), JsValue::Str(k)) if expected == k => KeyDecision::Valid,
+            _ if self.use_backend => KeyDecision::AskBackend,
+            _ => KeyDecision::Invalid(INVALID_KEY),
         }
     }
 }
@@ -208,12 +234,21 @@ mod tests {
 
     #[test]
     fn auth_policy_checks_the_static_key() {
-        assert!(AuthPolicy::open().check(&JsValue::Undefined).is_ok());
-        let p = AuthPolicy {
+        assert_eq!(
+            AuthPolicy::open().check(&JsValue::Undefined),
+            KeyDecision::Valid
+        );
+        let mut p = AuthPolicy {
             require_auth_key: true,
             auth_key: Some("k".into()),
+            use_backend: false,
         };
-        assert!(p.check(&JsValue::str("k")).is_ok());
-        assert_eq!(p.check(&JsValue::str("x")), Err(INVALID_KEY));
+        assert_eq!(p.check(&JsValue::str("k")), KeyDecision::Valid);
+        assert_eq!(
+            p.check(&JsValue::str("x")),
+            KeyDecision::Invalid(INVALID_KEY)
+        );
+        p.use_backend = true;
+        assert_eq!(p.check(&JsValue::str("x")), KeyDecision::AskBackend);
     }
 }

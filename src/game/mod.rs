@@ -17,6 +17,10 @@
 //!   idle for 30 minutes) and every match timer;
 //! - [`Registry::write_state`] appends a match's broadcast JSON to a buffer.
 //!
+//! Changes since the first landing: `Effect::VerifyKey` (a logon waiting
+//! for the backend's key check, answered with
+//! [`Registry::obs_logon_verdict`]) and `AuthPolicy::use_backend`.
+//!
 //! Deliberate deviations from the reference (issue 5): a group code longer
 //! than 100 bytes or containing `/`, `\`, `..` or control characters is
 //! refused with an `obs_logon_ack` whose reason starts "Invalid Group Code";
@@ -41,7 +45,7 @@ mod tools;
 pub use error::GameError;
 pub use event::{Envelope, Event, Route, parse_envelope};
 pub use game_match::{Applied, FinishedInfo, Match};
-pub use logon::{AuthPolicy, random_group_secret};
+pub use logon::{AuthPolicy, KeyVerdict, random_group_secret};
 pub use registry::{ConnId, Effect, IDLE_REMOVAL_MS, Outcome, Registry, Removal, SEND_INTERVAL_MS};
-pub use tape::{View, with_parsed};
+pub use tape::{Parser, View};
 pub use timers::TimerSeq;

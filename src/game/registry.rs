@@ -13,8 +13,8 @@ use super::error::GameError;
 use super::event::{Envelope, Event, Route, parse_envelope};
 use super::game_match::{Applied, Match, MatchTimer};
 use super::js::{JsValue, array_index};
-use super::logon::{self, AUTH, AUX_AUTH, AuthPolicy};
-use super::tape::{View, with_parsed};
+use super::logon::{self, AUTH, AUX_AUTH, AuthPolicy, KeyDecision, KeyVerdict};
+use super::tape::{Parser, View};
 use super::timers::{Timer, TimerSeq};
 
 /// The net layer's connection id.
@@ -46,6 +46,10 @@ pub enum Effect {
     },
     /// Disconnect `conn` from the server side (after any ack before it).
     Disconnect { conn: ConnId },
+    /// Ask the organisation backend about this observer's key, then call
+    /// [`Registry::obs_logon_verdict`] (the logon waits; if the connection
+    /// closes first, the logon is dropped).
+    VerifyKey { conn: ConnId, key: JsValue },
     /// The send loop says: broadcast this match's state now
     /// ([`Registry::write_state`]).
     Broadcast { group_code: String },
@@ -99,7 +103,8 @@ struct Client {
     key: u64,
     conn: ConnId,
     open: bool,
-    group_code: String,
+    /// Shared so the per-event lookup does not allocate.
+    group_code: std::sync::Arc<str>,
     is_aux: bool,
     /// `""` until known; auxiliary disconnects clear this player's aux data.
     player_id: JsValue,
@@ -118,8 +123,10 @@ pub struct Registry {
     seq: TimerSeq,
     send_loop: Option<Timer>,
     policy: AuthPolicy,
+    /// Observer logons waiting for the backend's key verdict.
+    pending_keys: HashMap<ConnId, JsValue>,
     new_secret: SecretSource,
-    scratch: Vec<u8>,
+    parser: Parser,
 }
 
 impl Registry {
@@ -134,8 +141,9 @@ impl Registry {
             seq: TimerSeq::default(),
             send_loop: None,
             policy,
+            pending_keys: HashMap::new(),
             new_secret,
-            scratch: Vec::new(),
+            parser: Parser::default(),
         }
     }
 
@@ -188,7 +196,7 @@ impl Registry {
             key,
             conn,
             open: true,
-            group_code,
+            group_code: group_code.into(),
             is_aux,
             player_id,
         });
@@ -198,7 +206,9 @@ impl Registry {
     /// Parses a logon payload; `Err` when the reference's handler would
     /// throw before answering (invalid JSON, `null`).
     fn parse_logon(&mut self, payload: &str) -> Result<JsValue, GameError> {
-        let parsed = with_parsed(payload.as_bytes(), &mut self.scratch, |v| v.to_js())
+        let parsed = self
+            .parser
+            .parse(payload.as_bytes(), |v| v.to_js())
             .map_err(|e| GameError::InvalidJson(e.to_string()))?;
         if parsed.is_nullish() {
             return Err(GameError::NotAnObject);
@@ -256,9 +266,49 @@ impl Registry {
             let reason = logon::invalid_group_code_reason(problem);
             return self.reject(conn, EV, &reason);
         }
-        if let Err(reason) = self.policy.check(data.prop("key")) {
-            return self.reject(conn, EV, reason);
+        match self.policy.check(data.prop("key")) {
+            KeyDecision::Valid => self.create_or_join(conn, &data, None, false, now),
+            KeyDecision::Invalid(reason) => self.reject(conn, EV, reason),
+            KeyDecision::AskBackend => {
+                let key = data.prop("key").clone();
+                self.pending_keys.insert(conn, data);
+                Outcome {
+                    effects: vec![Effect::VerifyKey { conn, key }],
+                    error: None,
+                }
+            }
         }
+    }
+
+    /// The backend's verdict on the key of a logon that returned
+    /// [`Effect::VerifyKey`]; finishes that logon.
+    pub fn obs_logon_verdict(&mut self, conn: ConnId, verdict: KeyVerdict, now: u64) -> Outcome {
+        let Some(data) = self.pending_keys.remove(&conn) else {
+            return Outcome::err(GameError::ConnectionClosed);
+        };
+        match verdict {
+            KeyVerdict::Valid {
+                organization_id,
+                is_supporter,
+            } => self.create_or_join(conn, &data, organization_id, is_supporter, now),
+            KeyVerdict::Invalid { reason } => self.reject(conn, "obs_logon_ack", &reason),
+        }
+    }
+
+    /// The logon's last step (the reference's `createMatch`): a live match
+    /// with this group code takes the observer back only with its secret.
+    fn create_or_join(
+        &mut self,
+        conn: ConnId,
+        data: &JsValue,
+        organization_id: Option<String>,
+        is_supporter: bool,
+        now: u64,
+    ) -> Outcome {
+        const EV: &str = "obs_logon_ack";
+        let Some(code) = data.prop("groupCode").as_str().map(str::to_owned) else {
+            return Outcome::err(GameError::NotAnObject);
+        };
         let exists_reason = || logon::exists_reason(&JsValue::Str(code.clone()));
         let answer = if let Some(live) = self.matches.get(&code) {
             if data.prop("groupSecret").as_str() != Some(live.game.group_secret()) {
@@ -268,8 +318,11 @@ impl Registry {
             "reconnected".to_owned()
         } else {
             let secret = (self.new_secret)();
-            match Match::new(&code, secret.clone(), &data, false) {
-                Ok(game) => {
+            match Match::new(&code, secret.clone(), data, is_supporter) {
+                Ok(mut game) => {
+                    if let Some(org) = organization_id {
+                        game.set_organization_id(org);
+                    }
                     self.insert_match(game, now);
                     secret
                 }
@@ -388,11 +441,11 @@ impl Registry {
         let Some(own_group) = self.client(key).map(|c| c.group_code.clone()) else {
             return Outcome::err(GameError::NotLoggedOn);
         };
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let result = with_parsed(payload.as_bytes(), &mut scratch, |root| {
+        let mut parser = std::mem::take(&mut self.parser);
+        let result = parser.parse(payload.as_bytes(), |root| {
             self.apply_payload(&root, &own_group, key, now, aux_event)
         });
-        self.scratch = scratch;
+        self.parser = parser;
         match result {
             Ok(outcome) => outcome,
             Err(e) => Outcome::err(GameError::InvalidJson(e.to_string())),
@@ -489,6 +542,7 @@ impl Registry {
     /// The connection closed (client side, or after a server-side
     /// disconnect). Auxiliary data of its player is marked unavailable.
     pub fn disconnect(&mut self, conn: ConnId, _now: u64) -> Outcome {
+        self.pending_keys.remove(&conn);
         let Some(state) = self.conns.remove(&conn) else {
             return Outcome::default();
         };
@@ -512,9 +566,10 @@ impl Registry {
         c.open = false;
         let group = c.group_code.clone();
         let player = c.player_id.clone();
+        let group: &str = &group;
         let is_aux = c.is_aux;
         if player != JsValue::str("")
-            && let (Some(live), Some(id)) = (self.matches.get_mut(&group), player.as_str())
+            && let (Some(live), Some(id)) = (self.matches.get_mut(group), player.as_str())
         {
             live.game.set_aux_disconnected(id);
         }
@@ -539,7 +594,7 @@ impl Registry {
         let mut i = 0;
         while i < self.clients.len() {
             let (hit, conn) = match self.clients.get(i) {
-                Some(c) => (c.open && c.group_code == code, c.conn),
+                Some(c) => (c.open && &*c.group_code == code, c.conn),
                 None => break,
             };
             if hit {
@@ -553,7 +608,7 @@ impl Registry {
         }
         // Closed observer entries of this group have no further effect.
         self.clients
-            .retain(|c| c.open || c.is_aux || c.group_code != code);
+            .retain(|c| c.open || c.is_aux || &*c.group_code != code);
         if self.matches.is_empty() {
             self.send_loop = None;
         }

@@ -1,8 +1,8 @@
 //! A read-only view over a simd-json tape with `JSON.parse` semantics:
 //! document order is kept and, for duplicate keys, the last one wins.
 
+use simd_json::Node;
 use simd_json::StaticNode;
-use simd_json::tape::Node;
 
 use super::js::{JsObject, JsValue};
 
@@ -167,20 +167,39 @@ impl<'t, 'i> Iterator for Items<'t, 'i> {
     }
 }
 
-/// Parses JSON text with simd-json (which needs a mutable copy) and hands
-/// the root view to `f`. `scratch` is reused between calls to avoid
-/// allocating a copy per event.
-pub fn with_parsed<R>(
-    text: &[u8],
-    scratch: &mut Vec<u8>,
-    f: impl FnOnce(View<'_, '_>) -> R,
-) -> Result<R, simd_json::Error> {
-    scratch.clear();
-    scratch.extend_from_slice(text);
-    let tape = simd_json::to_tape(scratch)?;
-    match View::root(&tape.0) {
-        Some(v) => Ok(f(v)),
-        None => Err(simd_json::Error::generic(simd_json::ErrorType::Eof)),
+/// A JSON parser that keeps its buffers between calls, so parsing an event
+/// allocates nothing once warmed up.
+#[derive(Default)]
+pub struct Parser {
+    scratch: Vec<u8>,
+    buffers: Option<simd_json::Buffers>,
+    tape: Option<simd_json::Tape<'static>>,
+}
+
+impl Parser {
+    /// Parses `text` and hands the root view to `f`.
+    pub fn parse<R>(
+        &mut self,
+        text: &[u8],
+        f: impl FnOnce(View<'_, '_>) -> R,
+    ) -> Result<R, simd_json::Error> {
+        self.scratch.clear();
+        self.scratch.extend_from_slice(text);
+        let buffers = self
+            .buffers
+            .get_or_insert_with(|| simd_json::Buffers::new(text.len()));
+        let mut tape = self
+            .tape
+            .take()
+            .unwrap_or_else(simd_json::Tape::null)
+            .reset();
+        let result = simd_json::fill_tape(&mut self.scratch, buffers, &mut tape).and_then(|()| {
+            View::root(&tape.0)
+                .map(f)
+                .ok_or_else(|| simd_json::Error::generic(simd_json::ErrorType::Eof))
+        });
+        self.tape = Some(tape.reset());
+        result
     }
 }
 
@@ -190,19 +209,16 @@ mod tests {
 
     #[test]
     fn views_walk_nested_values_in_order() {
-        let mut scratch = Vec::new();
-        let js = with_parsed(
-            br#"{"b":[1,{"x":null}],"a":"s","b":2.5,"c":true}"#,
-            &mut scratch,
-            |v| {
+        let mut parser = Parser::default();
+        let js = parser
+            .parse(br#"{"b":[1,{"x":null}],"a":"s","b":2.5,"c":true}"#, |v| {
                 assert!(v.is_object());
                 assert_eq!(v.get("b").and_then(|b| b.as_f64()), Some(2.5));
                 assert_eq!(v.get("a").and_then(|a| a.as_str()), Some("s"));
                 assert!(v.has("c"));
                 v.to_js()
-            },
-        )
-        .unwrap_or_default();
+            })
+            .unwrap_or_default();
         let mut out = Vec::new();
         js.write_json(&mut out);
         assert_eq!(out, br#"{"b":2.5,"a":"s","c":true}"#);
