@@ -24,7 +24,7 @@ pub fn collapsed(o: &Outcome) -> bool {
 
 pub fn row_text(o: &Outcome) -> String {
     format!(
-        "{} {} frontends={} matches={} live={} p50={} p90={} p99={} max={} ms updates={} missed={} deliveries/s={:.0} server_cpu={} rss={} MB gen_cpu={:.2} wire/update={} payload/update={} rate={} rss/frontend={} KB {}",
+        "{} {} frontends={} matches={} live={} p50={} p90={} p99={} max={} ms updates={} missed={} deliveries/s={:.0} server_cpu={} rss={} MB gen_cpu={:.2} wire/update={} payload/update={} rate={} rss/frontend={} KB load={:.1} {}",
         o.scenario,
         o.server,
         o.frontends,
@@ -44,6 +44,7 @@ pub fn row_text(o: &Outcome) -> String {
         f(o.payload_per_update, 0),
         f(o.rate, 0),
         f(o.rss_per_frontend_kb, 1),
+        o.load,
         o.notes.join("; ")
     )
 }
@@ -84,6 +85,10 @@ pub fn write(path: &Path, rows: &[Outcome], command: &str) -> std::io::Result<()
     let _ = writeln!(md, "- machine: {}", machine());
     let _ = writeln!(
         md,
+        "- load: the 1-minute load average when each row started; above the CPU count, other work competed with server and generator"
+    );
+    let _ = writeln!(
+        md,
         "- latency: observer send → frontend receipt of the `match_data` carrying that probe (sampled frontends inflate every frame; all frontends count frames); storm: connect start → `logon_success`"
     );
     let _ = writeln!(
@@ -93,13 +98,13 @@ pub fn write(path: &Path, rows: &[Outcome], command: &str) -> std::io::Result<()
     let _ = writeln!(md, "## Results\n");
     let _ = writeln!(
         md,
-        "| scenario | server | frontends | matches | live | p50 ms | p90 ms | p99 ms | max ms | updates | missed | deliveries/s | server CPU (cores) | server RSS MB | generator CPU | wire B/update | payload B/update | rate /s | RSS/frontend KB | notes |"
+        "| scenario | server | frontends | matches | live | p50 ms | p90 ms | p99 ms | max ms | updates | missed | deliveries/s | server CPU (cores) | server RSS MB | generator CPU | wire B/update | payload B/update | rate /s | RSS/frontend KB | load | notes |"
     );
-    let _ = writeln!(md, "|{}", "---|".repeat(20));
+    let _ = writeln!(md, "|{}", "---|".repeat(21));
     for o in rows {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {:.2} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {:.2} | {} | {} | {} | {} | {:.1} | {} |",
             o.scenario,
             o.server,
             o.frontends,
@@ -119,6 +124,7 @@ pub fn write(path: &Path, rows: &[Outcome], command: &str) -> std::io::Result<()
             f(o.payload_per_update, 0),
             f(o.rate, 0),
             f(o.rss_per_frontend_kb, 1),
+            o.load,
             o.notes.join("; ").replace('|', "/")
         );
     }

@@ -69,6 +69,8 @@ pub struct Outcome {
     pub rss_per_frontend_kb: Option<f64>,
     pub bad_frames: u64,
     pub window_s: f64,
+    /// 1-minute load average when the row started (other work on the machine).
+    pub load: f64,
     pub notes: Vec<String>,
 }
 
@@ -309,6 +311,7 @@ pub fn matches(
 ) -> Outcome {
     let mut o = Outcome {
         scenario: scenario.into(),
+        load: sysinfo::loadavg(),
         server: srv.name.clone(),
         frontends: m_count * per_match,
         matches: m_count,
@@ -364,15 +367,24 @@ fn run_matches(
         w.expect("ok", Duration::from_secs(10))?;
     }
     let before = usage(srv);
-    let period = Duration::from_secs_f64(1.0 / c.steps.max(0.1));
+    let period = 1.0 / c.steps.max(0.1);
     let start = Instant::now();
     let mut k = 0u32;
     let mut stopped = None;
+    // Steps are jittered (0.5–1.5 periods apart, the same rate on average)
+    // so probes land at every phase of the server's send loop instead of a
+    // fixed one.
+    let mut due = start;
+    let mut rng = sysinfo::now_us() | 1;
     while start.elapsed() < c.duration {
-        let due = start + period * k;
         if let Some(wait) = due.checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
         }
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let jitter = 0.5 + (rng % 1000) as f64 / 1000.0;
+        due += Duration::from_secs_f64(period * jitter);
         k += 1;
         for f in feeds.iter_mut() {
             f.step()?;
@@ -449,6 +461,7 @@ fn settle(feeds: &mut [Feed], d: Duration) -> Result<(), String> {
 pub fn ingest(srv: &Server, c: &Common) -> Outcome {
     let mut o = Outcome {
         scenario: "ingest".into(),
+        load: sysinfo::loadavg(),
         server: srv.name.clone(),
         frontends: 1,
         matches: 1,
@@ -543,6 +556,7 @@ fn run_ingest(srv: &Server, c: &Common, o: &mut Outcome) -> Result<(), String> {
 pub fn storm(srv: &Server, c: &Common, n: usize, live: bool) -> Outcome {
     let mut o = Outcome {
         scenario: if live { "storm-live" } else { "storm" }.into(),
+        load: sysinfo::loadavg(),
         server: srv.name.clone(),
         frontends: n,
         matches: 1,
@@ -607,6 +621,7 @@ fn run_storm(
 pub fn idle_memory(srv: &Server, c: &Common, n: usize) -> Outcome {
     let mut o = Outcome {
         scenario: "idle".into(),
+        load: sysinfo::loadavg(),
         server: srv.name.clone(),
         frontends: n,
         ..Outcome::default()

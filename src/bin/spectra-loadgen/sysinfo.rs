@@ -41,6 +41,14 @@ pub fn rss_bytes(pid: u32) -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// The 1-minute load average.
+pub fn loadavg() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
 /// Raises the soft open-file limit to the hard limit; returns the new soft limit.
 pub fn raise_nofile() -> u64 {
     let mut r = libc::rlimit {
