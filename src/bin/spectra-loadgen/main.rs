@@ -7,6 +7,7 @@
 //!   spectra-loadgen ingest | storm --frontends N | idle --frontends N
 //!   spectra-loadgen all --server name=ours,ingest=URL,broadcast=URL,pid=PID [--server ...] --out FILE.md
 //!   spectra-loadgen replay FILE ...   (the same as the spectra-replay binary)
+//!   spectra-loadgen sink --listen ADDR   (a bare broadcast server: the generator's ceiling)
 //!   spectra-loadgen worker ...   (internal: one process of frontends)
 //!
 //! See `perf/README.md`.
@@ -18,6 +19,7 @@ mod observer;
 pub mod player;
 mod report;
 mod scenario;
+mod sink;
 mod source;
 mod sysinfo;
 mod wire;
@@ -56,6 +58,11 @@ pub fn main() {
             print_outcome(&o);
         }
         "all" => all(&a, common),
+        "sink" => {
+            if let Err(e) = sink::main(&a) {
+                fail(&e);
+            }
+        }
         "replay" => {
             if let Err(e) = player::main(&a) {
                 fail(&e);
