@@ -16,6 +16,7 @@
 //! is refused with "Unknown Error") and a plain one where it does not.
 
 pub mod answers;
+pub mod bridge;
 pub mod discord;
 mod error;
 pub mod key;
@@ -28,6 +29,7 @@ pub mod stats;
 pub mod text;
 pub mod transport;
 
+pub use bridge::{Bridge, Finished, MatchFacts, Moment};
 pub use discord::{DiscordOutcome, DiscordSignIn};
 pub use error::BackendError;
 pub use key::{KeyCheck, KeyRoute, Organization, ValidateKey, route_key};

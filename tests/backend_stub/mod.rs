@@ -1,3 +1,6 @@
+// Shared by several test crates; each uses part of it.
+#![allow(dead_code)]
+
 //! A stub of the external services for the backend tests: a blocking HTTP
 //! server on loopback that records every request and answers as the test
 //! says, after an optional delay. One thread per connection, keep-alive, so
