@@ -13,5 +13,7 @@ pub mod hub;
 pub mod net;
 pub mod replay;
 pub mod rest;
+pub mod ingest;
+pub mod broadcast;
 pub mod sio;
 pub mod ws;

@@ -1,16 +1,237 @@
-fn main() {
-    env_logger::init();
+//! Start-up: configuration, the match thread, three reactors (ingest 5100,
+//! REST 5101, broadcast 5200), the replay writer, and a graceful stop on
+//! SIGTERM/SIGINT.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use spectra_server::broadcast::Broadcast;
+use spectra_server::config::Config;
+use spectra_server::eio::EngineConfig;
+use spectra_server::game::AuthPolicy;
+use spectra_server::hub::{self, Command, Hub, Outputs, Published};
+use spectra_server::ingest::Ingest;
+use spectra_server::net::{self, Options, Reactor, SioService};
+use spectra_server::rest::{Rest, RestApp, RestConfig};
+use spectra_server::{replay, sio};
+
+/// Queued commands the match thread may lag behind before ingest drops.
+const COMMAND_QUEUE: usize = 64 * 1024;
+/// Queued replay records before the writer drops.
+const REPLAY_QUEUE: usize = 64 * 1024;
+
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     if let [_, cmd, file] = args.as_slice()
         && cmd == "conformance"
     {
+        env_logger::init();
         let path = std::path::Path::new(file);
-        if let Err(e) = spectra_server::game::conformance::run_cli(path, std::io::stdout().lock()) {
+        if let Err(e) =
+            spectra_server::game::conformance::run_cli(path, std::io::stdout().lock())
+        {
             eprintln!("conformance: {}: {e}", path.display());
-            std::process::exit(1);
+            return ExitCode::FAILURE;
         }
-        return;
+        return ExitCode::SUCCESS;
     }
-    log::error!("spectra-server: the server is not assembled yet");
-    std::process::exit(1);
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .format_timestamp_millis()
+        .init();
+    match serve() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log::error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A reactor running on its own thread.
+struct Running {
+    name: &'static str,
+    remote: net::Remote,
+    thread: std::thread::JoinHandle<()>,
+}
+
+fn start_reactor<A: net::App + Send + 'static>(
+    name: &'static str,
+    reactor: Reactor<SioService<A>>,
+    done: crossbeam_channel::Sender<&'static str>,
+) -> Result<Running, String> {
+    let remote = reactor.remote();
+    let thread = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            if let Err(e) = reactor.run() {
+                log::error!("{name} reactor stopped: {e}");
+            }
+            let _ = done.send(name);
+        })
+        .map_err(|e| format!("{name}: cannot start a thread: {e}"))?;
+    Ok(Running {
+        name,
+        remote,
+        thread,
+    })
+}
+
+fn engine_config() -> EngineConfig {
+    EngineConfig {
+        namespaces: vec!["/".to_owned()],
+        ..EngineConfig::default()
+    }
+}
+
+fn service<A: net::App>(app: A) -> SioService<A> {
+    let cfg = engine_config();
+    let path = cfg.path.clone();
+    let max = cfg.max_payload;
+    SioService::new(sio::Server::new(cfg), app, &path, max)
+}
+
+fn serve() -> Result<(), String> {
+    let cfg = Config::load().map_err(|e| format!("configuration: {e}"))?;
+    log::info!("spectra-server {}: {}", env!("CARGO_PKG_VERSION"), cfg.describe());
+    if cfg.tls.is_none() && std::env::var_os("INSECURE").is_none() {
+        log::info!("no INSECURE, SERVER_KEY or SERVER_CERT set: serving plain HTTP/WebSocket");
+    }
+    if cfg.auth.require_auth_key && cfg.auth.auth_key.is_none() && !cfg.backend.use_backend {
+        log::warn!(
+            "REQUIRE_AUTH_KEY is on but AUTH_KEY is not set: every observer logon will be refused (set AUTH_KEY, or REQUIRE_AUTH_KEY=false)"
+        );
+    }
+    if cfg.backend.use_backend {
+        log::warn!("USE_BACKEND=true: the organisation backend is not supported yet; only AUTH_KEY is accepted");
+    }
+    let test_clock = std::env::var("SPECTRA_TEST_CLOCK").is_ok_and(|v| v == "true");
+    if test_clock {
+        log::warn!("SPECTRA_TEST_CLOCK=true: the match clock only moves when a test sets it");
+    }
+    let tls = match &cfg.tls {
+        Some(files) => Some(
+            net::tls::load(&files.key, &files.cert)
+                .map_err(|e| format!("TLS (SERVER_KEY / SERVER_CERT): {e}"))?,
+        ),
+        None => None,
+    };
+
+    let published = Published::new();
+    let (cmd_tx, cmd_rx) = crossbeam_channel::bounded::<Command>(COMMAND_QUEUE);
+    let opts = Options {
+        shutdown_grace: Duration::from_secs(2),
+        ..Options::default()
+    };
+    let addr = |port| std::net::SocketAddr::new(cfg.bind, port);
+
+    let mut ingest = Reactor::new(service(Ingest::new(cmd_tx.clone(), test_clock)), opts.clone())
+        .map_err(|e| format!("ingest reactor: {e}"))?;
+    let (ingest_post, ingest_rx) = ingest.remote().channel();
+    ingest.service().app.set_replies(ingest_rx);
+    ingest
+        .listen(addr(cfg.ingest_port), tls.clone())
+        .map_err(|e| format!("SPECTRA_INGEST_PORT {}: {e}", cfg.ingest_port))?;
+
+    let mut broadcast = Reactor::new(service(Broadcast::new()), opts.clone())
+        .map_err(|e| format!("broadcast reactor: {e}"))?;
+    let (bc_post, bc_rx) = broadcast.remote().channel();
+    broadcast.service().app.set_states(bc_rx);
+    broadcast
+        .listen(addr(cfg.broadcast_port), tls.clone())
+        .map_err(|e| format!("SPECTRA_BROADCAST_PORT {}: {e}", cfg.broadcast_port))?;
+
+    let rest_cfg = RestConfig {
+        auth: cfg.auth.clone(),
+        use_backend: cfg.backend.use_backend,
+        max_body: cfg.rest_max_body,
+    };
+    let mut rest = Reactor::new(service(RestApp::new(Rest::new(rest_cfg, published.clone()))), opts)
+        .map_err(|e| format!("REST reactor: {e}"))?;
+    rest.listen(addr(cfg.rest_port), tls)
+        .map_err(|e| format!("SPECTRA_REST_PORT {}: {e}", cfg.rest_port))?;
+
+    let (replay_sink, replay_writer) = if cfg.replay.enabled {
+        let (sink, writer) = replay::spawn(cfg.replay.dir.clone(), REPLAY_QUEUE)
+            .map_err(|e| format!("replay writer: {e}"))?;
+        (Some(sink), Some(writer))
+    } else {
+        (None, None)
+    };
+
+    let hub = Hub::new(
+        AuthPolicy {
+            require_auth_key: cfg.auth.require_auth_key,
+            auth_key: cfg.auth.auth_key.clone(),
+        },
+        test_clock,
+        Outputs {
+            ingest: ingest_post,
+            broadcast: vec![bc_post],
+            published,
+            replay: replay_sink,
+        },
+    );
+    let match_thread =
+        hub::spawn(hub, cmd_rx, cfg.pin_core).map_err(|e| format!("match thread: {e}"))?;
+
+    let (done_tx, done_rx) = crossbeam_channel::unbounded();
+    let reactors = vec![
+        start_reactor("ingest", ingest, done_tx.clone())?,
+        start_reactor("broadcast", broadcast, done_tx.clone())?,
+        start_reactor("rest", rest, done_tx.clone())?,
+    ];
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ])
+    .map_err(|e| format!("signal handlers: {e}"))?;
+    let signal_handle = signals.handle();
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                log::info!("signal {sig}: stopping");
+                let _ = done_tx.send("signal");
+            }
+        })
+        .map_err(|e| format!("signal thread: {e}"))?;
+    log::info!(
+        "ready: ingest {}, REST {}, broadcast {}",
+        addr(cfg.ingest_port),
+        addr(cfg.rest_port),
+        addr(cfg.broadcast_port)
+    );
+
+    let why = done_rx.recv().unwrap_or("channel closed");
+    // Stop accepting and close every connection (each reactor gives its
+    // connections a short grace), then stop the match thread, which closes
+    // the replay files; the writer flushes when its last sender is gone.
+    for r in &reactors {
+        r.remote.shutdown();
+    }
+    let _ = cmd_tx.send(Command::Shutdown);
+    drop(cmd_tx);
+    for r in reactors {
+        if r.thread.join().is_err() {
+            log::error!("{} reactor panicked", r.name);
+        }
+    }
+    if match_thread.join().is_err() {
+        log::error!("match thread panicked");
+    }
+    if let Some(w) = replay_writer {
+        let stats = w.join();
+        log::info!(
+            "replay files flushed: {} opened, {} events written",
+            stats.files_opened,
+            stats.events_written
+        );
+    }
+    signal_handle.close();
+    log::info!("stopped ({why})");
+    if why == "signal" {
+        Ok(())
+    } else {
+        Err(format!("the {why} reactor stopped unexpectedly"))
+    }
 }

@@ -310,3 +310,30 @@ fn strip_for_head(mut resp: Response, head: bool) -> Response {
 
 #[cfg(test)]
 mod tests;
+
+/// The REST port's reactor application: every non-engine request goes to
+/// [`Rest::handle`] with the time since start-up.
+pub struct RestApp {
+    rest: Rest,
+    start: std::time::Instant,
+}
+
+impl RestApp {
+    pub fn new(rest: Rest) -> Self {
+        RestApp {
+            rest,
+            start: std::time::Instant::now(),
+        }
+    }
+}
+
+impl crate::net::App for RestApp {
+    fn on_app_event(&mut self, _srv: &mut crate::sio::Server, _ev: crate::sio::AppEvent) {}
+
+    fn on_http(&mut self, req: &Request) -> Option<Response> {
+        let now_ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Some(self.rest.handle(req, now_ms))
+    }
+
+    fn on_wake(&mut self, _srv: &mut crate::sio::Server) {}
+}

@@ -47,6 +47,26 @@ pub fn to_string(value: &Value) -> String {
     out
 }
 
+/// JavaScript `String(value)` of a parsed JSON value: a string is itself,
+/// numbers and booleans print as in JSON, `null` is `"null"`, an array joins
+/// its elements' strings with commas (`null` elements give ""), an object is
+/// `"[object Object]"`.
+pub fn js_string(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Object(_) => "[object Object]".to_owned(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| match i {
+                Value::Null => String::new(),
+                other => js_string(other),
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        other => to_string(other),
+    }
+}
+
 /// Integers JavaScript holds exactly (|n| ≤ 2^53) print as they are; anything
 /// else is a double and prints as JavaScript's shortest round-trip form.
 fn write_number(out: &mut String, n: &serde_json::Number) {
@@ -123,6 +143,17 @@ mod tests {
             js(r#""a\"b\\c\/d\u0001\u001F\b\f\n\r\té€😀""#),
             "\"a\\\"b\\\\c/d\\u0001\\u001f\\b\\f\\n\\r\\té€😀\""
         );
+    }
+
+    #[test]
+    fn string_conversion_is_javascript_string() {
+        let s = |t: &str| js_string(&serde_json::from_str::<Value>(t).unwrap());
+        assert_eq!(s(r#""abc""#), "abc");
+        assert_eq!(s("1.0"), "1");
+        assert_eq!(s("null"), "null");
+        assert_eq!(s("false"), "false");
+        assert_eq!(s(r#"{"a":1}"#), "[object Object]");
+        assert_eq!(s(r#"[1,"x",null,[2,[3]],{}]"#), "1,x,,2,3,[object Object]");
     }
 
     #[test]

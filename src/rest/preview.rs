@@ -104,23 +104,10 @@ fn truthy(v: Option<&Value>) -> bool {
     }
 }
 
-/// JavaScript `String(v)` of a JSON value (for the code prefix quirk).
+/// JavaScript `String(v)` of a JSON value that may be `undefined` (for the
+/// code prefix quirk).
 fn js_to_string(v: Option<&Value>) -> String {
-    match v {
-        None => "undefined".into(),
-        Some(Value::Null) => "null".into(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Object(_)) => "[object Object]".into(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| match i {
-                Value::Null => String::new(),
-                other => js_to_string(Some(other)),
-            })
-            .collect::<Vec<_>>()
-            .join(","),
-        Some(other) => js_json::to_string(other),
-    }
+    v.map_or_else(|| "undefined".to_owned(), js_json::js_string)
 }
 
 /// `typeof`-style name and `String()` of a primitive, for TypeError texts.

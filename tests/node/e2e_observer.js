@@ -9,7 +9,10 @@
 // acknowledgement is also the barrier that keeps the order of lines across
 // sockets.
 //
-// Usage: node e2e_observer.js URL INPUT [--pause-before-last MS]
+// After the last line the clock moves on ten minutes, as the recordings do,
+// so timers after the last input fire too.
+//
+// Usage: node e2e_observer.js URL INPUT
 // Prints one JSON object: { acks: [{socket, event, data}], sent: n }.
 "use strict";
 const fs = require("fs");
@@ -18,8 +21,7 @@ const { io } = require("socket.io-client");
 
 const CLOCK_BASE = 1750000000000;
 const [url, input] = process.argv.slice(2, 4);
-const pauseIdx = process.argv.indexOf("--pause-before-last");
-const pauseBeforeLast = pauseIdx > 0 ? Number(process.argv[pauseIdx + 1]) : 0;
+const AFTER_LAST_MS = 10 * 60 * 1000;
 
 function readLines(path) {
   let buf = fs.readFileSync(path);
@@ -60,8 +62,16 @@ function open(label) {
   });
 }
 
+// A server-side disconnect also comes after everything the socket sent was
+// processed, so it ends the wait as well as the acknowledgement does.
 async function setClock(entry, t) {
-  await entry.socket.timeout(10000).emitWithAck("__test_clock", CLOCK_BASE + t);
+  try {
+    await entry.socket.timeout(10000).emitWithAck("__test_clock", CLOCK_BASE + t);
+    return true;
+  } catch (e) {
+    if (entry.socket.connected) throw e;
+    return false;
+  }
 }
 
 function sleep(ms) {
@@ -74,7 +84,6 @@ async function main() {
   let sent = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    if (pauseBeforeLast > 0 && i === lines.length - 1) await sleep(pauseBeforeLast);
     let entry = sockets.get(line.socket);
     if (!entry) entry = await open(line.socket);
     // Barrier: everything the previous socket sent has been processed.
@@ -94,9 +103,12 @@ async function main() {
     }
     previous = entry;
   }
-  // Let the last acks and server-side disconnects arrive.
-  if (previous && previous.socket.connected) {
-    await setClock(previous, lines.length ? lines[lines.length - 1].t : 0);
+  // Timers after the last input, then let the last acks and server-side
+  // disconnects arrive.
+  const last = lines.length ? lines[lines.length - 1].t : 0;
+  let clock = [...sockets.values()].find((e) => !e.serverClosed && e.socket.connected);
+  if (!clock || !(await setClock(clock, last + AFTER_LAST_MS))) {
+    await setClock(await open("clock"), last + AFTER_LAST_MS);
   }
   await sleep(300);
   for (const { socket } of sockets.values()) socket.disconnect();

@@ -1,0 +1,163 @@
+//! Port 5200: the overlay frontends. A frontend sends `logon` once with a
+//! JSON string naming its group code, joins that room, gets
+//! `logon_success`, and gets the match's current state at once (only it,
+//! not the whole room as the reference does); after that every state the
+//! match thread broadcasts to the room. Frontends that never log on get
+//! nothing and cost nothing beyond their connection.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crossbeam_channel::Receiver;
+use serde_json::Value;
+
+use crate::hub::command::ToBroadcast;
+use crate::hub::frames::literal;
+use crate::http;
+use crate::ingest::js_text;
+use crate::net::App;
+use crate::replay::js_json;
+use crate::sio::{self, AppEvent, SocketId};
+
+/// The broadcast application of one reactor.
+#[derive(Default)]
+pub struct Broadcast {
+    states: Option<Receiver<ToBroadcast>>,
+    /// The newest state literal of every live match, by group code.
+    latest: HashMap<Arc<str>, Arc<str>>,
+    /// Sockets that already used their one `logon`.
+    logged_on: HashSet<SocketId>,
+}
+
+/// The `logon_success` payload and the room, from a `logon` argument; `None`
+/// where the reference throws (unparsable, `null`) and answers nothing.
+pub fn logon(arg: Option<&str>) -> Option<(String, Option<String>)> {
+    let text = js_text(arg)?;
+    let v: Value = serde_json::from_str(&text).ok()?;
+    let code = match &v {
+        Value::Null => return None,
+        Value::Object(o) => o.get("groupCode").cloned(),
+        _ => None,
+    };
+    let shown = code
+        .as_ref()
+        .map_or_else(|| "undefined".to_owned(), js_json::js_string);
+    let mut payload = serde_json::Map::new();
+    if let Some(c) = &code {
+        payload.insert("groupCode".into(), c.clone());
+    }
+    payload.insert(
+        "msg".into(),
+        Value::String(format!("Logon succeeded for group code {shown}")),
+    );
+    let room = match code {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    };
+    Some((js_json::to_string(&Value::Object(payload)), room))
+}
+
+impl Broadcast {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The channel the match thread posts states on.
+    pub fn set_states(&mut self, rx: Receiver<ToBroadcast>) {
+        self.states = Some(rx);
+    }
+
+    /// Live matches whose state this reactor holds.
+    pub fn live_matches(&self) -> usize {
+        self.latest.len()
+    }
+}
+
+impl App for Broadcast {
+    fn on_app_event(&mut self, srv: &mut sio::Server, ev: AppEvent) {
+        match ev {
+            AppEvent::Event {
+                socket, name, args, ..
+            } if name == "logon" => {
+                if !self.logged_on.insert(socket) {
+                    return; // `once`: a second logon has no listener
+                }
+                let Some((payload, room)) = logon(args.first().map(String::as_str)) else {
+                    log::error!("frontend logon with an unreadable payload: {:?}", args.first());
+                    return;
+                };
+                if let Some(room) = &room {
+                    srv.join(socket, room);
+                }
+                srv.emit(socket, "logon_success", &[literal(&payload).as_str()]);
+                log::info!("frontend logon for group code {room:?}");
+                if let Some(state) = room.as_deref().and_then(|r| self.latest.get(r)) {
+                    srv.emit(socket, "match_data", &[state]);
+                }
+            }
+            AppEvent::Disconnect { socket, .. } => {
+                self.logged_on.remove(&socket);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_http(&mut self, _req: &http::Request) -> Option<http::Response> {
+        None
+    }
+
+    fn on_wake(&mut self, srv: &mut sio::Server) {
+        let Some(rx) = &self.states else {
+            return;
+        };
+        while let Ok(out) = rx.try_recv() {
+            match out {
+                ToBroadcast::State {
+                    group,
+                    literal,
+                    msg,
+                } => {
+                    srv.broadcast(&group, &msg);
+                    self.latest.insert(group, literal);
+                }
+                ToBroadcast::Removed { group } => {
+                    self.latest.remove(&group);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logon_answers_as_the_reference_formats_them() {
+        assert_eq!(
+            logon(Some(r#""{\"groupCode\":\"AB12\"}""#)),
+            Some((
+                r#"{"groupCode":"AB12","msg":"Logon succeeded for group code AB12"}"#.to_owned(),
+                Some("AB12".to_owned())
+            ))
+        );
+        assert_eq!(
+            logon(Some(r#""{}""#)),
+            Some((
+                r#"{"msg":"Logon succeeded for group code undefined"}"#.to_owned(),
+                None
+            ))
+        );
+        assert_eq!(
+            logon(Some(r#""{\"groupCode\":5}""#)),
+            Some((
+                r#"{"groupCode":5,"msg":"Logon succeeded for group code 5"}"#.to_owned(),
+                None
+            ))
+        );
+        assert_eq!(logon(Some(r#""not json""#)), None);
+        assert_eq!(logon(Some(r#""null""#)), None);
+        assert_eq!(logon(None), None);
+        assert_eq!(logon(Some(r#"{"groupCode":"A"}"#)), None, "an object argument reads as [object Object]");
+    }
+}

@@ -1,0 +1,59 @@
+//! What flows between the reactors and the match thread.
+
+use std::sync::Arc;
+
+use crate::sio::{Prebuilt, SocketId};
+
+/// An ingest socket's event argument as the reference reads it
+/// (`msg.toString()`): `None` when that would throw (no argument, `null`).
+pub type Text = Option<String>;
+
+/// From the reactors to the match thread, applied in arrival order.
+#[derive(Debug)]
+pub enum Command {
+    ObsLogon { socket: SocketId, msg: Text },
+    AuxLogon { socket: SocketId, msg: Text },
+    ObsData { socket: SocketId, msg: Text },
+    AuxData { socket: SocketId, msg: Text },
+    /// An ingest socket is gone (client or server side).
+    IngestClosed { socket: SocketId },
+    /// Test clock (`SPECTRA_TEST_CLOCK=true` only): set the wall clock, then
+    /// acknowledge, so the sender knows every earlier event was applied.
+    TestClock {
+        socket: SocketId,
+        ms: u64,
+        ack: Option<u64>,
+    },
+    /// Stop: close replay files and end the thread.
+    Shutdown,
+}
+
+/// From the match thread to the ingest reactor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToIngest {
+    /// Emit `event` with one string argument (`payload` is the string's content).
+    Emit {
+        socket: SocketId,
+        event: &'static str,
+        payload: String,
+    },
+    /// Acknowledge a test-clock event.
+    Ack { socket: SocketId, ack: u64 },
+    /// Disconnect the socket from the server side.
+    Disconnect { socket: SocketId },
+}
+
+/// From the match thread to the broadcast reactor(s).
+#[derive(Debug, Clone)]
+pub enum ToBroadcast {
+    /// A match's new state: broadcast to the room, and keep it for frontends
+    /// that log on later. `literal` is the `match_data` argument (a JSON
+    /// string literal), `msg` the packet and frames built once.
+    State {
+        group: Arc<str>,
+        literal: Arc<str>,
+        msg: Arc<Prebuilt>,
+    },
+    /// The match is gone: frontends logging on now get no state.
+    Removed { group: Arc<str> },
+}

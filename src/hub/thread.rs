@@ -1,0 +1,428 @@
+//! The match thread: owns the game [`Registry`], applies [`Command`]s in
+//! arrival order, fires the registry's timers (the 100 ms send loop, idle
+//! removal, timeout and toast timers) from its own clock, builds each
+//! broadcast once, and hands acks to the ingest reactor, room frames to the
+//! broadcast reactor(s), records to the replay writer and finished games'
+//! team info to the REST port. It never blocks on I/O: every output is a
+//! channel send that does not wait.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use serde_json::Value;
+
+use super::clock::Clock;
+use super::command::{Command, ToBroadcast, ToIngest};
+use super::frames;
+use super::team_info::TeamInfo;
+use super::Published;
+use crate::config::Pinning;
+use crate::game::{AuthPolicy, ConnId, Effect, GameError, Outcome, Registry, Removal};
+use crate::net::Poster;
+use crate::replay::{self, FileId, KeyCheck, Record, ReplaySink};
+use crate::sio::SocketId;
+use crate::ws::Deflater;
+
+/// Where the match thread's outputs go.
+pub struct Outputs {
+    pub ingest: Poster<ToIngest>,
+    /// One per broadcast reactor (shard).
+    pub broadcast: Vec<Poster<ToBroadcast>>,
+    pub published: Arc<Published>,
+    /// `None`: replay logs are off.
+    pub replay: Option<ReplaySink>,
+}
+
+/// The match thread's state.
+pub struct Hub {
+    registry: Registry,
+    clock: Clock,
+    out: Outputs,
+    team_info: TeamInfo,
+    /// The replay file of each live match.
+    files: HashMap<String, FileId>,
+    next_file: FileId,
+    /// Ingest connections logged on, and the group each belongs to.
+    conn_group: HashMap<ConnId, String>,
+    deflater: Deflater,
+    state_buf: Vec<u8>,
+}
+
+fn conn_of(socket: SocketId) -> ConnId {
+    usize::try_from(socket).unwrap_or(usize::MAX)
+}
+
+fn socket_of(conn: ConnId) -> SocketId {
+    conn as SocketId
+}
+
+/// The reference's `isAuthedData` on a parsed payload.
+fn authed_data(obj: &serde_json::Map<String, Value>) -> bool {
+    (obj.contains_key("obsName") || obj.contains_key("playerId"))
+        && (obj.contains_key("groupCode") || obj.contains_key("matchId"))
+        && obj.contains_key("type")
+        && obj.contains_key("data")
+}
+
+impl Hub {
+    pub fn new(auth: AuthPolicy, test_clock: bool, out: Outputs) -> Self {
+        let team_info = TeamInfo::new(out.published.clone());
+        Hub {
+            registry: Registry::new(auth, Box::new(crate::game::random_group_secret)),
+            clock: Clock::new(test_clock),
+            out,
+            team_info,
+            files: HashMap::new(),
+            next_file: 0,
+            conn_group: HashMap::new(),
+            deflater: Deflater::new(),
+            state_buf: Vec::with_capacity(32 * 1024),
+        }
+    }
+
+    /// How long the thread may wait for a command before a timer is due
+    /// (`None`: only a command can change anything).
+    pub fn next_wait(&self) -> Option<Duration> {
+        if self.clock.is_test() {
+            return None;
+        }
+        let now = self.clock.now_ms();
+        let due = self.registry.next_deadline()?;
+        Some(Duration::from_millis(due.saturating_sub(now)))
+    }
+
+    /// Fires every timer due at or before the clock's time, in order.
+    pub fn run_timers(&mut self) {
+        let now = self.clock.now_ms();
+        self.team_info.tick(now);
+        while let Some((_, outcome)) = self.registry.tick_one(now) {
+            self.apply(outcome, "timer");
+        }
+        self.publish_count();
+    }
+
+    /// Applies one command; false when the thread must stop.
+    pub fn handle(&mut self, cmd: Command) -> bool {
+        // Timers due before this event fire first.
+        self.run_timers();
+        let now = self.clock.now_ms();
+        match cmd {
+            Command::ObsLogon { socket, msg } => {
+                let conn = conn_of(socket);
+                let text = msg.unwrap_or_default();
+                let group = serde_json::from_str::<Value>(&text)
+                    .ok()
+                    .and_then(|v| v.get("groupCode").and_then(Value::as_str).map(str::to_owned));
+                let existed = group.as_deref().is_some_and(|g| self.registry.get(g).is_some());
+                let outcome = self.registry.obs_logon(conn, &text, now);
+                let accepted = logon_accepted(&outcome);
+                self.apply(outcome, "obs_logon");
+                if let (true, Some(g)) = (accepted, group) {
+                    if !existed && self.registry.get(&g).is_some() {
+                        self.match_created(&g, &text, now);
+                    }
+                    self.conn_group.insert(conn, g);
+                }
+            }
+            Command::AuxLogon { socket, msg } => {
+                let conn = conn_of(socket);
+                let text = msg.unwrap_or_default();
+                let outcome = self.registry.aux_logon(conn, &text, now);
+                let accepted = logon_accepted(&outcome);
+                self.apply(outcome, "aux_logon");
+                if accepted {
+                    let id = serde_json::from_str::<Value>(&text)
+                        .ok()
+                        .and_then(|v| v.get("matchId").map(replay::js_json::js_string));
+                    let group = self
+                        .registry
+                        .group_codes()
+                        .find(|c| {
+                            self.registry
+                                .get(c)
+                                .is_some_and(|m| Some(m.match_id()) == id.as_deref())
+                        })
+                        .map(str::to_owned);
+                    self.conn_group.insert(conn, group.unwrap_or_default());
+                }
+            }
+            Command::ObsData { socket, msg } | Command::AuxData { socket, msg } if msg.is_none() => {
+                log::debug!("data event without a readable argument from socket {socket}");
+            }
+            Command::ObsData { socket, msg } => {
+                let text = msg.unwrap_or_default();
+                self.log_replay(conn_of(socket), &text, now);
+                let outcome = self.registry.obs_data(conn_of(socket), &text, now);
+                self.apply(outcome, "obs_data");
+            }
+            Command::AuxData { socket, msg } => {
+                let text = msg.unwrap_or_default();
+                self.log_replay(conn_of(socket), &text, now);
+                let outcome = self.registry.aux_data(conn_of(socket), &text, now);
+                self.apply(outcome, "aux_data");
+            }
+            Command::IngestClosed { socket } => {
+                let conn = conn_of(socket);
+                self.conn_group.remove(&conn);
+                let outcome = self.registry.disconnect(conn, now);
+                self.apply(outcome, "disconnect");
+            }
+            Command::TestClock { socket, ms, ack } => {
+                if self.clock.set(ms) {
+                    self.run_timers();
+                }
+                if let Some(ack) = ack {
+                    self.to_ingest(ToIngest::Ack { socket, ack });
+                }
+            }
+            Command::Shutdown => {
+                self.close_replays();
+                return false;
+            }
+        }
+        self.publish_count();
+        true
+    }
+
+    fn publish_count(&self) {
+        self.out
+            .published
+            .set_matches_running(self.registry.match_count());
+    }
+
+    fn to_ingest(&self, msg: ToIngest) {
+        if self.out.ingest.post(msg).is_err() {
+            log::debug!("ingest reactor is gone");
+        }
+    }
+
+    /// Carries out a registry outcome's effects in order.
+    fn apply(&mut self, outcome: Outcome, what: &str) {
+        for effect in outcome.effects {
+            match effect {
+                Effect::Ack {
+                    conn,
+                    event,
+                    payload,
+                } => self.to_ingest(ToIngest::Emit {
+                    socket: socket_of(conn),
+                    event,
+                    payload,
+                }),
+                Effect::Disconnect { conn } => {
+                    self.conn_group.remove(&conn);
+                    self.to_ingest(ToIngest::Disconnect {
+                        socket: socket_of(conn),
+                    });
+                }
+                Effect::Broadcast { group_code } => self.broadcast(&group_code),
+                Effect::Removed {
+                    group_code,
+                    why,
+                    last,
+                } => {
+                    log::info!("match {group_code:?} removed ({why:?})");
+                    if why == Removal::GameEnd {
+                        let info = last.finished_info();
+                        let mut json = Vec::with_capacity(512);
+                        json.extend_from_slice(b"{\"leftTeam\":");
+                        info.left_team.write_json(&mut json);
+                        json.extend_from_slice(b",\"rightTeam\":");
+                        info.right_team.write_json(&mut json);
+                        json.extend_from_slice(b",\"higherScore\":");
+                        json.extend_from_slice(info.higher_score.to_string().as_bytes());
+                        json.extend_from_slice(b",\"tournamentInfo\":");
+                        info.tournament_info.write_json(&mut json);
+                        json.extend_from_slice(b",\"sponsorInfo\":");
+                        info.sponsor_info.write_json(&mut json);
+                        json.extend_from_slice(if info.is_supporter {
+                            b",\"isSupporter\":true}"
+                        } else {
+                            b",\"isSupporter\":false}"
+                        });
+                        self.team_info
+                            .game_finished(&group_code, String::from_utf8_lossy(&json).into_owned());
+                    }
+                    let group: Arc<str> = Arc::from(group_code.as_str());
+                    for b in &self.out.broadcast {
+                        let _ = b.post(ToBroadcast::Removed {
+                            group: group.clone(),
+                        });
+                    }
+                    if let Some(file) = self.files.remove(&group_code)
+                        && let Some(sink) = &mut self.out.replay
+                    {
+                        sink.send(Record::Close { file });
+                    }
+                }
+            }
+        }
+        if let Some(e) = outcome.error {
+            match e {
+                GameError::NotLoggedOn | GameError::LogonAlreadyUsed | GameError::ConnectionClosed => {
+                    log::debug!("{what}: {e}")
+                }
+                GameError::ForeignGroupCode { .. } => log::warn!("{what} rejected: {e}"),
+                _ => log::info!("{what}: {e}"),
+            }
+        }
+    }
+
+    /// Serializes the match once, wraps it once, and hands the same bytes to
+    /// every broadcast reactor.
+    fn broadcast(&mut self, group_code: &str) {
+        self.state_buf.clear();
+        if !self.registry.write_state(group_code, &mut self.state_buf) {
+            return;
+        }
+        let Ok(state) = std::str::from_utf8(&self.state_buf) else {
+            log::error!("match {group_code:?}: state is not UTF-8");
+            return;
+        };
+        let (literal, msg) = frames::match_data(state, &mut self.deflater);
+        let group: Arc<str> = Arc::from(group_code);
+        for b in &self.out.broadcast {
+            let _ = b.post(ToBroadcast::State {
+                group: group.clone(),
+                literal: literal.clone(),
+                msg: msg.clone(),
+            });
+        }
+    }
+
+    fn match_created(&mut self, group: &str, logon: &str, now: u64) {
+        log::info!("new match {group:?} registered");
+        self.team_info.match_created(group, now);
+        let Some(sink) = &mut self.out.replay else {
+            return;
+        };
+        // The registry refused unsafe codes already; never name a file with one.
+        let name = match replay::file_name(group, now) {
+            Ok(n) => n,
+            Err(e) => {
+                log::error!("no replay file for group code {group:?}: {e}");
+                return;
+            }
+        };
+        self.next_file += 1;
+        let file = self.next_file;
+        self.files.insert(group.to_owned(), file);
+        sink.send(Record::Open {
+            file,
+            name,
+            logon_json: logon.to_owned(),
+            key_check: KeyCheck::default(),
+            start_ms: now,
+        });
+    }
+
+    /// Appends a data event to the replay file of every match the reference
+    /// would hand it to: the connection's own group for a `groupCode`
+    /// payload, every match with that match id for a `matchId` payload.
+    fn log_replay(&mut self, conn: ConnId, text: &str, now: u64) {
+        if self.out.replay.is_none() {
+            return;
+        }
+        let Some(own) = self.conn_group.get(&conn) else {
+            return;
+        };
+        let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(text) else {
+            return;
+        };
+        if !authed_data(&obj) {
+            return;
+        }
+        let targets: Vec<String> = match (obj.get("groupCode"), obj.get("matchId")) {
+            (Some(code), _) => match code.as_str() {
+                Some(c) if c == own && self.registry.get(c).is_some() => vec![c.to_owned()],
+                _ => Vec::new(),
+            },
+            (None, Some(id)) => {
+                let id = replay::js_json::js_string(id);
+                self.registry
+                    .group_codes()
+                    .filter(|c| self.registry.get(c).is_some_and(|m| m.match_id() == id))
+                    .map(str::to_owned)
+                    .collect()
+            }
+            (None, None) => Vec::new(),
+        };
+        let Some(sink) = &mut self.out.replay else {
+            return;
+        };
+        for t in targets {
+            if let Some(&file) = self.files.get(&t) {
+                sink.send(Record::Event {
+                    file,
+                    payload_json: text.to_owned(),
+                    timestamp_ms: now,
+                });
+            }
+        }
+    }
+
+    fn close_replays(&mut self) {
+        if let Some(sink) = &mut self.out.replay {
+            for (_, file) in self.files.drain() {
+                sink.send(Record::Close { file });
+            }
+        }
+    }
+}
+
+/// Whether a logon outcome accepted the connection.
+fn logon_accepted(outcome: &Outcome) -> bool {
+    outcome.effects.iter().any(|e| {
+        matches!(e, Effect::Ack { payload, .. } if payload.contains("\"value\":true"))
+    })
+}
+
+/// Pins the calling thread as configured; logs what it did.
+fn pin(p: Pinning) {
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    let target = match p {
+        Pinning::Off => return,
+        Pinning::Auto if cores.len() <= 1 => return,
+        Pinning::Auto => cores.last().copied(),
+        Pinning::Core(n) => cores.iter().copied().find(|c| c.id == n),
+    };
+    match target {
+        Some(core) if core_affinity::set_for_current(core) => {
+            log::info!("match thread pinned to core {}", core.id)
+        }
+        Some(core) => log::warn!("could not pin the match thread to core {}", core.id),
+        None => log::warn!("SPECTRA_PIN_CORE: no such core; the match thread is not pinned"),
+    }
+}
+
+/// Runs the match thread until [`Command::Shutdown`] or until every sender
+/// is gone. The replay sink is dropped on exit, so the writer then flushes.
+pub fn spawn(mut hub: Hub, commands: Receiver<Command>, pinning: Pinning) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("match".into())
+        .spawn(move || {
+            pin(pinning);
+            loop {
+                let received = match hub.next_wait() {
+                    Some(wait) => commands.recv_timeout(wait),
+                    None => commands.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                };
+                match received {
+                    Ok(cmd) => {
+                        if !hub.handle(cmd) {
+                            break;
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => hub.run_timers(),
+                    Err(RecvTimeoutError::Disconnected) => {
+                        hub.close_replays();
+                        break;
+                    }
+                }
+            }
+            log::info!("match thread stopped");
+        })
+}

@@ -1,0 +1,138 @@
+//! Port 5100: the observer and auxiliary clients. The reactor's [`App`]
+//! turns their Socket.IO events into [`Command`]s for the match thread and
+//! carries its answers (logon acks, server-side disconnects) back.
+//!
+//! Nothing is decided here: logon rules, authentication state and routing
+//! live on the match thread, which sees every event in arrival order.
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+
+use crate::hub::command::{Command, Text, ToIngest};
+use crate::hub::frames::literal;
+use crate::http;
+use crate::net::App;
+use crate::sio::{self, AppEvent};
+
+/// The ingest application of one reactor.
+pub struct Ingest {
+    commands: Sender<Command>,
+    replies: Option<Receiver<ToIngest>>,
+    test_clock: bool,
+    dropped: u64,
+}
+
+impl Ingest {
+    /// `test_clock`: accept `__test_clock` events (tests only).
+    pub fn new(commands: Sender<Command>, test_clock: bool) -> Self {
+        Ingest {
+            commands,
+            replies: None,
+            test_clock,
+            dropped: 0,
+        }
+    }
+
+    /// The channel the match thread answers on (made from the reactor's remote).
+    pub fn set_replies(&mut self, rx: Receiver<ToIngest>) {
+        self.replies = Some(rx);
+    }
+
+    fn send(&mut self, cmd: Command) {
+        match self.commands.try_send(cmd) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                self.dropped += 1;
+                if self.dropped.is_power_of_two() {
+                    log::error!(
+                        "match thread is behind: {} ingest event(s) dropped",
+                        self.dropped
+                    );
+                }
+            }
+            Err(TrySendError::Disconnected(_)) => {}
+        }
+    }
+}
+
+/// What the reference's `msg.toString()` gives for an event argument (JSON
+/// text): a string's content, a number's or boolean's text, an object's
+/// `[object Object]`, an array's elements joined by commas; `None` where it
+/// throws (no argument, `null`).
+pub fn js_text(arg: Option<&str>) -> Text {
+    match serde_json::from_str::<serde_json::Value>(arg?).ok()? {
+        serde_json::Value::Null => None,
+        v => Some(crate::replay::js_json::js_string(&v)),
+    }
+}
+
+impl App for Ingest {
+    fn on_app_event(&mut self, _srv: &mut sio::Server, ev: AppEvent) {
+        match ev {
+            AppEvent::Event {
+                socket,
+                name,
+                args,
+                ack,
+                ..
+            } => {
+                let msg = || js_text(args.first().map(String::as_str));
+                let cmd = match name.as_str() {
+                    "obs_logon" => Command::ObsLogon { socket, msg: msg() },
+                    "aux_logon" => Command::AuxLogon { socket, msg: msg() },
+                    "obs_data" => Command::ObsData { socket, msg: msg() },
+                    "aux_data" => Command::AuxData { socket, msg: msg() },
+                    "__test_clock" if self.test_clock => {
+                        let Some(ms) = args.first().and_then(|a| a.parse::<u64>().ok()) else {
+                            return;
+                        };
+                        Command::TestClock { socket, ms, ack }
+                    }
+                    // The reference has no listener for anything else.
+                    _ => return,
+                };
+                self.send(cmd);
+            }
+            AppEvent::Disconnect { socket, .. } => self.send(Command::IngestClosed { socket }),
+            _ => {}
+        }
+    }
+
+    fn on_http(&mut self, _req: &http::Request) -> Option<http::Response> {
+        None
+    }
+
+    fn on_wake(&mut self, srv: &mut sio::Server) {
+        let Some(rx) = &self.replies else {
+            return;
+        };
+        while let Ok(reply) = rx.try_recv() {
+            match reply {
+                ToIngest::Emit {
+                    socket,
+                    event,
+                    payload,
+                } => srv.emit(socket, event, &[literal(&payload).as_str()]),
+                ToIngest::Ack { socket, ack } => srv.ack(socket, ack, &[]),
+                ToIngest::Disconnect { socket } => srv.disconnect(socket),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_arguments_read_as_the_reference_reads_them() {
+        assert_eq!(js_text(Some(r#""{\"a\":1}""#)).as_deref(), Some(r#"{"a":1}"#));
+        assert_eq!(js_text(Some("5")).as_deref(), Some("5"));
+        assert_eq!(js_text(Some("1.50")).as_deref(), Some("1.5"));
+        assert_eq!(js_text(Some("true")).as_deref(), Some("true"));
+        assert_eq!(js_text(Some(r#"{"a":1}"#)).as_deref(), Some("[object Object]"));
+        assert_eq!(js_text(Some(r#"[1,"x",null,[2,3]]"#)).as_deref(), Some("1,x,,2,3"));
+        assert_eq!(js_text(Some("null")), None);
+        assert_eq!(js_text(None), None);
+        assert_eq!(js_text(Some("not json")), None);
+    }
+}

@@ -1,0 +1,405 @@
+//! Shared by the end-to-end tests: starts the built server binary as a process
+//! on free loopback ports, runs the node clients in `tests/node/`, and loads
+//! the recorded conformance games from `../shared/conformance/`.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// `tests/node`, where the npm packages and scripts live.
+pub fn node_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node")
+}
+
+/// `../shared/conformance`, next to the repository (or `$SPECTRA_CONFORMANCE`).
+pub fn conformance_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("SPECTRA_CONFORMANCE") {
+        return PathBuf::from(d);
+    }
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for cand in [here.join("../shared/conformance"), here.join("../../shared/conformance")] {
+        if cand.is_dir() {
+            return cand;
+        }
+    }
+    panic!("conformance games not found next to the repository (set SPECTRA_CONFORMANCE)")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A fresh temporary directory for one test.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "spectra-e2e-{tag}-{}-{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos()
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+/// A running server process; killed when dropped.
+pub struct Server {
+    child: Child,
+    pub ingest: u16,
+    pub rest: u16,
+    pub broadcast: u16,
+    pub tls: bool,
+    pub replay_dir: PathBuf,
+    log: mpsc::Receiver<String>,
+    pub log_lines: Vec<String>,
+}
+
+impl Server {
+    /// Starts the server with the test clock on, replays in a temp dir, no
+    /// key required, and `extra` environment on top.
+    pub fn start(extra: &[(&str, &str)]) -> Server {
+        let ingest = free_port();
+        let rest = free_port();
+        let broadcast = free_port();
+        let replay_dir = temp_dir("replays");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_spectra-server"));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("RUST_LOG", "info")
+            .env("SPECTRA_BIND", "127.0.0.1")
+            .env("SPECTRA_INGEST_PORT", ingest.to_string())
+            .env("SPECTRA_REST_PORT", rest.to_string())
+            .env("SPECTRA_BROADCAST_PORT", broadcast.to_string())
+            .env("SPECTRA_REPLAY_DIR", &replay_dir)
+            .env("SPECTRA_TEST_CLOCK", "true")
+            .env("SPECTRA_PIN_CORE", "off")
+            .env("REQUIRE_AUTH_KEY", "false")
+            .current_dir(&replay_dir);
+        let mut tls = false;
+        for (k, v) in extra {
+            if *k == "SERVER_KEY" {
+                tls = true;
+            }
+            cmd.env(k, v);
+        }
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("start the server binary");
+        let (tx, rx) = mpsc::channel();
+        for stream in [
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if std::env::var_os("SPECTRA_E2E_VERBOSE").is_some() {
+                        eprintln!("server: {line}");
+                    }
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        let mut server = Server {
+            child,
+            ingest,
+            rest,
+            broadcast,
+            tls,
+            replay_dir,
+            log: rx,
+            log_lines: Vec::new(),
+        };
+        server.wait_for_log("ready", Duration::from_secs(20));
+        server
+    }
+
+    /// Waits for a log line containing `needle`; panics with the log on timeout.
+    pub fn wait_for_log(&mut self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(l) = self.log_lines.iter().find(|l| l.contains(needle)) {
+                return l.clone();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.log.recv_timeout(left.min(Duration::from_millis(200))) {
+                Ok(line) => self.log_lines.push(line),
+                Err(_) if Instant::now() >= deadline => panic!(
+                    "no log line with {needle:?} within {timeout:?}; log:\n{}",
+                    self.log_lines.join("\n")
+                ),
+                Err(mpsc::RecvTimeoutError::Disconnected) => panic!(
+                    "server exited before logging {needle:?}; log:\n{}",
+                    self.log_lines.join("\n")
+                ),
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Collects what the server logged so far.
+    pub fn drain_log(&mut self) -> &[String] {
+        while let Ok(l) = self.log.try_recv() {
+            self.log_lines.push(l);
+        }
+        &self.log_lines
+    }
+
+    pub fn scheme(&self) -> &'static str {
+        if self.tls { "https" } else { "http" }
+    }
+
+    pub fn ingest_url(&self) -> String {
+        format!("{}://127.0.0.1:{}", self.scheme(), self.ingest)
+    }
+
+    pub fn broadcast_url(&self) -> String {
+        format!("{}://127.0.0.1:{}", self.scheme(), self.broadcast)
+    }
+
+    pub fn rest_url(&self) -> String {
+        format!("{}://127.0.0.1:{}", self.scheme(), self.rest)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM and waits for the exit status (None: still running after `timeout`).
+    pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.replay_dir);
+    }
+}
+
+/// A plain-HTTP request to the REST port without any client library, for
+/// readiness and simple checks: returns (status, headers, body).
+pub fn http(port: u16, raw: &str) -> (u16, String, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    s.write_all(raw.as_bytes()).expect("write");
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// Runs a node script from `tests/node` to completion; returns its stdout.
+pub fn node(script: &str, args: &[&str], timeout: Duration) -> String {
+    let child = node_spawn(script, args);
+    let out = wait_output(child, timeout);
+    out
+}
+
+/// Starts a node script from `tests/node` with piped stdin/stdout.
+pub fn node_spawn(script: &str, args: &[&str]) -> Child {
+    Command::new("node")
+        .arg(script)
+        .args(args)
+        .current_dir(node_dir())
+        .env("NODE_TLS_REJECT_UNAUTHORIZED", "0")
+        .env("NODE_NO_WARNINGS", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("node is installed and tests/node has its packages (npm ci --prefix tests/node)")
+}
+
+/// Waits for a node process, killing it after `timeout`; returns stdout.
+pub fn wait_output(mut child: Child, timeout: Duration) -> String {
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                let out = reader.join().unwrap_or_default();
+                assert!(status.success(), "node exited with {status}; stdout:\n{out}");
+                return out;
+            }
+            _ if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("node script did not finish within {timeout:?}");
+            }
+            _ => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+/// Reads lines from a node process' stdout until one equals `line`.
+pub fn wait_line(stdout: &mut BufReader<ChildStdout>, line: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    let mut buf = String::new();
+    while Instant::now() < deadline {
+        buf.clear();
+        match stdout.read_line(&mut buf) {
+            Ok(0) => panic!("node ended before printing {line:?}"),
+            Ok(_) if buf.trim_end() == line => return,
+            Ok(_) => {}
+            Err(e) => panic!("reading node output: {e}"),
+        }
+    }
+    panic!("node did not print {line:?} within {timeout:?}");
+}
+
+/// Closes a child's stdin (the frontends script then reports and exits).
+pub fn close_stdin(stdin: Option<ChildStdin>) {
+    drop(stdin);
+}
+
+/// One expected broadcast state of a recorded game.
+#[derive(Debug, Clone)]
+pub struct Expected {
+    pub group_code: String,
+    pub removed: bool,
+    /// The exact JSON text the reference broadcast.
+    pub state: String,
+}
+
+/// A recorded game: the input file and its expected states.
+pub struct Game {
+    pub input: PathBuf,
+    pub states: Vec<Expected>,
+    /// Expected-line index of the last state the reference's send loop emitted.
+    pub last_broadcast: usize,
+    pub acks: Vec<serde_json::Value>,
+}
+
+fn read_text(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if path.extension().is_some_and(|e| e == "gz") {
+        let mut s = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut s)
+            .expect("gunzip");
+        s
+    } else {
+        String::from_utf8(bytes).expect("utf-8")
+    }
+}
+
+/// Loads `NAME` (e.g. `game-01-regulation` or `edge/edge-04-duplicate-logon`).
+pub fn game(name: &str) -> Game {
+    let dir = conformance_dir();
+    let pick = |kind: &str| {
+        let plain = dir.join(format!("{name}.{kind}.jsonl"));
+        if plain.exists() {
+            plain
+        } else {
+            dir.join(format!("{name}.{kind}.jsonl.gz"))
+        }
+    };
+    let states = read_text(&pick("expected"))
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).expect("expected line");
+            // The state object is the line's last member: cut its exact text.
+            let at = line.find("\"state\":").expect("state member") + "\"state\":".len();
+            let state = line
+                .get(at..line.len() - 1)
+                .expect("state text")
+                .to_owned();
+            Expected {
+                group_code: v["state"]["groupCode"].as_str().unwrap_or("").to_owned(),
+                removed: v["removed"].as_bool().unwrap_or(false),
+                state,
+            }
+        })
+        .collect();
+    let last_broadcast = read_text(&pick("broadcasts"))
+        .lines()
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["line"].as_u64())
+        .last()
+        .expect("at least one broadcast") as usize;
+    let acks = read_text(&pick("acks"))
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).expect("ack line"))
+        .collect();
+    Game {
+        input: pick("input"),
+        states,
+        last_broadcast,
+        acks,
+    }
+}
+
+/// Writes the states' texts one per line (the frontends script's lookup file).
+pub fn write_states(game: &Game, dir: &Path) -> PathBuf {
+    let path = dir.join("states.txt");
+    let mut text = String::new();
+    for s in &game.states {
+        text.push_str(&s.state);
+        text.push('\n');
+    }
+    std::fs::write(&path, text).expect("write states");
+    path
+}
+
+/// Checks one frontend's received state indexes: every one known, in the
+/// game's order (a state text that occurs on several lines may stand for any
+/// of them), never a removed state, ending with `last`.
+pub fn check_order(game: &Game, indexes: &[i64], last: usize) -> Result<(), String> {
+    let mut at = 0usize;
+    for (n, &i) in indexes.iter().enumerate() {
+        let Ok(first) = usize::try_from(i) else {
+            return Err(format!("state #{n} is not one of the game's states"));
+        };
+        let text = &game.states[first].state;
+        let next = (at..game.states.len())
+            .find(|&k| game.states[k].state == *text && !game.states[k].removed);
+        match next {
+            Some(k) => at = k,
+            None => return Err(format!("state #{n} (line {first}) came out of order after line {at}")),
+        }
+    }
+    match indexes.last() {
+        Some(&l) if game.states[l as usize].state == game.states[last].state => Ok(()),
+        Some(&l) => Err(format!("last state is line {l}, expected line {last}")),
+        None => Err("no state received".into()),
+    }
+}
