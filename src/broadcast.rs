@@ -11,9 +11,9 @@ use std::sync::Arc;
 use crossbeam_channel::Receiver;
 use serde_json::Value;
 
+use crate::http;
 use crate::hub::command::ToBroadcast;
 use crate::hub::frames::literal;
-use crate::http;
 use crate::ingest::js_text;
 use crate::net::App;
 use crate::replay::js_json;
@@ -83,7 +83,10 @@ impl App for Broadcast {
                     return; // `once`: a second logon has no listener
                 }
                 let Some((payload, room)) = logon(args.first().map(String::as_str)) else {
-                    log::error!("frontend logon with an unreadable payload: {:?}", args.first());
+                    log::error!(
+                        "frontend logon with an unreadable payload: {:?}",
+                        args.first()
+                    );
                     return;
                 };
                 if let Some(room) = &room {
@@ -158,6 +161,10 @@ mod tests {
         assert_eq!(logon(Some(r#""not json""#)), None);
         assert_eq!(logon(Some(r#""null""#)), None);
         assert_eq!(logon(None), None);
-        assert_eq!(logon(Some(r#"{"groupCode":"A"}"#)), None, "an object argument reads as [object Object]");
+        assert_eq!(
+            logon(Some(r#"{"groupCode":"A"}"#)),
+            None,
+            "an object argument reads as [object Object]"
+        );
     }
 }

@@ -7,9 +7,9 @@
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
+use crate::http;
 use crate::hub::command::{Command, Text, ToIngest};
 use crate::hub::frames::literal;
-use crate::http;
 use crate::net::App;
 use crate::sio::{self, AppEvent};
 
@@ -125,12 +125,21 @@ mod tests {
 
     #[test]
     fn event_arguments_read_as_the_reference_reads_them() {
-        assert_eq!(js_text(Some(r#""{\"a\":1}""#)).as_deref(), Some(r#"{"a":1}"#));
+        assert_eq!(
+            js_text(Some(r#""{\"a\":1}""#)).as_deref(),
+            Some(r#"{"a":1}"#)
+        );
         assert_eq!(js_text(Some("5")).as_deref(), Some("5"));
         assert_eq!(js_text(Some("1.50")).as_deref(), Some("1.5"));
         assert_eq!(js_text(Some("true")).as_deref(), Some("true"));
-        assert_eq!(js_text(Some(r#"{"a":1}"#)).as_deref(), Some("[object Object]"));
-        assert_eq!(js_text(Some(r#"[1,"x",null,[2,3]]"#)).as_deref(), Some("1,x,,2,3"));
+        assert_eq!(
+            js_text(Some(r#"{"a":1}"#)).as_deref(),
+            Some("[object Object]")
+        );
+        assert_eq!(
+            js_text(Some(r#"[1,"x",null,[2,3]]"#)).as_deref(),
+            Some("1,x,,2,3")
+        );
         assert_eq!(js_text(Some("null")), None);
         assert_eq!(js_text(None), None);
         assert_eq!(js_text(Some("not json")), None);

@@ -5,15 +5,15 @@
 //! [`hub`] owns match state. See `../shared/design.md` for the thread layout.
 
 pub mod backend;
+pub mod broadcast;
 pub mod config;
 pub mod eio;
 pub mod game;
 pub mod http;
 pub mod hub;
+pub mod ingest;
 pub mod net;
 pub mod replay;
 pub mod rest;
-pub mod ingest;
-pub mod broadcast;
 pub mod sio;
 pub mod ws;

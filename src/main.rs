@@ -27,9 +27,7 @@ fn main() -> ExitCode {
     {
         env_logger::init();
         let path = std::path::Path::new(file);
-        if let Err(e) =
-            spectra_server::game::conformance::run_cli(path, std::io::stdout().lock())
-        {
+        if let Err(e) = spectra_server::game::conformance::run_cli(path, std::io::stdout().lock()) {
             eprintln!("conformance: {}: {e}", path.display());
             return ExitCode::FAILURE;
         }
@@ -92,7 +90,11 @@ fn service<A: net::App>(app: A) -> SioService<A> {
 
 fn serve() -> Result<(), String> {
     let cfg = Config::load().map_err(|e| format!("configuration: {e}"))?;
-    log::info!("spectra-server {}: {}", env!("CARGO_PKG_VERSION"), cfg.describe());
+    log::info!(
+        "spectra-server {}: {}",
+        env!("CARGO_PKG_VERSION"),
+        cfg.describe()
+    );
     if cfg.tls.is_none() && std::env::var_os("INSECURE").is_none() {
         log::info!("no INSECURE, SERVER_KEY or SERVER_CERT set: serving plain HTTP/WebSocket");
     }
@@ -102,7 +104,9 @@ fn serve() -> Result<(), String> {
         );
     }
     if cfg.backend.use_backend {
-        log::warn!("USE_BACKEND=true: the organisation backend is not supported yet; only AUTH_KEY is accepted");
+        log::warn!(
+            "USE_BACKEND=true: the organisation backend is not supported yet; only AUTH_KEY is accepted"
+        );
     }
     let test_clock = std::env::var("SPECTRA_TEST_CLOCK").is_ok_and(|v| v == "true");
     if test_clock {
@@ -124,8 +128,11 @@ fn serve() -> Result<(), String> {
     };
     let addr = |port| std::net::SocketAddr::new(cfg.bind, port);
 
-    let mut ingest = Reactor::new(service(Ingest::new(cmd_tx.clone(), test_clock)), opts.clone())
-        .map_err(|e| format!("ingest reactor: {e}"))?;
+    let mut ingest = Reactor::new(
+        service(Ingest::new(cmd_tx.clone(), test_clock)),
+        opts.clone(),
+    )
+    .map_err(|e| format!("ingest reactor: {e}"))?;
     let (ingest_post, ingest_rx) = ingest.remote().channel();
     ingest.service().app.set_replies(ingest_rx);
     ingest
@@ -145,8 +152,11 @@ fn serve() -> Result<(), String> {
         use_backend: cfg.backend.use_backend,
         max_body: cfg.rest_max_body,
     };
-    let mut rest = Reactor::new(service(RestApp::new(Rest::new(rest_cfg, published.clone()))), opts)
-        .map_err(|e| format!("REST reactor: {e}"))?;
+    let mut rest = Reactor::new(
+        service(RestApp::new(Rest::new(rest_cfg, published.clone()))),
+        opts,
+    )
+    .map_err(|e| format!("REST reactor: {e}"))?;
     rest.listen(addr(cfg.rest_port), tls)
         .map_err(|e| format!("SPECTRA_REST_PORT {}: {e}", cfg.rest_port))?;
 

@@ -7,91 +7,10 @@
 
 mod e2e_support;
 
-use std::io::BufReader;
 use std::time::Duration;
 
 use e2e_support::*;
 use serde_json::Value;
-
-fn parse_json(out: &str) -> Value {
-    let line = out.lines().last().unwrap_or_default();
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("node printed no JSON ({e}): {out}"))
-}
-
-/// Index of the first line whose state text equals the last broadcast's.
-fn final_index(game: &Game) -> usize {
-    let last = &game.states[game.last_broadcast].state;
-    game.states
-        .iter()
-        .position(|s| &s.state == last)
-        .unwrap_or(game.last_broadcast)
-}
-
-/// Acks per socket label, with the random group secret normalised.
-fn acks_by_socket(acks: &[Value]) -> std::collections::BTreeMap<String, Vec<String>> {
-    let mut map: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for a in acks {
-        let mut data = a["data"].clone();
-        if let Some(r) = data.get("reason").and_then(Value::as_str)
-            && r.len() == 12
-            && r.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        {
-            data["reason"] = Value::from("<secret>");
-        }
-        map.entry(a["socket"].as_str().unwrap_or("").to_owned())
-            .or_default()
-            .push(format!("{} {}", a["event"], data));
-    }
-    map
-}
-
-struct Frontends {
-    child: std::process::Child,
-}
-
-impl Frontends {
-    fn start(server: &Server, group: &str, count: usize, states: &std::path::Path, final_idx: usize) -> Self {
-        let mut child = node_spawn(
-            "e2e_frontends.js",
-            &[
-                &server.broadcast_url(),
-                group,
-                &count.to_string(),
-                &states.to_string_lossy(),
-                &final_idx.to_string(),
-                "120000",
-            ],
-        );
-        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-        wait_line(&mut out, "ready", Duration::from_secs(60));
-        child.stdout = Some(out.into_inner());
-        Frontends { child }
-    }
-
-    fn finish(self) -> Vec<Value> {
-        let v = parse_json(&wait_output(self.child, Duration::from_secs(150)));
-        v["frontends"].as_array().cloned().unwrap_or_default()
-    }
-}
-
-fn check_frontends(game: &Game, frontends: &[Value], group: &str, count: usize) {
-    assert_eq!(frontends.len(), count);
-    for (n, f) in frontends.iter().enumerate() {
-        assert_eq!(
-            f["logon"].as_str(),
-            Some(format!(r#"{{"groupCode":"{group}","msg":"Logon succeeded for group code {group}"}}"#).as_str()),
-            "frontend {n}: logon_success payload"
-        );
-        assert_eq!(f["transport"], "websocket", "frontend {n} upgraded from polling");
-        let indexes: Vec<i64> = f["indexes"]
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_i64).collect())
-            .unwrap_or_default();
-        if let Err(e) = check_order(game, &indexes, game.last_broadcast) {
-            panic!("frontend {n}: {e} (received {} states)", indexes.len());
-        }
-    }
-}
 
 /// Replays `name` with frontends logged on before and after the match
 /// starts; returns the server for further checks.
@@ -114,7 +33,11 @@ fn replay_game(name: &str, server: &mut Server) -> Game {
     check_frontends(&game, &late.finish(), &group, 2);
 
     let acks: Vec<Value> = observed["acks"].as_array().cloned().unwrap_or_default();
-    assert_eq!(acks_by_socket(&acks), acks_by_socket(&game.acks), "logon answers");
+    assert_eq!(
+        acks_by_socket(&acks),
+        acks_by_socket(&game.acks),
+        "logon answers"
+    );
     let _ = std::fs::remove_dir_all(&dir);
     game
 }
@@ -147,8 +70,44 @@ fn a_recorded_game_reaches_every_frontend_in_order_and_is_logged() {
     let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
     assert_eq!(name, "Match_GF2MAP_1750000000000.replay");
 
+    // The finished game's team info is served on the REST port.
+    let (status, _, body) = http(
+        server.rest,
+        "GET /getTeamInfoForCode?groupCode=GF2MAP HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 200, "{body}");
+    let info: Value = serde_json::from_str(&body).expect("team info JSON");
+    assert_eq!(info["leftTeam"]["name"], "Northwind Esports");
+    assert_eq!(info["rightTeam"]["tricode"], "CRV");
+    assert!(info["higherScore"] == 0 || info["higherScore"] == 1);
+    assert_eq!(info["isSupporter"], false);
+    let keys: Vec<&str> = info
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "leftTeam",
+            "rightTeam",
+            "higherScore",
+            "tournamentInfo",
+            "sponsorInfo",
+            "isSupporter"
+        ]
+    );
+    let (_, _, body) = http(
+        server.rest,
+        "GET /status HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(body, r#"{"status":"UP","matchesRunning":0}"#);
+
     // Graceful stop: exit 0 within a few seconds, replay flushed.
-    let status = server.terminate(Duration::from_secs(5)).expect("stopped in time");
+    let status = server
+        .terminate(Duration::from_secs(5))
+        .expect("stopped in time");
     assert!(status.success(), "{status}");
     let replay = spectra_server::replay::reader::read(&files[0]).expect("replay parses");
     assert_eq!(replay.header["groupCode"], "GF2MAP");

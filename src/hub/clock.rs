@@ -10,7 +10,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub enum Clock {
     System,
     /// Set by `__test_clock` events; never moves backwards.
-    Test { now_ms: u64 },
+    Test {
+        now_ms: u64,
+    },
 }
 
 impl Clock {

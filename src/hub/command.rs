@@ -11,12 +11,26 @@ pub type Text = Option<String>;
 /// From the reactors to the match thread, applied in arrival order.
 #[derive(Debug)]
 pub enum Command {
-    ObsLogon { socket: SocketId, msg: Text },
-    AuxLogon { socket: SocketId, msg: Text },
-    ObsData { socket: SocketId, msg: Text },
-    AuxData { socket: SocketId, msg: Text },
+    ObsLogon {
+        socket: SocketId,
+        msg: Text,
+    },
+    AuxLogon {
+        socket: SocketId,
+        msg: Text,
+    },
+    ObsData {
+        socket: SocketId,
+        msg: Text,
+    },
+    AuxData {
+        socket: SocketId,
+        msg: Text,
+    },
     /// An ingest socket is gone (client or server side).
-    IngestClosed { socket: SocketId },
+    IngestClosed {
+        socket: SocketId,
+    },
     /// Test clock (`SPECTRA_TEST_CLOCK=true` only): set the wall clock, then
     /// acknowledge, so the sender knows every earlier event was applied.
     TestClock {

@@ -57,7 +57,10 @@ mod tests {
 
     #[test]
     fn literals_escape_like_json_stringify() {
-        assert_eq!(literal(r#"{"a":"b\"c","d":"\\"}"#), r#""{\"a\":\"b\\\"c\",\"d\":\"\\\\\"}""#);
+        assert_eq!(
+            literal(r#"{"a":"b\"c","d":"\\"}"#),
+            r#""{\"a\":\"b\\\"c\",\"d\":\"\\\\\"}""#
+        );
         assert_eq!(literal("x\ny\u{1}é\u{2028}"), "\"x\\ny\\u0001é\u{2028}\"");
         assert_eq!(literal(""), "\"\"");
         let back: String = serde_json::from_str(&literal("{\"k\":[1,2,\"ü\\n\"]}")).unwrap();

@@ -14,11 +14,11 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use serde_json::Value;
 
+use super::Published;
 use super::clock::Clock;
 use super::command::{Command, ToBroadcast, ToIngest};
 use super::frames;
 use super::team_info::TeamInfo;
-use super::Published;
 use crate::config::Pinning;
 use crate::game::{AuthPolicy, ConnId, Effect, GameError, Outcome, Registry, Removal};
 use crate::net::Poster;
@@ -113,10 +113,14 @@ impl Hub {
             Command::ObsLogon { socket, msg } => {
                 let conn = conn_of(socket);
                 let text = msg.unwrap_or_default();
-                let group = serde_json::from_str::<Value>(&text)
-                    .ok()
-                    .and_then(|v| v.get("groupCode").and_then(Value::as_str).map(str::to_owned));
-                let existed = group.as_deref().is_some_and(|g| self.registry.get(g).is_some());
+                let group = serde_json::from_str::<Value>(&text).ok().and_then(|v| {
+                    v.get("groupCode")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                });
+                let existed = group
+                    .as_deref()
+                    .is_some_and(|g| self.registry.get(g).is_some());
                 let outcome = self.registry.obs_logon(conn, &text, now);
                 let accepted = logon_accepted(&outcome);
                 self.apply(outcome, "obs_logon");
@@ -149,7 +153,9 @@ impl Hub {
                     self.conn_group.insert(conn, group.unwrap_or_default());
                 }
             }
-            Command::ObsData { socket, msg } | Command::AuxData { socket, msg } if msg.is_none() => {
+            Command::ObsData { socket, msg } | Command::AuxData { socket, msg }
+                if msg.is_none() =>
+            {
                 log::debug!("data event without a readable argument from socket {socket}");
             }
             Command::ObsData { socket, msg } => {
@@ -243,8 +249,10 @@ impl Hub {
                         } else {
                             b",\"isSupporter\":false}"
                         });
-                        self.team_info
-                            .game_finished(&group_code, String::from_utf8_lossy(&json).into_owned());
+                        self.team_info.game_finished(
+                            &group_code,
+                            String::from_utf8_lossy(&json).into_owned(),
+                        );
                     }
                     let group: Arc<str> = Arc::from(group_code.as_str());
                     for b in &self.out.broadcast {
@@ -262,7 +270,9 @@ impl Hub {
         }
         if let Some(e) = outcome.error {
             match e {
-                GameError::NotLoggedOn | GameError::LogonAlreadyUsed | GameError::ConnectionClosed => {
+                GameError::NotLoggedOn
+                | GameError::LogonAlreadyUsed
+                | GameError::ConnectionClosed => {
                     log::debug!("{what}: {e}")
                 }
                 GameError::ForeignGroupCode { .. } => log::warn!("{what} rejected: {e}"),
@@ -375,9 +385,10 @@ impl Hub {
 
 /// Whether a logon outcome accepted the connection.
 fn logon_accepted(outcome: &Outcome) -> bool {
-    outcome.effects.iter().any(|e| {
-        matches!(e, Effect::Ack { payload, .. } if payload.contains("\"value\":true"))
-    })
+    outcome
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Ack { payload, .. } if payload.contains("\"value\":true")))
 }
 
 /// Pins the calling thread as configured; logs what it did.
@@ -400,7 +411,11 @@ fn pin(p: Pinning) {
 
 /// Runs the match thread until [`Command::Shutdown`] or until every sender
 /// is gone. The replay sink is dropped on exit, so the writer then flushes.
-pub fn spawn(mut hub: Hub, commands: Receiver<Command>, pinning: Pinning) -> std::io::Result<JoinHandle<()>> {
+pub fn spawn(
+    mut hub: Hub,
+    commands: Receiver<Command>,
+    pinning: Pinning,
+) -> std::io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("match".into())
         .spawn(move || {

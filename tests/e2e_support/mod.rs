@@ -3,12 +3,15 @@
 //! the recorded conformance games from `../shared/conformance/`.
 #![allow(dead_code)] // each test binary uses a different part
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use serde_json::Value;
 
 /// `tests/node`, where the npm packages and scripts live.
 pub fn node_dir() -> PathBuf {
@@ -21,7 +24,10 @@ pub fn conformance_dir() -> PathBuf {
         return PathBuf::from(d);
     }
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for cand in [here.join("../shared/conformance"), here.join("../../shared/conformance")] {
+    for cand in [
+        here.join("../shared/conformance"),
+        here.join("../../shared/conformance"),
+    ] {
         if cand.is_dir() {
             return cand;
         }
@@ -94,8 +100,14 @@ impl Server {
         let mut child = cmd.spawn().expect("start the server binary");
         let (tx, rx) = mpsc::channel();
         for stream in [
-            child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
-            child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
         ]
         .into_iter()
         .flatten()
@@ -228,9 +240,15 @@ pub fn node(script: &str, args: &[&str], timeout: Duration) -> String {
 
 /// Starts a node script from `tests/node` with piped stdin/stdout.
 pub fn node_spawn(script: &str, args: &[&str]) -> Child {
+    node_spawn_env(script, args, &[])
+}
+
+/// [`node_spawn`] with extra environment variables.
+pub fn node_spawn_env(script: &str, args: &[&str], env: &[(&str, &str)]) -> Child {
     Command::new("node")
         .arg(script)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(node_dir())
         .env("NODE_TLS_REJECT_UNAUTHORIZED", "0")
         .env("NODE_NO_WARNINGS", "1")
@@ -254,7 +272,10 @@ pub fn wait_output(mut child: Child, timeout: Duration) -> String {
         match child.try_wait() {
             Ok(Some(status)) => {
                 let out = reader.join().unwrap_or_default();
-                assert!(status.success(), "node exited with {status}; stdout:\n{out}");
+                assert!(
+                    status.success(),
+                    "node exited with {status}; stdout:\n{out}"
+                );
                 return out;
             }
             _ if Instant::now() >= deadline => {
@@ -337,10 +358,7 @@ pub fn game(name: &str) -> Game {
             let v: serde_json::Value = serde_json::from_str(line).expect("expected line");
             // The state object is the line's last member: cut its exact text.
             let at = line.find("\"state\":").expect("state member") + "\"state\":".len();
-            let state = line
-                .get(at..line.len() - 1)
-                .expect("state text")
-                .to_owned();
+            let state = line.get(at..line.len() - 1).expect("state text").to_owned();
             Expected {
                 group_code: v["state"]["groupCode"].as_str().unwrap_or("").to_owned(),
                 removed: v["removed"].as_bool().unwrap_or(false),
@@ -394,12 +412,134 @@ pub fn check_order(game: &Game, indexes: &[i64], last: usize) -> Result<(), Stri
             .find(|&k| game.states[k].state == *text && !game.states[k].removed);
         match next {
             Some(k) => at = k,
-            None => return Err(format!("state #{n} (line {first}) came out of order after line {at}")),
+            None => {
+                return Err(format!(
+                    "state #{n} (line {first}) came out of order after line {at}"
+                ));
+            }
         }
     }
     match indexes.last() {
         Some(&l) if game.states[l as usize].state == game.states[last].state => Ok(()),
         Some(&l) => Err(format!("last state is line {l}, expected line {last}")),
         None => Err("no state received".into()),
+    }
+}
+
+/// The JSON object a node script printed last.
+pub fn parse_json(out: &str) -> Value {
+    let line = out.lines().last().unwrap_or_default();
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("node printed no JSON ({e}): {out}"))
+}
+
+/// Index of the first line whose state text equals the last broadcast's.
+pub fn final_index(game: &Game) -> usize {
+    let last = &game.states[game.last_broadcast].state;
+    game.states
+        .iter()
+        .position(|s| &s.state == last)
+        .unwrap_or(game.last_broadcast)
+}
+
+/// Acks per socket label, with the random group secret normalised.
+pub fn acks_by_socket(acks: &[Value]) -> BTreeMap<String, Vec<String>> {
+    let mut map: BTreeMap<String, Vec<String>> = Default::default();
+    for a in acks {
+        let mut data = a["data"].clone();
+        if let Some(r) = data.get("reason").and_then(Value::as_str)
+            && r.len() == 12
+            && r.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
+            data["reason"] = Value::from("<secret>");
+        }
+        map.entry(a["socket"].as_str().unwrap_or("").to_owned())
+            .or_default()
+            .push(format!("{} {}", a["event"], data));
+    }
+    map
+}
+
+/// A node process running N frontends.
+pub struct Frontends {
+    child: std::process::Child,
+}
+
+impl Frontends {
+    /// Starts `count` frontends on `group` and waits until all logged on.
+    pub fn start(
+        server: &Server,
+        group: &str,
+        count: usize,
+        states: &Path,
+        final_idx: usize,
+    ) -> Self {
+        Self::start_env(server, group, count, states, final_idx, &[])
+    }
+
+    pub fn start_env(
+        server: &Server,
+        group: &str,
+        count: usize,
+        states: &Path,
+        final_idx: usize,
+        env: &[(&str, &str)],
+    ) -> Self {
+        let mut child = node_spawn_env(
+            "e2e_frontends.js",
+            &[
+                &server.broadcast_url(),
+                group,
+                &count.to_string(),
+                &states.to_string_lossy(),
+                &final_idx.to_string(),
+                "120000",
+            ],
+            env,
+        );
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        wait_line(&mut out, "ready", Duration::from_secs(60));
+        child.stdout = Some(out.into_inner());
+        Frontends { child }
+    }
+
+    /// Ends the frontends now (closing their stdin) and returns the report.
+    pub fn stop(mut self) -> Vec<Value> {
+        drop(self.child.stdin.take());
+        self.finish()
+    }
+
+    /// Waits for the report (all reached the final state, or the timeout).
+    pub fn finish(self) -> Vec<Value> {
+        let v = parse_json(&wait_output(self.child, Duration::from_secs(150)));
+        v["frontends"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// Asserts each frontend's logon answer, transport and states.
+pub fn check_frontends(game: &Game, frontends: &[Value], group: &str, count: usize) {
+    assert_eq!(frontends.len(), count);
+    for (n, f) in frontends.iter().enumerate() {
+        assert_eq!(
+            f["logon"].as_str(),
+            Some(
+                format!(
+                    r#"{{"groupCode":"{group}","msg":"Logon succeeded for group code {group}"}}"#
+                )
+                .as_str()
+            ),
+            "frontend {n}: logon_success payload"
+        );
+        assert_eq!(
+            f["transport"], "websocket",
+            "frontend {n} upgraded from polling"
+        );
+        let indexes: Vec<i64> = f["indexes"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default();
+        if let Err(e) = check_order(game, &indexes, game.last_broadcast) {
+            panic!("frontend {n}: {e} (received {} states)", indexes.len());
+        }
     }
 }

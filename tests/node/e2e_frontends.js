@@ -10,7 +10,8 @@
 //
 // Usage: node e2e_frontends.js URL GROUP COUNT STATES_FILE FINAL TIMEOUT_MS
 // Prints "ready" once all frontends are logged on, then at the end one JSON
-// object: { frontends: [{ indexes: [..], logon: "...", transport: "websocket" }] }.
+// object: { frontends: [{ indexes: [..], logon: "...", transport: "websocket" }] };
+// with FRONTEND_RAW=1 each frontend also lists the raw states it received.
 "use strict";
 const fs = require("fs");
 const { io } = require("socket.io-client");
@@ -25,6 +26,7 @@ fs.readFileSync(statesFile, "utf8")
     if (line !== "" && !states.has(line)) states.set(line, i);
   });
 
+const raw = process.env.FRONTEND_RAW === "1";
 const frontends = [];
 let loggedOn = 0;
 let done = 0;
@@ -34,6 +36,7 @@ function finish() {
     indexes: f.indexes,
     logon: f.logon,
     transport: f.socket.io.engine ? f.socket.io.engine.transport.name : null,
+    raw: raw ? f.raw : undefined,
   }));
   for (const f of frontends) f.socket.disconnect();
   process.stdout.write(JSON.stringify({ frontends: out }) + "\n", () => process.exit(0));
@@ -41,7 +44,7 @@ function finish() {
 
 for (let i = 0; i < count; i++) {
   const socket = io(url, { rejectUnauthorized: false, forceNew: true });
-  const f = { socket, indexes: [], logon: null, finished: false };
+  const f = { socket, indexes: [], raw: [], logon: null, finished: false };
   frontends.push(f);
   socket.once("connect", () => {
     socket.emit("logon", JSON.stringify({ groupCode: group }));
@@ -54,6 +57,7 @@ for (let i = 0; i < count; i++) {
   socket.on("match_data", (msg) => {
     const idx = states.has(msg) ? states.get(msg) : -1;
     f.indexes.push(idx);
+    if (raw) f.raw.push(msg);
     if (idx === finalIndex && !f.finished) {
       f.finished = true;
       done++;
