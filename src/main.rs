@@ -175,8 +175,8 @@ fn serve() -> Result<(), String> {
         },
         test_clock,
         Outputs {
-            ingest: ingest_post,
-            broadcast: vec![bc_post],
+            ingest: Box::new(ingest_post),
+            broadcast: vec![Box::new(bc_post)],
             published,
             replay: replay_sink,
         },

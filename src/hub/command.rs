@@ -2,7 +2,27 @@
 
 use std::sync::Arc;
 
+use crate::net::Poster;
 use crate::sio::{Prebuilt, SocketId};
+
+/// Where the match thread posts an output: a reactor's [`Poster`] (which
+/// wakes it) in the server, a plain channel in tests. False: the receiver
+/// is gone.
+pub trait Post<M>: Send {
+    fn post(&self, msg: M) -> bool;
+}
+
+impl<M: Send> Post<M> for Poster<M> {
+    fn post(&self, msg: M) -> bool {
+        Poster::post(self, msg).is_ok()
+    }
+}
+
+impl<M: Send> Post<M> for crossbeam_channel::Sender<M> {
+    fn post(&self, msg: M) -> bool {
+        self.send(msg).is_ok()
+    }
+}
 
 /// An ingest socket's event argument as the reference reads it
 /// (`msg.toString()`): `None` when that would throw (no argument, `null`).

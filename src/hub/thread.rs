@@ -16,21 +16,20 @@ use serde_json::Value;
 
 use super::Published;
 use super::clock::Clock;
-use super::command::{Command, ToBroadcast, ToIngest};
+use super::command::{Command, Post, ToBroadcast, ToIngest};
 use super::frames;
 use super::team_info::TeamInfo;
 use crate::config::Pinning;
 use crate::game::{AuthPolicy, ConnId, Effect, GameError, Outcome, Registry, Removal};
-use crate::net::Poster;
 use crate::replay::{self, FileId, KeyCheck, Record, ReplaySink};
 use crate::sio::SocketId;
 use crate::ws::Deflater;
 
 /// Where the match thread's outputs go.
 pub struct Outputs {
-    pub ingest: Poster<ToIngest>,
+    pub ingest: Box<dyn Post<ToIngest>>,
     /// One per broadcast reactor (shard).
-    pub broadcast: Vec<Poster<ToBroadcast>>,
+    pub broadcast: Vec<Box<dyn Post<ToBroadcast>>>,
     pub published: Arc<Published>,
     /// `None`: replay logs are off.
     pub replay: Option<ReplaySink>,
@@ -200,7 +199,7 @@ impl Hub {
     }
 
     fn to_ingest(&self, msg: ToIngest) {
-        if self.out.ingest.post(msg).is_err() {
+        if !self.out.ingest.post(msg) {
             log::debug!("ingest reactor is gone");
         }
     }
@@ -256,7 +255,7 @@ impl Hub {
                     }
                     let group: Arc<str> = Arc::from(group_code.as_str());
                     for b in &self.out.broadcast {
-                        let _ = b.post(ToBroadcast::Removed {
+                        b.post(ToBroadcast::Removed {
                             group: group.clone(),
                         });
                     }
@@ -295,7 +294,7 @@ impl Hub {
         let (literal, msg) = frames::match_data(state, &mut self.deflater);
         let group: Arc<str> = Arc::from(group_code);
         for b in &self.out.broadcast {
-            let _ = b.post(ToBroadcast::State {
+            b.post(ToBroadcast::State {
                 group: group.clone(),
                 literal: literal.clone(),
                 msg: msg.clone(),
@@ -441,3 +440,6 @@ pub fn spawn(
             log::info!("match thread stopped");
         })
 }
+
+#[cfg(test)]
+mod tests;

@@ -88,6 +88,20 @@ impl ReplaySink {
     }
 }
 
+/// A sink whose records go to the returned receiver instead of a writer
+/// thread (tests, tools).
+pub fn channel(capacity: usize) -> (ReplaySink, Receiver<Record>) {
+    let (tx, rx) = crossbeam_channel::bounded(capacity);
+    (
+        ReplaySink {
+            tx,
+            dropped: 0,
+            last_warning: None,
+        },
+        rx,
+    )
+}
+
 /// The writer thread; [`ReplayWriter::join`] it after dropping the sink.
 pub struct ReplayWriter {
     handle: JoinHandle<WriterStats>,

@@ -1,0 +1,378 @@
+//! The match thread's logic, driven directly (no sockets, no thread): with
+//! the test clock, recorded games must come out as exactly the broadcasts
+//! the reference's send loop made.
+
+use super::*;
+use crate::replay::js_json;
+use crossbeam_channel::Receiver;
+use std::io::Read;
+use std::path::PathBuf;
+
+const BASE: u64 = 1_750_000_000_000;
+
+struct Rig {
+    hub: Hub,
+    ingest: Receiver<ToIngest>,
+    broadcast: Receiver<ToBroadcast>,
+    replay: Receiver<Record>,
+    published: Arc<Published>,
+}
+
+fn rig(auth: AuthPolicy) -> Rig {
+    let (itx, ingest) = crossbeam_channel::unbounded();
+    let (btx, broadcast) = crossbeam_channel::unbounded();
+    let (sink, replay) = replay::writer::channel(1 << 20);
+    let published = Published::new();
+    let hub = Hub::new(
+        auth,
+        true,
+        Outputs {
+            ingest: Box::new(itx),
+            broadcast: vec![Box::new(btx)],
+            published: published.clone(),
+            replay: Some(sink),
+        },
+    );
+    Rig {
+        hub,
+        ingest,
+        broadcast,
+        replay,
+        published,
+    }
+}
+
+fn open_auth() -> AuthPolicy {
+    AuthPolicy {
+        require_auth_key: false,
+        auth_key: None,
+    }
+}
+
+fn conformance(name: &str) -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::var_os("SPECTRA_CONFORMANCE")
+        .map(PathBuf::from)
+        .or_else(|| {
+            ["../shared/conformance", "../../shared/conformance"]
+                .iter()
+                .map(|d| here.join(d))
+                .find(|d| d.is_dir())
+        })
+        .expect("../shared/conformance next to the repository");
+    dir.join(name)
+}
+
+fn read(path: &PathBuf) -> String {
+    let gz = PathBuf::from(format!("{}.gz", path.display()));
+    if path.exists() {
+        std::fs::read_to_string(path).expect("read")
+    } else {
+        let mut s = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&gz).expect("open gz"))
+            .read_to_string(&mut s)
+            .expect("gunzip");
+        s
+    }
+}
+
+/// Feeds a recorded game's inputs through the hub as the ingest reactor
+/// would, with the clock set before each line; returns the states broadcast.
+fn play(rig: &mut Rig, name: &str) -> Vec<String> {
+    let input = read(&conformance(&format!("{name}.input.jsonl")));
+    let mut ids: HashMap<String, SocketId> = HashMap::new();
+    let mut closed: Vec<SocketId> = Vec::new();
+    let mut secret: Option<String> = None;
+    let mut states = Vec::new();
+    let mut last_t = 0;
+    let mut drain = |rig: &mut Rig, closed: &mut Vec<SocketId>, secret: &mut Option<String>| {
+        while let Ok(msg) = rig.ingest.try_recv() {
+            match msg {
+                ToIngest::Emit { payload, event, .. } if event == "obs_logon_ack" => {
+                    let v: Value = serde_json::from_str(&payload).unwrap();
+                    if v["value"] == true && secret.is_none() && v["reason"] != "reconnected" {
+                        *secret = v["reason"].as_str().map(str::to_owned);
+                    }
+                }
+                ToIngest::Disconnect { socket } => closed.push(socket),
+                _ => {}
+            }
+        }
+        while let Ok(out) = rig.broadcast.try_recv() {
+            if let ToBroadcast::State { literal, msg, .. } = out {
+                let text: String = serde_json::from_str(&literal).unwrap();
+                let packet = format!("42[\"match_data\",{literal}]");
+                assert_eq!(&msg.packet[..], packet.as_bytes());
+                states.push(text);
+            }
+        }
+    };
+    for line in input.lines().filter(|l| !l.is_empty()) {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let t = v["t"].as_u64().unwrap();
+        last_t = t;
+        let n = ids.len() as SocketId;
+        let socket = *ids
+            .entry(v["socket"].as_str().unwrap().to_owned())
+            .or_insert(n + 1);
+        assert!(rig.hub.handle(Command::TestClock {
+            socket,
+            ms: BASE + t,
+            ack: None
+        }));
+        drain(rig, &mut closed, &mut secret);
+        if closed.contains(&socket) {
+            continue;
+        }
+        let mut text = match v.get("raw") {
+            Some(raw) => raw.as_str().unwrap().to_owned(),
+            None => js_json::to_string(&v["data"]),
+        };
+        if let Some(s) = &secret {
+            text = text.replace("$GROUP_SECRET", s);
+        }
+        let msg = Some(text);
+        let cmd = match v["event"].as_str().unwrap() {
+            "obs_logon" => Command::ObsLogon { socket, msg },
+            "aux_logon" => Command::AuxLogon { socket, msg },
+            "obs_data" => Command::ObsData { socket, msg },
+            "aux_data" => Command::AuxData { socket, msg },
+            "disconnect" => {
+                closed.push(socket);
+                Command::IngestClosed { socket }
+            }
+            other => panic!("unknown event {other}"),
+        };
+        assert!(rig.hub.handle(cmd));
+        drain(rig, &mut closed, &mut secret);
+    }
+    rig.hub.handle(Command::TestClock {
+        socket: 0,
+        ms: BASE + last_t + 10 * 60 * 1000,
+        ack: None,
+    });
+    drain(rig, &mut closed, &mut secret);
+    states
+}
+
+/// The states the reference's send loop emitted, in order.
+fn recorded_broadcasts(name: &str) -> Vec<String> {
+    let expected: Vec<String> = read(&conformance(&format!("{name}.expected.jsonl")))
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let at = l.find("\"state\":").unwrap() + 8;
+            l[at..l.len() - 1].to_owned()
+        })
+        .collect();
+    read(&conformance(&format!("{name}.broadcasts.jsonl")))
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            expected[v["line"].as_u64().unwrap() as usize].clone()
+        })
+        .collect()
+}
+
+fn assert_same_broadcasts(name: &str) -> Rig {
+    let mut r = rig(open_auth());
+    let got = play(&mut r, name);
+    let want = recorded_broadcasts(name);
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert!(g == w, "{name}: broadcast {i} differs");
+    }
+    assert_eq!(got.len(), want.len(), "{name}: number of broadcasts");
+    r
+}
+
+#[test]
+fn a_full_game_broadcasts_exactly_what_the_reference_broadcast() {
+    let r = assert_same_broadcasts("game-01-regulation");
+    assert_eq!(r.published.matches_running(), 0, "the game ended");
+    let info = r.published.team_info("GF2MAP").expect("team info kept");
+    assert!(info.starts_with("{\"leftTeam\":{\"name\":\"Northwind Esports\""));
+}
+
+#[test]
+fn auxiliary_clients_and_timers_broadcast_what_the_reference_broadcast() {
+    assert_same_broadcasts("game-03-aux-and-tools");
+    assert_same_broadcasts("edge/edge-09-timers");
+    assert_same_broadcasts("edge/edge-07-idle-removal");
+}
+
+#[test]
+fn every_accepted_event_is_recorded_for_the_replay_log() {
+    let mut r = rig(open_auth());
+    play(&mut r, "game-03-aux-and-tools");
+    let records: Vec<Record> = r.replay.try_iter().collect();
+    let Some(Record::Open {
+        name,
+        start_ms,
+        logon_json,
+        ..
+    }) = records.first()
+    else {
+        panic!("first record opens the file: {:?}", records.first());
+    };
+    assert!(name.starts_with("Match_") && name.ends_with(&format!("_{start_ms}.replay")));
+    assert!(
+        logon_json.contains("\"type\":\"authenticate\""),
+        "{logon_json}"
+    );
+    let events = records
+        .iter()
+        .filter(|r| matches!(r, Record::Event { .. }))
+        .count();
+    let input = read(&conformance("game-03-aux-and-tools.input.jsonl"));
+    let data_lines = input
+        .lines()
+        .filter(|l| l.contains("\"event\":\"obs_data\"") || l.contains("\"event\":\"aux_data\""))
+        .count();
+    assert!(
+        events > 0 && events <= data_lines,
+        "{events} of {data_lines}"
+    );
+    assert!(matches!(records.last(), Some(Record::Close { .. })));
+}
+
+fn logon(group: &str) -> Option<String> {
+    Some(format!(
+        r#"{{"type":"authenticate","clientVersion":"0.3.20","obsName":"O","key":"K","groupCode":"{group}","leftTeam":{{"name":"L","tricode":"L","url":"","attackStart":true}},"rightTeam":{{"name":"R","tricode":"R","url":"","attackStart":false}},"toolsData":{{}}}}"#
+    ))
+}
+
+#[test]
+fn logons_are_acked_and_keys_checked() {
+    let mut r = rig(AuthPolicy {
+        require_auth_key: true,
+        auth_key: Some("K".into()),
+    });
+    r.hub.handle(Command::TestClock {
+        socket: 1,
+        ms: BASE,
+        ack: Some(7),
+    });
+    assert_eq!(r.ingest.try_recv(), Ok(ToIngest::Ack { socket: 1, ack: 7 }));
+    r.hub.handle(Command::ObsLogon {
+        socket: 1,
+        msg: logon("G1"),
+    });
+    match r.ingest.try_recv() {
+        Ok(ToIngest::Emit {
+            socket: 1,
+            event: "obs_logon_ack",
+            payload,
+        }) => {
+            assert!(
+                payload.starts_with(r#"{"type":"authenticate","value":true,"reason":""#),
+                "{payload}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(r.published.matches_running(), 1);
+    let bad = logon("G2").map(|s| s.replace("\"key\":\"K\"", "\"key\":\"X\""));
+    r.hub.handle(Command::ObsLogon {
+        socket: 2,
+        msg: bad,
+    });
+    assert_eq!(
+        r.ingest.try_recv(),
+        Ok(ToIngest::Emit {
+            socket: 2,
+            event: "obs_logon_ack",
+            payload: r#"{"type":"authenticate","value":false,"reason":"Invalid Key"}"#.into()
+        })
+    );
+    assert_eq!(r.ingest.try_recv(), Ok(ToIngest::Disconnect { socket: 2 }));
+    // The first tick broadcasts the new match's state once.
+    r.hub.handle(Command::TestClock {
+        socket: 1,
+        ms: BASE + 100,
+        ack: None,
+    });
+    let Ok(ToBroadcast::State { group, .. }) = r.broadcast.try_recv() else {
+        panic!("a state")
+    };
+    assert_eq!(&*group, "G1");
+    r.hub.handle(Command::TestClock {
+        socket: 1,
+        ms: BASE + 200,
+        ack: None,
+    });
+    assert!(
+        r.broadcast.try_recv().is_err(),
+        "nothing changed, nothing sent"
+    );
+}
+
+#[test]
+fn data_naming_another_group_changes_nothing_and_is_not_logged() {
+    let mut r = rig(open_auth());
+    r.hub.handle(Command::TestClock {
+        socket: 1,
+        ms: BASE,
+        ack: None,
+    });
+    r.hub.handle(Command::ObsLogon {
+        socket: 1,
+        msg: logon("A1"),
+    });
+    r.hub.handle(Command::ObsLogon {
+        socket: 2,
+        msg: logon("B2"),
+    });
+    r.hub.handle(Command::TestClock {
+        socket: 1,
+        ms: BASE + 100,
+        ack: None,
+    });
+    let before = r.broadcast.try_iter().count();
+    assert_eq!(before, 2);
+    r.hub.handle(Command::ObsData {
+        socket: 1,
+        msg: Some(r#"{"obsName":"O","groupCode":"B2","type":"map","data":"Ascent"}"#.into()),
+    });
+    r.hub.handle(Command::TestClock {
+        socket: 1,
+        ms: BASE + 300,
+        ack: None,
+    });
+    assert_eq!(r.broadcast.try_iter().count(), 0, "no match changed");
+    assert!(
+        !r.replay
+            .try_iter()
+            .any(|rec| matches!(rec, Record::Event { .. })),
+        "the foreign event is not logged"
+    );
+}
+
+#[test]
+fn shutdown_closes_every_replay_file() {
+    let mut r = rig(open_auth());
+    r.hub.handle(Command::TestClock {
+        socket: 1,
+        ms: BASE,
+        ack: None,
+    });
+    r.hub.handle(Command::ObsLogon {
+        socket: 1,
+        msg: logon("S1"),
+    });
+    r.hub.handle(Command::ObsLogon {
+        socket: 2,
+        msg: logon("S2"),
+    });
+    assert!(!r.hub.handle(Command::Shutdown));
+    let records: Vec<Record> = r.replay.try_iter().collect();
+    let opened = records
+        .iter()
+        .filter(|x| matches!(x, Record::Open { .. }))
+        .count();
+    let closed = records
+        .iter()
+        .filter(|x| matches!(x, Record::Close { .. }))
+        .count();
+    assert_eq!((opened, closed), (2, 2));
+}
