@@ -82,10 +82,7 @@ fn engine_config() -> EngineConfig {
 }
 
 fn service<A: net::App>(app: A) -> SioService<A> {
-    let cfg = engine_config();
-    let path = cfg.path.clone();
-    let max = cfg.max_payload;
-    SioService::new(sio::Server::new(cfg), app, &path, max)
+    SioService::new(sio::Server::new(engine_config()), app)
 }
 
 fn serve() -> Result<(), String> {
