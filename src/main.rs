@@ -119,8 +119,11 @@ fn serve() -> Result<(), String> {
 
     let published = Published::new();
     let (cmd_tx, cmd_rx) = crossbeam_channel::bounded::<Command>(COMMAND_QUEUE);
+    // Connections get half the stop budget to drain; the rest is for the
+    // match thread and the replay flush.
+    let budget = Duration::from_secs(cfg.shutdown_secs);
     let opts = Options {
-        shutdown_grace: Duration::from_secs(2),
+        shutdown_grace: budget / 2,
         ..Options::default()
     };
     let addr = |port| std::net::SocketAddr::new(cfg.bind, port);
@@ -210,6 +213,14 @@ fn serve() -> Result<(), String> {
     );
 
     let why = done_rx.recv().unwrap_or("channel closed");
+    // Whatever happens below, the process ends within the budget.
+    let _ = std::thread::Builder::new()
+        .name("stop-watchdog".into())
+        .spawn(move || {
+            std::thread::sleep(budget);
+            log::error!("stopping took longer than SPECTRA_SHUTDOWN_SECS; exiting now");
+            std::process::exit(1);
+        });
     // Stop accepting and close every connection (each reactor gives its
     // connections a short grace), then stop the match thread, which closes
     // the replay files; the writer flushes when its last sender is gone.
