@@ -92,9 +92,6 @@ fn serve() -> Result<(), String> {
         env!("CARGO_PKG_VERSION"),
         cfg.describe()
     );
-    if cfg.tls.is_none() && std::env::var_os("INSECURE").is_none() {
-        log::info!("no INSECURE, SERVER_KEY or SERVER_CERT set: serving plain HTTP/WebSocket");
-    }
     if cfg.auth.require_auth_key && cfg.auth.auth_key.is_none() && !cfg.backend.use_backend {
         log::warn!(
             "REQUIRE_AUTH_KEY is on but AUTH_KEY is not set: every observer logon will be refused (set AUTH_KEY, or REQUIRE_AUTH_KEY=false)"

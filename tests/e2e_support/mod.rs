@@ -233,9 +233,7 @@ pub fn http(port: u16, raw: &str) -> (u16, String, String) {
 
 /// Runs a node script from `tests/node` to completion; returns its stdout.
 pub fn node(script: &str, args: &[&str], timeout: Duration) -> String {
-    let child = node_spawn(script, args);
-    let out = wait_output(child, timeout);
-    out
+    wait_output(node_spawn(script, args), timeout)
 }
 
 /// Starts a node script from `tests/node` with piped stdin/stdout.
@@ -371,7 +369,7 @@ pub fn game(name: &str) -> Game {
         .filter(|l| !l.is_empty())
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter_map(|v| v["line"].as_u64())
-        .last()
+        .next_back()
         .expect("at least one broadcast") as usize;
     let acks = read_text(&pick("acks"))
         .lines()

@@ -88,7 +88,11 @@ fn play(rig: &mut Rig, name: &str) -> Vec<String> {
     let mut drain = |rig: &mut Rig, closed: &mut Vec<SocketId>, secret: &mut Option<String>| {
         while let Ok(msg) = rig.ingest.try_recv() {
             match msg {
-                ToIngest::Emit { payload, event, .. } if event == "obs_logon_ack" => {
+                ToIngest::Emit {
+                    payload,
+                    event: "obs_logon_ack",
+                    ..
+                } => {
                     let v: Value = serde_json::from_str(&payload).unwrap();
                     if v["value"] == true && secret.is_none() && v["reason"] != "reconnected" {
                         *secret = v["reason"].as_str().map(str::to_owned);
