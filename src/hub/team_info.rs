@@ -41,6 +41,11 @@ impl TeamInfo {
         self.published.set_team_info(group_code, Arc::from(json));
     }
 
+    /// When [`TeamInfo::tick`] has work next (wall-clock ms).
+    pub fn next_check(&self) -> Option<u64> {
+        self.next_check
+    }
+
     /// Runs the five-minute check when due (the first call starts the cycle).
     pub fn tick(&mut self, now_ms: u64) {
         let due = *self.next_check.get_or_insert(now_ms + CHECK_EVERY_MS);

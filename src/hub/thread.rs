@@ -89,7 +89,10 @@ impl Hub {
             return None;
         }
         let now = self.clock.now_ms();
-        let due = self.registry.next_deadline()?;
+        let due = match (self.registry.next_deadline(), self.team_info.next_check()) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
         Some(Duration::from_millis(due.saturating_sub(now)))
     }
 
