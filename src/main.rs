@@ -169,6 +169,7 @@ fn serve() -> Result<(), String> {
         AuthPolicy {
             require_auth_key: cfg.auth.require_auth_key,
             auth_key: cfg.auth.auth_key.clone(),
+            use_backend: false,
         },
         test_clock,
         Outputs {

@@ -20,7 +20,7 @@ use super::command::{Command, Post, ToBroadcast, ToIngest};
 use super::frames;
 use super::team_info::TeamInfo;
 use crate::config::Pinning;
-use crate::game::{AuthPolicy, ConnId, Effect, GameError, Outcome, Registry, Removal};
+use crate::game::{AuthPolicy, ConnId, Effect, GameError, KeyVerdict, Outcome, Registry, Removal};
 use crate::replay::{self, FileId, KeyCheck, Record, ReplaySink};
 use crate::sio::SocketId;
 use crate::ws::Deflater;
@@ -209,8 +209,13 @@ impl Hub {
 
     /// Carries out a registry outcome's effects in order.
     fn apply(&mut self, outcome: Outcome, what: &str) {
+        let mut unverified = Vec::new();
         for effect in outcome.effects {
             match effect {
+                // Keys are only sent to the backend with USE_BACKEND=true,
+                // which this thread does not offer yet: refuse them as the
+                // reference does when the backend cannot be asked.
+                Effect::VerifyKey { conn, .. } => unverified.push(conn),
                 Effect::Ack {
                     conn,
                     event,
@@ -269,6 +274,14 @@ impl Hub {
                     }
                 }
             }
+        }
+        for conn in unverified {
+            let now = self.clock.now_ms();
+            let verdict = KeyVerdict::Invalid {
+                reason: "Unknown Error".to_owned(),
+            };
+            let outcome = self.registry.obs_logon_verdict(conn, verdict, now);
+            self.apply(outcome, "obs_logon");
         }
         if let Some(e) = outcome.error {
             match e {

@@ -46,6 +46,7 @@ fn open_auth() -> AuthPolicy {
     AuthPolicy {
         require_auth_key: false,
         auth_key: None,
+        use_backend: false,
     }
 }
 
@@ -251,6 +252,7 @@ fn logons_are_acked_and_keys_checked() {
     let mut r = rig(AuthPolicy {
         require_auth_key: true,
         auth_key: Some("K".into()),
+        use_backend: false,
     });
     r.hub.handle(Command::TestClock {
         socket: 1,
