@@ -11,6 +11,8 @@
 //! - `PEER_MODE=engine.io`: raw Engine.IO echo on `/engine.io/` (the
 //!   engine.io-protocol suite) instead of Socket.IO on `/socket.io/`.
 //! - `PING_INTERVAL`, `PING_TIMEOUT`: milliseconds.
+//! - `PEER_DEFLATE=0`: do not accept permessage-deflate (socket.io's own
+//!   default); accepted otherwise.
 //! - `SERVER_KEY`, `SERVER_CERT`: PEM paths; when both are set, TLS.
 //!
 //! In raw Engine.IO mode every message is echoed. Socket.IO behaviour, on
@@ -20,7 +22,8 @@
 //!   attachments included);
 //! - `message-with-ack` → acknowledges with the same arguments;
 //! - `emit-with-ack` → emits `emit-with-ack` with the same arguments and an
-//!   ack id; the client's answer comes back as `emit-with-ack-result`;
+//!   ack id; the client's answer comes back as an `emit-with-ack` event
+//!   without ack (as socketioxide's e2e server does);
 //! - `close-session` → closes the Engine.IO session (the client reconnects);
 //! - `join` (room) → joins, acknowledges with `"joined"`;
 //! - `broadcast` (room, args…) → broadcasts `broadcast` (args…) to the room,
@@ -36,13 +39,18 @@ use std::process::ExitCode;
 
 struct Peer {
     deflater: ws::Deflater,
+    /// Raw Engine.IO mode: sessions connect, but there is no Socket.IO to
+    /// greet them in.
+    raw: bool,
 }
 
 impl App for Peer {
     fn on_app_event(&mut self, srv: &mut sio::Server, ev: AppEvent) {
         match ev {
             AppEvent::Connect { socket, auth, .. } => {
-                srv.emit(socket, "auth", &[auth.as_deref().unwrap_or("{}")]);
+                if !self.raw {
+                    srv.emit(socket, "auth", &[auth.as_deref().unwrap_or("{}")]);
+                }
             }
             AppEvent::Event {
                 socket,
@@ -82,9 +90,14 @@ impl App for Peer {
                     _ => log::info!("unhandled event {name}"),
                 }
             }
-            AppEvent::Ack { socket, args, .. } => {
+            AppEvent::Ack {
+                socket,
+                args,
+                attachments,
+                ..
+            } => {
                 let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                srv.emit(socket, "emit-with-ack-result", &args);
+                srv.emit_binary(socket, "emit-with-ack", &args, &attachments);
             }
             AppEvent::Disconnect { socket, reason } => {
                 log::info!("socket {socket} disconnected: {reason}");
@@ -124,6 +137,7 @@ fn start() -> Result<(), String> {
         ping_interval_ms: env_ms("PING_INTERVAL", 300)?,
         ping_timeout_ms: env_ms("PING_TIMEOUT", 200)?,
         namespaces: vec!["/".to_owned(), "/custom".to_owned()],
+        offer_deflate: std::env::var("PEER_DEFLATE").map_or(true, |v| v != "0"),
         ..EngineConfig::default()
     };
     if raw {
@@ -144,6 +158,7 @@ fn start() -> Result<(), String> {
         sio::Server::new(cfg),
         Peer {
             deflater: ws::Deflater::new(),
+            raw,
         },
     );
     let mut reactor = Reactor::new(service, Options::default()).map_err(|e| e.to_string())?;
