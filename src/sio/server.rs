@@ -13,8 +13,8 @@ use super::error::SioError;
 use super::packet::{self, PacketKind, Payload, SioPacket, args_array, event_array};
 use super::prebuilt::Prebuilt;
 use crate::eio::{
-    self, ConnId, Data, Engine, EngineConfig, EngineRequest, Outgoing, Output, RequestOutcome,
-    SessionId, Transport, WsTarget,
+    self, ConnId, Data, Engine, EngineConfig, EngineRequest, Outgoing, Output, RequestError,
+    RequestOutcome, SessionId, Transport, WsTarget,
 };
 use crate::http::{self, Request, Response, cors};
 use crate::ws::{
@@ -176,15 +176,35 @@ impl Server {
                 HttpOutcome::Parked
             }
             RequestOutcome::Reject { error, upgrade } => {
-                let reply = error.reply(upgrade);
-                let mut resp = Response::new(reply.status).body(reply.body);
-                if let Some(ct) = reply.content_type {
-                    resp = resp.header("Content-Type", ct);
+                // engine.io completes the handshake of a second WebSocket for
+                // a session already upgrading or upgraded, then closes it.
+                let second_ws =
+                    upgrade && sid.is_some() && matches!(error, RequestError::UpgradeRefused);
+                match second_ws.then(|| ws::accept(&req, false).ok()).flatten() {
+                    Some((response, _)) => {
+                        debug!("second websocket for session {sid:?} on connection {conn}: closed");
+                        self.actions.push_back(Action::WsFrame {
+                            conn,
+                            frame: close_reply(None),
+                        });
+                        self.actions.push_back(Action::Close { conn });
+                        HttpOutcome::Upgrade {
+                            response,
+                            deflate: None,
+                        }
+                    }
+                    None => {
+                        let reply = error.reply(upgrade);
+                        let mut resp = Response::new(reply.status).body(reply.body);
+                        if let Some(ct) = reply.content_type {
+                            resp = resp.header("Content-Type", ct);
+                        }
+                        if reply.close {
+                            resp = resp.header("Connection", "close");
+                        }
+                        HttpOutcome::Respond(if upgrade { resp } else { with_cors(resp) })
+                    }
                 }
-                if reply.close {
-                    resp = resp.header("Connection", "close");
-                }
-                HttpOutcome::Respond(if upgrade { resp } else { with_cors(resp) })
             }
             RequestOutcome::AcceptWebSocket(target) => {
                 match ws::accept(&req, self.engine.config().offer_deflate) {

@@ -456,6 +456,41 @@ fn upgrade_dance_over_http_and_websocket() {
 }
 
 #[test]
+fn a_second_websocket_for_an_upgrading_or_upgraded_session_is_accepted_then_closed() {
+    let mut srv = Server::new(cfg());
+    let sid = polling_handshake(&mut srv, 0);
+    let target = format!("/socket.io/?EIO=4&transport=websocket&sid={sid}");
+    assert!(matches!(
+        srv.on_http(9, ws_request(&target, true), 1),
+        HttpOutcome::Upgrade { .. }
+    ));
+    actions(&mut srv);
+    for (conn, now) in [(10, 2), (11, 4)] {
+        let out = srv.on_http(conn, ws_request(&target, true), now);
+        let HttpOutcome::Upgrade { response, deflate } = out else {
+            panic!("{out:?}")
+        };
+        assert_eq!(response.status, 101);
+        assert_eq!(deflate, None);
+        let acts = actions(&mut srv);
+        assert!(
+            matches!(&acts[..], [Action::WsFrame { conn: c, frame }, Action::Close { conn: d }]
+                if *c == conn && *d == conn && frame[..] == [0x88, 0x00]),
+            "{acts:?}"
+        );
+        srv.on_conn_closed(conn, now);
+        if now == 2 {
+            // complete the first upgrade; the next attempt finds it upgraded
+            ws_send(&mut srv, 9, "2probe", 3);
+            ws_send(&mut srv, 9, "5", 3);
+        }
+    }
+    assert_eq!(srv.socket_count(), 0);
+    // the session still works on its WebSocket
+    assert_eq!(texts_for(&ws_send(&mut srv, 9, "40", 5), 9).len(), 1);
+}
+
+#[test]
 fn websocket_emits_are_compressed_over_1024_bytes_when_negotiated() {
     let mut srv = Server::new(cfg());
     let deflated = connect_ws(&mut srv, 1, true, 0);
