@@ -56,7 +56,8 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// Starts the example on a free loopback port with extra environment.
+    /// Starts the example on a free loopback port with extra environment,
+    /// permessage-deflate accepted as the Spectra server does.
     pub fn start(env: &[(&str, &str)]) -> Peer {
         Self::start_at("127.0.0.1:0", env)
     }
@@ -64,6 +65,7 @@ impl Peer {
     pub fn start_at(addr: &str, env: &[(&str, &str)]) -> Peer {
         let mut cmd = Command::new(example_path());
         cmd.env("PEER_ADDR", addr)
+            .env("PEER_DEFLATE", "1")
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
