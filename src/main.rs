@@ -13,7 +13,7 @@ use spectra_server::hub::{self, Command, Hub, Outputs, Published};
 use spectra_server::ingest::Ingest;
 use spectra_server::net::{self, Options, Reactor, SioService};
 use spectra_server::rest::{Rest, RestApp, RestConfig};
-use spectra_server::{replay, sio};
+use spectra_server::{backend, replay, sio};
 
 /// Queued commands the match thread may lag behind before ingest drops.
 const COMMAND_QUEUE: usize = 64 * 1024;
@@ -98,8 +98,11 @@ fn serve() -> Result<(), String> {
         );
     }
     if cfg.backend.use_backend {
+        log::info!(
+            "USE_BACKEND=true: observer keys, matches, playercams and stats go to the external services"
+        );
         log::warn!(
-            "USE_BACKEND=true: the organisation backend is not supported yet; only AUTH_KEY is accepted"
+            "USE_BACKEND=true: the REST routes /getOrgForKey, /createPreview, /getSupportPackages and /client/oauth-callback do not ask the backend yet"
         );
     }
     let test_clock = std::env::var("SPECTRA_TEST_CLOCK").is_ok_and(|v| v == "true");
@@ -169,7 +172,7 @@ fn serve() -> Result<(), String> {
         AuthPolicy {
             require_auth_key: cfg.auth.require_auth_key,
             auth_key: cfg.auth.auth_key.clone(),
-            use_backend: false,
+            use_backend: cfg.backend.use_backend,
         },
         test_clock,
         Outputs {
@@ -179,6 +182,17 @@ fn serve() -> Result<(), String> {
             replay: replay_sink,
         },
     );
+    let hub = if cfg.backend.use_backend {
+        let workers = backend::Backend::start(cfg.backend.clone(), backend::Options::default())
+            .map_err(|e| format!("backend workers: {e}"))?;
+        let to_hub = cmd_tx.clone();
+        hub.with_backend(backend::Bridge::new(workers, move |done| {
+            // Blocks this worker only while the match thread's queue is full.
+            let _ = to_hub.send(Command::Backend(done));
+        }))
+    } else {
+        hub
+    };
     let match_thread =
         hub::spawn(hub, cmd_rx, cfg.pin_core).map_err(|e| format!("match thread: {e}"))?;
 

@@ -70,8 +70,8 @@ fn logons_get_their_key_check_back_by_connection() {
     let bridge = Bridge::new(Backend::start(cfg(&stub.base), opts()).unwrap(), move |f| {
         let _ = tx.send(f);
     });
-    bridge.verify_key(11, "ORG-KEY".into());
-    bridge.verify_key(12, "OLD-KEY".into());
+    assert!(bridge.verify_key(11, "ORG-KEY".into()).is_none());
+    assert!(bridge.verify_key(12, "OLD-KEY".into()).is_none());
     let mut got = collect(&rx, 2, Duration::from_secs(5));
     got.sort_by_key(|f| match f {
         Finished::KeyChecked { conn, .. } => *conn,
@@ -107,7 +107,7 @@ fn a_match_life_makes_the_reference_calls() {
     .with_stats_delay(Duration::from_millis(200));
 
     // Created: playercams.
-    bridge.moment(Moment::Created, &facts(false));
+    assert!(bridge.moment(Moment::Created, &facts(false)).is_empty());
     match collect(&rx, 1, Duration::from_secs(5)).remove(0) {
         Finished::Playercams {
             group_code,
@@ -120,7 +120,7 @@ fn a_match_life_makes_the_reference_calls() {
     }
 
     // match_start: register, then the stats calls.
-    bridge.moment(Moment::Started, &facts(false));
+    assert!(bridge.moment(Moment::Started, &facts(false)).is_empty());
     let reg = collect(&rx, 1, Duration::from_secs(5)).remove(0);
     let Finished::Registered {
         group_code,
@@ -131,7 +131,8 @@ fn a_match_life_makes_the_reference_calls() {
     };
     assert_eq!(group_code, "ABCDEF");
     assert!(registered(&outcome));
-    bridge.registered("ABCDEF", "m-1", "p1".into(), vec!["p1".into(), "p2".into()]);
+    let refused = bridge.registered("ABCDEF", "m-1", "p1".into(), vec!["p1".into(), "p2".into()]);
+    assert!(refused.is_none());
     match collect(&rx, 1, Duration::from_secs(5)).remove(0) {
         Finished::PlayerMmr { tiers, .. } => {
             assert_eq!(tiers.len(), 1);
@@ -141,13 +142,21 @@ fn a_match_life_makes_the_reference_calls() {
     }
 
     // Shopping in round 1: playercams only; round 2: playercams and update.
-    bridge.moment(Moment::Shopping { round: 1.0 }, &facts(true));
+    assert!(
+        bridge
+            .moment(Moment::Shopping { round: 1.0 }, &facts(true))
+            .is_empty()
+    );
     collect(&rx, 1, Duration::from_secs(5));
-    bridge.moment(Moment::Shopping { round: 2.0 }, &facts(true));
+    assert!(
+        bridge
+            .moment(Moment::Shopping { round: 2.0 }, &facts(true))
+            .is_empty()
+    );
     collect(&rx, 1, Duration::from_secs(5));
 
     // game_end: complete, then stats fetch after the delay.
-    bridge.moment(Moment::GameEnd, &facts(true));
+    assert!(bridge.moment(Moment::GameEnd, &facts(true)).is_empty());
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while !stub
         .requests()
@@ -188,7 +197,7 @@ fn a_match_life_makes_the_reference_calls() {
 }
 
 #[test]
-fn refusals_come_back_through_the_sink() {
+fn refusals_come_back_at_once_and_the_rest_through_the_sink() {
     // One worker, a queue of one, and a backend that never answers in time.
     let stub = Stub::start(|_, _| Answer::json(200, "{}").after(Duration::from_secs(3)));
     let (tx, rx) = unbounded();
@@ -207,10 +216,12 @@ fn refusals_come_back_through_the_sink() {
             let _ = tx.send(f);
         },
     );
-    for conn in 0..4 {
-        bridge.verify_key(conn, "K".into());
-    }
-    let got = collect(&rx, 4, Duration::from_secs(5));
+    let mut got: Vec<Finished> = (0..4)
+        .filter_map(|conn| bridge.verify_key(conn, "K".into()))
+        .collect();
+    // Refused ones come back at once; the others through the sink.
+    let at_once = got.len();
+    got.extend(collect(&rx, 4 - at_once, Duration::from_secs(5)));
     let full = got
         .iter()
         .filter(|f| {

@@ -147,33 +147,43 @@ impl Bridge {
         &self.backend
     }
 
-    /// Submits `job`; a refused job's outcome goes through the sink too, so
-    /// the caller handles every result in one place.
-    fn submit<J: Job>(&self, job: J, wrap: impl Fn(J::Output) -> Finished + Send + Sync + 'static) {
+    /// Submits `job`. A refused job's outcome is returned instead of going
+    /// through the sink: the caller is the match thread, which must not post
+    /// to its own (bounded) command queue.
+    #[must_use]
+    fn submit<J: Job>(
+        &self,
+        job: J,
+        wrap: impl Fn(J::Output) -> Finished + Send + Sync + 'static,
+    ) -> Option<Finished> {
         let wrap = Arc::new(wrap);
         let sink = self.sink.clone();
         let w = wrap.clone();
-        if let Err(out) = self.backend.submit(job, move |out| sink(w(out))) {
-            (self.sink)(wrap(out));
-        }
+        self.backend
+            .submit(job, move |out| sink(w(out)))
+            .err()
+            .map(|out| wrap(out))
     }
 
     /// Checks an observer's key; the logon is answered on
-    /// [`Finished::KeyChecked`].
-    pub fn verify_key(&self, conn: ConnId, key: String) {
+    /// [`Finished::KeyChecked`] (returned at once when refused).
+    #[must_use]
+    pub fn verify_key(&self, conn: ConnId, key: String) -> Option<Finished> {
         self.submit(ValidateKey { key }, move |check| Finished::KeyChecked {
             conn,
             check,
-        });
+        })
     }
 
-    /// Makes the calls of `moment`.
-    pub fn moment(&self, moment: Moment, facts: &MatchFacts) {
+    /// Makes the calls of `moment`; results of refused calls are returned.
+    #[must_use]
+    pub fn moment(&self, moment: Moment, facts: &MatchFacts) -> Vec<Finished> {
+        let mut refused = Vec::new();
         for call in plan(moment, facts) {
             match call {
                 Planned::Playercams => {
                     let group_code = facts.group_code.clone();
-                    self.submit(
+                    refused.extend(self.submit(
                         FetchPlayercams {
                             identifier: facts.playercam_identifier.clone(),
                             secret: facts.playercam_secret.clone(),
@@ -182,7 +192,7 @@ impl Bridge {
                             group_code: group_code.clone(),
                             outcome,
                         },
-                    );
+                    ));
                 }
                 Planned::Sync(kind) => {
                     let job = SyncMatch {
@@ -192,10 +202,10 @@ impl Bridge {
                     };
                     if kind == SyncKind::Register {
                         let group_code = facts.group_code.clone();
-                        self.submit(job, move |outcome| Finished::Registered {
+                        refused.extend(self.submit(job, move |outcome| Finished::Registered {
                             group_code: group_code.clone(),
                             outcome,
-                        });
+                        }));
                     } else {
                         // Only logged, as in the reference (refusals too).
                         let _ = self.backend.submit(job, drop);
@@ -209,10 +219,11 @@ impl Bridge {
                 }
             }
         }
+        refused
     }
 
     /// After a register answer: the stats calls, whose tiers come back as
-    /// [`Finished::PlayerMmr`]. `first_player_id` is the first team's first
+    /// [`Finished::PlayerMmr`] (returned at once when refused). `first_player_id` is the first team's first
     /// player (`""` when it has none); `player_ids` are both teams' players.
     pub fn registered(
         &self,
@@ -220,7 +231,7 @@ impl Bridge {
         match_id: &str,
         first_player_id: String,
         player_ids: Vec<String>,
-    ) {
+    ) -> Option<Finished> {
         let group = group_code.to_owned();
         self.submit(
             StatsMatchStart {
@@ -233,7 +244,7 @@ impl Bridge {
                 group_code: group.clone(),
                 tiers,
             },
-        );
+        )
     }
 }
 

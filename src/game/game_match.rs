@@ -201,6 +201,49 @@ impl Match {
     }
 
     /// The organisation the observer's key belongs to (backend keys only).
+    pub fn round_number(&self) -> f64 {
+        self.round_number
+    }
+
+    pub fn round_phase(&self) -> &str {
+        &self.round_phase
+    }
+
+    pub fn is_registered(&self) -> bool {
+        self.is_registered
+    }
+
+    /// The organisation backend answered the match's registration.
+    pub fn set_registered(&mut self) {
+        self.is_registered = true;
+    }
+
+    /// See [`Tools::playercam_credentials`].
+    pub fn playercam_credentials(&self) -> Option<(String, String)> {
+        self.tools.playercam_credentials()
+    }
+
+    /// Applies the playercam service's answer; a change frontends get.
+    pub fn apply_playercams(&mut self, enabled_players: JsValue, overrides: JsValue) {
+        self.tools.set_playercams(enabled_players, overrides);
+        self.event_number += 1;
+    }
+
+    /// Applies the stats service's tiers (`(puuid, current, peak)`) to the
+    /// players with those ids, then counts the change, as the reference's
+    /// `match_start` handling does once its backend calls are done.
+    pub fn apply_player_mmr<'a>(
+        &mut self,
+        tiers: impl IntoIterator<Item = (&'a str, Option<f64>, Option<f64>)>,
+    ) {
+        for (puuid, current, peak) in tiers {
+            for team in &mut self.teams {
+                team.with_player(Some(puuid), |p| p.set_mmr(current, peak));
+            }
+        }
+        self.event_number += 1;
+    }
+
     pub fn set_organization_id(&mut self, id: String) {
         self.organization_id = id;
     }

@@ -335,6 +335,12 @@ impl Player {
         self.aux_abilities = true;
     }
 
+    /// Tiers from the stats service (the reference's `setMMR`).
+    pub fn set_mmr(&mut self, current: Option<f64>, peak: Option<f64>) {
+        self.current_mmr_tier = current;
+        self.peak_mmr_tier = peak;
+    }
+
     pub fn set_health(&mut self, health: f64) {
         self.health = health;
         self.aux_health = true;

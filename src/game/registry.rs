@@ -161,6 +161,11 @@ impl Registry {
     }
 
     /// The match's event counter (advances with every counted change).
+    /// A live match, to apply what the external services answered.
+    pub fn get_mut(&mut self, group_code: &str) -> Option<&mut Match> {
+        self.matches.get_mut(group_code).map(|m| &mut m.game)
+    }
+
     pub fn event_number(&self, group_code: &str) -> Option<u64> {
         self.get(group_code).map(Match::event_number)
     }

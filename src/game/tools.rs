@@ -238,6 +238,25 @@ impl Tools {
         self.get("playercamsInfo").prop("removeTricodes").clone()
     }
 
+    /// `playercamsInfo.identifier` and `.secret` as the playercam service
+    /// gets them, or `None` unless both are truthy (the reference's check).
+    pub fn playercam_credentials(&self) -> Option<(String, String)> {
+        let info = self.get("playercamsInfo");
+        let (id, secret) = (info.prop("identifier"), info.prop("secret"));
+        (id.truthy() && secret.truthy()).then(|| (id.to_js_string(), secret.to_js_string()))
+    }
+
+    /// The playercam service's answer: `playercamsInfo.enabledPlayers` and
+    /// `nameOverrides.overrides` take its values.
+    pub fn set_playercams(&mut self, enabled_players: JsValue, overrides: JsValue) {
+        if let Some(o) = self.slot("playercamsInfo").as_obj_mut() {
+            o.set("enabledPlayers", enabled_players);
+        }
+        if let Some(o) = self.slot("nameOverrides").as_obj_mut() {
+            o.set("overrides", overrides);
+        }
+    }
+
     /// `timeoutDuration` in seconds, as JavaScript arithmetic sees it.
     pub fn timeout_duration(&self) -> f64 {
         self.get("timeoutDuration").to_number()

@@ -58,6 +58,8 @@ pub enum Command {
         ms: u64,
         ack: Option<u64>,
     },
+    /// A result from the backend workers (`USE_BACKEND=true`).
+    Backend(crate::backend::Finished),
     /// Stop: close replay files and end the thread.
     Shutdown,
 }

@@ -48,6 +48,8 @@ pub struct Hub {
     conn_group: HashMap<ConnId, String>,
     deflater: Deflater,
     state_buf: Vec<u8>,
+    /// The backend workers (`USE_BACKEND=true`), see [`backend`].
+    backend: Option<backend::Link>,
 }
 
 fn conn_of(socket: SocketId) -> ConnId {
@@ -79,6 +81,7 @@ impl Hub {
             conn_group: HashMap::new(),
             deflater: Deflater::new(),
             state_buf: Vec::with_capacity(32 * 1024),
+            backend: None,
         }
     }
 
@@ -125,13 +128,15 @@ impl Hub {
                     .is_some_and(|g| self.registry.get(g).is_some());
                 let outcome = self.registry.obs_logon(conn, &text, now);
                 let accepted = logon_accepted(&outcome);
-                self.apply(outcome, "obs_logon");
-                if let (true, Some(g)) = (accepted, group) {
-                    if !existed && self.registry.get(&g).is_some() {
-                        self.match_created(&g, &text, now);
-                    }
-                    self.conn_group.insert(conn, g);
+                if outcome
+                    .effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::VerifyKey { .. }))
+                {
+                    self.await_key(conn, group.clone(), &text);
                 }
+                self.apply(outcome, "obs_logon");
+                self.logon_finished(conn, accepted, group, existed, &text, now);
             }
             Command::AuxLogon { socket, msg } => {
                 let conn = conn_of(socket);
@@ -163,8 +168,10 @@ impl Hub {
             Command::ObsData { socket, msg } => {
                 let text = msg.unwrap_or_default();
                 self.log_replay(conn_of(socket), &text, now);
+                let before = self.snapshot(conn_of(socket));
                 let outcome = self.registry.obs_data(conn_of(socket), &text, now);
                 self.apply(outcome, "obs_data");
+                self.after_event(before, now);
             }
             Command::AuxData { socket, msg } => {
                 let text = msg.unwrap_or_default();
@@ -186,6 +193,7 @@ impl Hub {
                     self.to_ingest(ToIngest::Ack { socket, ack });
                 }
             }
+            Command::Backend(done) => self.on_backend(done, now),
             Command::Shutdown => {
                 self.close_replays();
                 return false;
@@ -209,13 +217,15 @@ impl Hub {
 
     /// Carries out a registry outcome's effects in order.
     fn apply(&mut self, outcome: Outcome, what: &str) {
+        let now = self.clock.now_ms();
         let mut unverified = Vec::new();
         for effect in outcome.effects {
             match effect {
-                // Keys are only sent to the backend with USE_BACKEND=true,
-                // which this thread does not offer yet: refuse them as the
-                // reference does when the backend cannot be asked.
-                Effect::VerifyKey { conn, .. } => unverified.push(conn),
+                Effect::VerifyKey { conn, key } => {
+                    if !self.verify_key(conn, key.to_js_string(), now) {
+                        unverified.push(conn);
+                    }
+                }
                 Effect::Ack {
                     conn,
                     event,
@@ -238,6 +248,7 @@ impl Hub {
                     last,
                 } => {
                     log::info!("match {group_code:?} removed ({why:?})");
+                    self.backend_match_removed(&last, why, now);
                     if why == Removal::GameEnd {
                         let info = last.finished_info();
                         let mut json = Vec::with_capacity(512);
@@ -275,8 +286,9 @@ impl Hub {
                 }
             }
         }
+        // Without backend workers a key the backend would check is refused
+        // as the reference refuses it when the backend cannot be asked.
         for conn in unverified {
-            let now = self.clock.now_ms();
             let verdict = KeyVerdict::Invalid {
                 reason: "Unknown Error".to_owned(),
             };
@@ -315,6 +327,26 @@ impl Hub {
                 literal: literal.clone(),
                 msg: msg.clone(),
             });
+        }
+    }
+
+    /// After an observer logon is answered (at once, or once its key was
+    /// checked): the new match's set-up and the connection's group.
+    fn logon_finished(
+        &mut self,
+        conn: ConnId,
+        accepted: bool,
+        group: Option<String>,
+        existed: bool,
+        text: &str,
+        now: u64,
+    ) {
+        if let (true, Some(g)) = (accepted, group) {
+            if !existed && self.registry.get(&g).is_some() {
+                self.match_created(&g, text, now);
+                self.backend_match_created(&g, now);
+            }
+            self.conn_group.insert(conn, g);
         }
     }
 
@@ -456,6 +488,8 @@ pub fn spawn(
             log::info!("match thread stopped");
         })
 }
+
+mod backend;
 
 #[cfg(test)]
 mod tests;
