@@ -42,6 +42,11 @@ pub struct Decoder {
     inflater: Option<Box<Inflater>>,
     max_message: usize,
     partial: Option<Partial>,
+    /// Early UTF-8 check of a text frame still arriving: payload bytes of
+    /// the frame at the front of the buffer already checked, and the
+    /// unfinished code point they end with.
+    early_checked: usize,
+    early_carry: Vec<u8>,
     closed: bool,
 }
 
@@ -54,6 +59,8 @@ impl Decoder {
             inflater: None,
             max_message,
             partial: None,
+            early_checked: 0,
+            early_carry: Vec::new(),
             closed: false,
         }
     }
@@ -90,9 +97,12 @@ impl Decoder {
             // check_header bounded payload_len by max_message, so it fits.
             let total = h.header_len + h.payload_len as usize;
             if buf.len() < total {
+                self.check_arriving_text(&h, buf)?;
                 buf.reserve(total - buf.len());
                 return Ok(None);
             }
+            self.early_checked = 0;
+            self.early_carry.clear();
             let mut payload = buf.split_to(total);
             payload.advance(h.header_len);
             if let Some(mask) = h.mask {
@@ -102,6 +112,46 @@ impl Decoder {
                 return Ok(Some(msg));
             }
         }
+    }
+
+    /// Fails an invalid text frame as soon as its bad bytes arrive, not
+    /// when the whole (possibly large) frame is in (RFC 6455 8.1 "fail
+    /// fast"). Only plain text: compressed data is checked after inflating.
+    fn check_arriving_text(&mut self, h: &FrameHeader, buf: &[u8]) -> Result<(), WsError> {
+        let text = match (h.opcode, &self.partial) {
+            (OpCode::Data(Data::Text), None) => !h.rsv1,
+            (OpCode::Data(Data::Continue), Some(p)) => p.text && !p.compressed,
+            _ => false,
+        };
+        let Some(arrived) = buf.get(h.header_len + self.early_checked..) else {
+            return Ok(());
+        };
+        if !text || arrived.is_empty() {
+            return Ok(());
+        }
+        if self.early_checked == 0 {
+            // Continue from the unfinished code point of earlier fragments.
+            self.early_carry.clear();
+            if let Some(p) = &self.partial {
+                self.early_carry
+                    .extend_from_slice(p.data.get(p.utf8_checked..).unwrap_or_default());
+            }
+        }
+        let mut bytes = std::mem::take(&mut self.early_carry);
+        let offset = self.early_checked;
+        bytes.extend(arrived.iter().enumerate().map(|(i, b)| match h.mask {
+            Some(m) => b ^ m[(offset + i) & 3],
+            None => *b,
+        }));
+        self.early_checked += arrived.len();
+        match std::str::from_utf8(&bytes) {
+            Ok(_) => {}
+            Err(e) if e.error_len().is_some() => return Err(WsError::InvalidUtf8),
+            Err(e) => self
+                .early_carry
+                .extend_from_slice(bytes.get(e.valid_up_to()..).unwrap_or_default()),
+        }
+        Ok(())
     }
 
     fn check_header(&self, h: &FrameHeader) -> Result<(), WsError> {

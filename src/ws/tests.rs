@@ -381,6 +381,48 @@ fn invalid_utf8_is_1007_and_fails_on_the_breaking_fragment() {
 }
 
 #[test]
+fn invalid_utf8_fails_before_the_rest_of_its_frame_arrives() {
+    let mut payload = "κόσμε".as_bytes().to_vec();
+    payload.extend_from_slice(b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xf4\x90\x80\x80");
+    payload.extend_from_slice(b"edited");
+    let frame = masked(true, TEXT, &payload);
+    let bad_at = 2 + 4 + "κόσμε".len() + 10 + 2;
+    let mut dec = server();
+    let mut buf = BytesMut::new();
+    for (i, b) in frame.iter().enumerate() {
+        buf.extend_from_slice(&[*b]);
+        match dec.decode(&mut buf) {
+            Ok(None) => assert!(i < bad_at, "still waiting at byte {i}"),
+            Err(WsError::InvalidUtf8) => {
+                assert_eq!(i, bad_at);
+                return;
+            }
+            other => panic!("{other:?} at byte {i}"),
+        }
+    }
+    panic!("never failed");
+}
+
+#[test]
+fn a_valid_frame_arriving_in_pieces_passes_the_early_check() {
+    let text_msg = "ab κόσμε €𝄞 ".repeat(50);
+    let mut wire = masked(false, TEXT, &text_msg.as_bytes()[..301]).to_vec();
+    wire.extend_from_slice(&masked(true, CONT, &text_msg.as_bytes()[301..]));
+    for step in [1, 2, 3, 5, 7, 64] {
+        let mut dec = server();
+        let mut buf = BytesMut::new();
+        let mut got = Vec::new();
+        for chunk in wire.chunks(step) {
+            buf.extend_from_slice(chunk);
+            while let Some(m) = dec.decode(&mut buf).unwrap() {
+                got.push(m);
+            }
+        }
+        assert_eq!(got, vec![text(&text_msg)], "step {step}");
+    }
+}
+
+#[test]
 fn close_frames_are_validated() {
     assert_eq!(
         decode_all(&mut server(), &masked(true, CLOSE, b"")).unwrap(),
