@@ -97,8 +97,9 @@ impl Decoder {
             // check_header bounded payload_len by max_message, so it fits.
             let total = h.header_len + h.payload_len as usize;
             if buf.len() < total {
+                // No reserve here: a header alone must not make us allocate
+                // the whole announced payload; the reader grows the buffer.
                 self.check_arriving_text(&h, buf)?;
-                buf.reserve(total - buf.len());
                 return Ok(None);
             }
             self.early_checked = 0;

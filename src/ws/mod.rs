@@ -15,6 +15,7 @@
 
 mod decoder;
 mod deflate;
+pub mod echo;
 mod error;
 mod extension;
 mod frame;
