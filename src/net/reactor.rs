@@ -44,6 +44,11 @@ pub struct Options {
     pub pooled_buffers: usize,
     /// On shutdown, how long connections get to flush their goodbyes.
     pub shutdown_grace: Duration,
+    /// A connection that sends nothing for this long is closed, unless it is
+    /// paused (a held long-poll) or the service exempted it
+    /// ([`Io::exempt_from_idle_timeout`], e.g. a WebSocket with its own
+    /// heartbeat). Stops idle or half-sent requests from holding sockets.
+    pub idle_timeout: Duration,
 }
 
 impl Default for Options {
@@ -53,6 +58,7 @@ impl Default for Options {
             max_queued: 8 * 1024 * 1024,
             pooled_buffers: 256,
             shutdown_grace: Duration::from_secs(2),
+            idle_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -94,6 +100,9 @@ const DIRTY: u8 = 2; // in `Io::dirty`, awaiting a flush
 const PAUSED: u8 = 4; // input is not handed to the service
 const DEAD: u8 = 8; // in `Io::dead`, awaiting removal
 const NOTIFIED: u8 = 16; // TLS close_notify queued (after the last data)
+const NO_IDLE_TIMEOUT: u8 = 32; // the service keeps this one alive itself
+/// How often connections are checked against the idle timeout.
+const IDLE_SWEEP_MS: u64 = 1000;
 
 struct Conn<T> {
     stream: Stream,
@@ -102,6 +111,8 @@ struct Conn<T> {
     input: Option<BytesMut>,
     out: Outbox,
     flags: u8,
+    /// When bytes last arrived (reactor milliseconds).
+    last_input_ms: u64,
     state: T,
 }
 
@@ -218,6 +229,14 @@ impl<T> Io<T> {
 
     pub fn is_paused(&self, conn: ConnId) -> bool {
         self.conns.get(conn).is_some_and(|c| c.flags & PAUSED != 0)
+    }
+
+    /// The service keeps `conn` alive (or closes it) by its own rules: the
+    /// reactor's idle timeout no longer applies to it.
+    pub fn exempt_from_idle_timeout(&mut self, conn: ConnId) {
+        if let Some(c) = self.conns.get_mut(conn) {
+            c.flags |= NO_IDLE_TIMEOUT;
+        }
     }
 
     /// Hands `conn`'s buffered input to the service again.
@@ -374,6 +393,7 @@ impl<S: Service> Reactor<S> {
     pub fn run(mut self) -> io::Result<S> {
         let mut events = Events::with_capacity(1024);
         let mut grace_until: Option<Instant> = None;
+        let mut next_sweep = IDLE_SWEEP_MS;
         loop {
             self.tick_clock();
             if grace_until.is_none() && self.remote.stop.load(Ordering::Acquire) {
@@ -390,10 +410,11 @@ impl<S: Service> Reactor<S> {
                 self.settle();
                 return Ok(self.service);
             }
-            let mut timeout = self
-                .service
-                .next_deadline()
-                .map(|d| Duration::from_millis(d.saturating_sub(self.io.now_ms)));
+            let next = match self.service.next_deadline() {
+                Some(d) => d.min(next_sweep),
+                None => next_sweep,
+            };
+            let mut timeout = Some(Duration::from_millis(next.saturating_sub(self.io.now_ms)));
             if let Some(until) = grace_until {
                 let left = until.saturating_duration_since(Instant::now());
                 timeout = Some(timeout.map_or(left, |t| t.min(left)));
@@ -425,6 +446,10 @@ impl<S: Service> Reactor<S> {
                     }
                 }
             }
+            if self.io.now_ms >= next_sweep {
+                next_sweep = self.io.now_ms + IDLE_SWEEP_MS;
+                self.sweep_idle();
+            }
             if let Some(d) = self.service.next_deadline()
                 && d <= self.io.now_ms
             {
@@ -432,6 +457,29 @@ impl<S: Service> Reactor<S> {
                 self.settle();
             }
         }
+    }
+
+    /// Closes connections silent for longer than the idle timeout.
+    fn sweep_idle(&mut self) {
+        let limit = self.io.opts.idle_timeout.as_millis() as u64;
+        let now = self.io.now_ms;
+        let idle: Vec<ConnId> = self
+            .io
+            .conns
+            .iter()
+            .filter(|(_, c)| {
+                c.flags & (NO_IDLE_TIMEOUT | PAUSED | DEAD) == 0
+                    && now.saturating_sub(c.last_input_ms) > limit
+            })
+            .map(|(id, _)| id)
+            .collect();
+        for id in idle {
+            if let Some(p) = self.io.peer(id) {
+                log::debug!("{p}: closing a connection idle for {limit} ms");
+            }
+            self.io.kill(id);
+        }
+        self.settle();
     }
 
     fn tick_clock(&mut self) {
@@ -491,6 +539,7 @@ impl<S: Service> Reactor<S> {
                 input: None,
                 out: Outbox::default(),
                 flags: 0,
+                last_input_ms: self.io.now_ms,
                 state: S::State::default(),
             };
             if let Err(e) = self.poll.registry().register(
@@ -521,6 +570,9 @@ impl<S: Service> Reactor<S> {
                 None => Ok(ReadEnd::Eof),
             };
             if buf.len() > before {
+                if let Some(c) = self.io.conns.get_mut(id) {
+                    c.last_input_ms = self.io.now_ms;
+                }
                 self.deliver(id, &mut buf);
             }
             let over = buf.len() > self.io.opts.max_input;

@@ -124,6 +124,8 @@ impl<A: App> SioService<A> {
                 HttpOutcome::Parked => io.pause(conn),
                 HttpOutcome::Upgrade { response, deflate } => {
                     io.send(conn, response.encode(true));
+                    // The engine's heartbeat decides when a WebSocket is dead.
+                    io.exempt_from_idle_timeout(conn);
                     *state = ConnState::Ws(Box::new(ws::Decoder::new(deflate, self.max_message)));
                     self.drain(io);
                     self.on_ws_input(io, conn, state, input);

@@ -30,6 +30,9 @@ impl Service for Echo {
             let line = input.split_to(pos + 1).freeze();
             *lines += 1;
             let close = &line[..] == b"close\n";
+            if &line[..] == b"exempt\n" {
+                io.exempt_from_idle_timeout(conn);
+            }
             io.send(conn, line);
             if close {
                 io.close(conn);
@@ -223,4 +226,27 @@ fn tls_connections_echo_and_close_cleanly() {
     assert!(got == want, "echo differs");
     remote.shutdown();
     h.join().unwrap();
+}
+
+#[test]
+fn silent_connections_are_closed_after_the_idle_timeout_unless_exempt() {
+    let opts = Options {
+        idle_timeout: Duration::from_millis(200),
+        ..Options::default()
+    };
+    let (addr, remote, _p, h) = start(opts, None);
+    let (_silent_w, mut silent) = connect(addr);
+    let (mut half_w, mut half) = connect(addr);
+    half_w.write_all(b"no newline yet").unwrap();
+    let (mut kept_w, mut kept) = connect(addr);
+    kept_w.write_all(b"exempt\n").unwrap();
+    assert_eq!(line(&mut kept), "exempt\n");
+    let t0 = std::time::Instant::now();
+    assert_eq!(line(&mut silent), "", "the silent connection was closed");
+    assert_eq!(line(&mut half), "", "the half-sent request was closed");
+    assert!(t0.elapsed() < Duration::from_secs(3));
+    kept_w.write_all(b"still here\n").unwrap();
+    assert_eq!(line(&mut kept), "still here\n");
+    remote.shutdown();
+    assert_eq!(h.join().unwrap().closed, 3);
 }
