@@ -148,7 +148,8 @@ fn bool_field(
         .ok_or(shape(kind, field))
 }
 
-/// Reads a scoreboard line; `with_team` also requires `startTeam`.
+/// Reads a scoreboard line in one pass over its keys (the last duplicate
+/// wins); `with_team` also requires `startTeam`.
 pub fn scoreboard_line<'a>(
     v: &View<'_, 'a>,
     kind: &'static str,
@@ -157,24 +158,47 @@ pub fn scoreboard_line<'a>(
     if !v.is_object() {
         return Err(shape(kind, "data"));
     }
+    let mut f: [Option<View<'_, 'a>>; 13] = [None; 13];
+    for (k, val) in v.entries() {
+        let slot = match k {
+            "playerId" => 0,
+            "startTeam" => 1,
+            "agentInternal" => 2,
+            "isAlive" => 3,
+            "initialArmor" => 4,
+            "scoreboardWeaponInternal" => 5,
+            "currUltPoints" => 6,
+            "maxUltPoints" => 7,
+            "hasSpike" => 8,
+            "money" => 9,
+            "kills" => 10,
+            "deaths" => 11,
+            "assists" => 12,
+            _ => continue,
+        };
+        f[slot] = Some(val);
+    }
+    let s = |i: usize, name| f[i].and_then(|x| x.as_str()).ok_or(shape(kind, name));
+    let n = |i: usize, name| f[i].and_then(|x| x.as_f64()).ok_or(shape(kind, name));
+    let b = |i: usize, name| f[i].and_then(|x| x.as_bool()).ok_or(shape(kind, name));
     Ok(ScoreboardLine {
-        player_id: str_field(v, kind, "playerId")?,
+        player_id: s(0, "playerId")?,
         start_team: if with_team {
-            num_field(v, kind, "startTeam")?
+            n(1, "startTeam")?
         } else {
             f64::NAN
         },
-        agent_internal: str_field(v, kind, "agentInternal")?,
-        is_alive: bool_field(v, kind, "isAlive")?,
-        initial_armor: num_field(v, kind, "initialArmor")?,
-        weapon_internal: str_field(v, kind, "scoreboardWeaponInternal")?,
-        curr_ult_points: num_field(v, kind, "currUltPoints")?,
-        max_ult_points: num_field(v, kind, "maxUltPoints")?,
-        has_spike: bool_field(v, kind, "hasSpike")?,
-        money: num_field(v, kind, "money")?,
-        kills: num_field(v, kind, "kills")?,
-        deaths: num_field(v, kind, "deaths")?,
-        assists: num_field(v, kind, "assists")?,
+        agent_internal: s(2, "agentInternal")?,
+        is_alive: b(3, "isAlive")?,
+        initial_armor: n(4, "initialArmor")?,
+        weapon_internal: s(5, "scoreboardWeaponInternal")?,
+        curr_ult_points: n(6, "currUltPoints")?,
+        max_ult_points: n(7, "maxUltPoints")?,
+        has_spike: b(8, "hasSpike")?,
+        money: n(9, "money")?,
+        kills: n(10, "kills")?,
+        deaths: n(11, "deaths")?,
+        assists: n(12, "assists")?,
     })
 }
 
@@ -247,29 +271,37 @@ pub fn parse_envelope<'a>(root: &View<'_, 'a>) -> Result<Envelope<'a>, GameError
     if !root.is_object() {
         return Err(GameError::NotAnObject);
     }
-    let has = |k| root.has(k);
-    if !((has("obsName") || has("playerId"))
-        && (has("groupCode") || has("matchId"))
-        && has("type")
-        && has("data"))
-    {
+    let (mut obs_name, mut player_id, mut group_code, mut match_id, mut ty, mut data) =
+        (false, None, None, None, None, None);
+    for (k, v) in root.entries() {
+        match k {
+            "obsName" => obs_name = true,
+            "playerId" => player_id = Some(v),
+            "groupCode" => group_code = Some(v),
+            "matchId" => match_id = Some(v),
+            "type" => ty = Some(v),
+            "data" => data = Some(v),
+            _ => {}
+        }
+    }
+    let (Some(ty), Some(data)) = (ty, data) else {
+        return Err(GameError::NotAuthedData);
+    };
+    if !(obs_name || player_id.is_some()) {
         return Err(GameError::NotAuthedData);
     }
-    let route = if has("groupCode") {
-        Route::GroupCode(root.get("groupCode").and_then(|v| v.as_str()))
-    } else {
-        Route::MatchId(root.get("matchId").and_then(|v| v.as_str()))
+    let route = match (group_code, match_id) {
+        (Some(g), _) => Route::GroupCode(g.as_str()),
+        (None, Some(m)) => Route::MatchId(m.as_str()),
+        (None, None) => return Err(GameError::NotAuthedData),
     };
-    let player_id = root.get("playerId").and_then(|v| v.as_str());
-    let ty = root.get("type").and_then(|v| v.as_str());
-    let data = root.get("data").ok_or(GameError::NotAuthedData)?;
-    let event = match ty {
+    let event = match ty.as_str() {
         None => Event::Unknown(""),
         Some(ty) => parse_event(ty, &data)?,
     };
     Ok(Envelope {
         route,
-        player_id,
+        player_id: player_id.and_then(|v| v.as_str()),
         event,
     })
 }

@@ -359,30 +359,44 @@ fn push_js_number(out: &mut String, n: f64) {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// For each byte: 0 when it is copied as is, else the letter of its
+/// two-character escape, or `u` for a `\u00XX` escape.
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[b'\n' as usize] = b'n';
+    t[b'\r' as usize] = b'r';
+    t[b'\t' as usize] = b't';
+    t[0x08] = b'b';
+    t[0x0c] = b'f';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
 /// Appends a string literal exactly as `JSON.stringify` quotes it.
 pub fn write_string(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
     let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
     let mut start = 0;
     for (i, &c) in bytes.iter().enumerate() {
-        let esc: &[u8] = match c {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0..=0x1f => b"",
-            _ => continue,
-        };
+        let esc = ESCAPE[usize::from(c)];
+        if esc == 0 {
+            continue;
+        }
         out.extend_from_slice(&bytes[start..i]);
-        if esc.is_empty() {
+        if esc == b'u' {
             out.extend_from_slice(b"\\u00");
             out.push(HEX[usize::from(c >> 4)]);
             out.push(HEX[usize::from(c & 0xf)]);
         } else {
-            out.extend_from_slice(esc);
+            out.push(b'\\');
+            out.push(esc);
         }
         start = i + 1;
     }

@@ -94,6 +94,8 @@ struct ConnState {
     closed: bool,
     /// Key of this connection's entry in the logged-on list.
     client: Option<u64>,
+    /// The group code it logged on to (shared with its list entry).
+    group: Option<std::sync::Arc<str>>,
 }
 
 /// A logged-on connection. The list keeps the reference's order because its
@@ -186,10 +188,6 @@ impl Registry {
         self.conns.entry(conn).or_default()
     }
 
-    fn client(&self, key: u64) -> Option<&Client> {
-        self.clients.iter().find(|c| c.key == key)
-    }
-
     fn client_mut(&mut self, key: u64) -> Option<&mut Client> {
         self.clients.iter_mut().find(|c| c.key == key)
     }
@@ -197,15 +195,18 @@ impl Registry {
     fn add_client(&mut self, conn: ConnId, group_code: String, is_aux: bool, player_id: JsValue) {
         self.next_client_key += 1;
         let key = self.next_client_key;
+        let group: std::sync::Arc<str> = group_code.into();
         self.clients.push(Client {
             key,
             conn,
             open: true,
-            group_code: group_code.into(),
+            group_code: group.clone(),
             is_aux,
             player_id,
         });
-        self.conn(conn).client = Some(key);
+        let state = self.conn(conn);
+        state.client = Some(key);
+        state.group = Some(group);
     }
 
     /// Parses a logon payload; `Err` when the reference's handler would
@@ -443,7 +444,7 @@ impl Registry {
         let Some(key) = state.client else {
             return Outcome::err(GameError::NotLoggedOn);
         };
-        let Some(own_group) = self.client(key).map(|c| c.group_code.clone()) else {
+        let Some(own_group) = state.group.clone() else {
             return Outcome::err(GameError::NotLoggedOn);
         };
         let mut parser = std::mem::take(&mut self.parser);

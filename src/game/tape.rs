@@ -187,7 +187,7 @@ impl Parser {
         self.scratch.extend_from_slice(text);
         let buffers = self
             .buffers
-            .get_or_insert_with(|| simd_json::Buffers::new(text.len()));
+            .get_or_insert_with(|| simd_json::Buffers::new(text.len().max(4096)));
         let mut tape = self
             .tape
             .take()

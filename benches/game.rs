@@ -1,0 +1,138 @@
+//! The game model's hot paths, on a recorded game
+//! (`../shared/conformance/game-01-regulation`):
+//!
+//! - `apply/recorded_mix`: parse + apply every observer event of the game
+//!   (its real mix: scoreboards, kill feed, rounds...), events/s;
+//! - `serialize/write_state`: the full broadcast state mid-game, written
+//!   into a reused buffer (allocations after warm-up are counted and printed);
+//! - `serialize/serde_json_value`: the same state as a `serde_json::Value`
+//!   through `serde_json::to_string`, the naive baseline.
+//!
+//!     cargo bench --bench game
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use spectra_server::game::conformance::{BASE_MS, Input, parse_inputs, read_text};
+use spectra_server::game::{AuthPolicy, Registry};
+
+/// Counts allocations, to show that serializing allocates nothing.
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn game_input() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["../shared/conformance", "../../shared/conformance"] {
+        let p = manifest.join(dir).join("game-01-regulation.input.jsonl");
+        if p.exists() {
+            return p;
+        }
+    }
+    panic!(
+        "game-01-regulation.input.jsonl not found beside {}",
+        manifest.display()
+    );
+}
+
+const OBS: usize = 1;
+
+/// A registry with the game's match logged on.
+fn logged_on(logon: &Input) -> Registry {
+    let mut r = Registry::new(AuthPolicy::open(), Box::new(|| "BENCHSECRET1".to_owned()));
+    let out = r.obs_logon(OBS, &logon.payload, BASE_MS + logon.t);
+    assert!(out.error.is_none(), "{:?}", out.error);
+    r
+}
+
+fn bench(c: &mut Criterion) {
+    let inputs = parse_inputs(&read_text(&game_input()).expect("read game")).expect("parse game");
+    let logon = inputs
+        .iter()
+        .find(|i| i.event == "obs_logon")
+        .expect("a logon")
+        .clone();
+    let events: Vec<&Input> = inputs.iter().filter(|i| i.event == "obs_data").collect();
+    let group = {
+        let r = logged_on(&logon);
+        r.group_codes().next().expect("one match").to_owned()
+    };
+
+    let mut g = c.benchmark_group("apply");
+    g.throughput(Throughput::Elements(events.len() as u64));
+    g.bench_function("recorded_mix", |b| {
+        b.iter_batched(
+            || logged_on(&logon),
+            |mut r| {
+                for e in &events {
+                    black_box(r.obs_data(OBS, &e.payload, BASE_MS + e.t));
+                }
+                r
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+
+    // Mid-game: the first half of the events applied.
+    let mut mid = logged_on(&logon);
+    for e in &events[..events.len() / 2] {
+        mid.obs_data(OBS, &e.payload, BASE_MS + e.t);
+    }
+    let mut buf = Vec::with_capacity(64 * 1024);
+    assert!(mid.write_state(&group, &mut buf));
+    let state_len = buf.len();
+    let value: serde_json::Value = serde_json::from_slice(&buf).expect("state is JSON");
+
+    for _ in 0..100 {
+        buf.clear();
+        mid.write_state(&group, &mut buf);
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    const ROUNDS: usize = 1000;
+    for _ in 0..ROUNDS {
+        buf.clear();
+        mid.write_state(&group, &mut buf);
+    }
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    println!(
+        "serialize: state of {state_len} bytes; {allocations} allocations in {ROUNDS} serializations after warm-up"
+    );
+
+    let mut g = c.benchmark_group("serialize");
+    g.throughput(Throughput::Bytes(state_len as u64));
+    g.bench_function("write_state", |b| {
+        b.iter(|| {
+            buf.clear();
+            mid.write_state(black_box(&group), &mut buf);
+            black_box(buf.len())
+        })
+    });
+    g.bench_function("serde_json_value", |b| {
+        b.iter(|| black_box(serde_json::to_string(black_box(&value)).map(|s| s.len())))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
