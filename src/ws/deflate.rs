@@ -65,24 +65,34 @@ impl Deflater {
     /// Appends the compressed message to `out`.
     pub fn compress_into(&mut self, payload: &[u8], out: &mut Vec<u8>) -> Option<()> {
         self.stream.reset();
-        let start = out.len();
-        let base_in = self.stream.total_in();
-        out.reserve(payload.len() / 2 + 64);
-        loop {
-            let done = (self.stream.total_in() - base_in) as usize;
-            let rest = payload.get(done..).unwrap_or_default();
-            self.stream
-                .compress_vec(rest, out, FlushCompress::Sync)
-                .ok()?;
-            let consumed = (self.stream.total_in() - base_in) as usize >= payload.len();
-            if consumed && out.len() < out.capacity() {
-                break;
-            }
-            out.reserve(out.capacity().max(64));
-        }
-        if out.len() >= start + 4 && out.ends_with(&[0, 0, 0xff, 0xff]) {
-            out.truncate(out.len() - 4);
-        }
-        Some(())
+        deflate_message(&mut self.stream, payload, out)
     }
+}
+
+/// Compresses one message onto `stream` as RFC 7692 7.2.1 wants it (raw
+/// deflate, sync flushed, the trailing `00 00 ff ff` removed), appending to
+/// `out`. Whether the message may refer back into earlier ones is the
+/// caller's choice: reset `stream` first for a standalone message.
+pub(super) fn deflate_message(
+    stream: &mut Compress,
+    payload: &[u8],
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    let start = out.len();
+    let base_in = stream.total_in();
+    out.reserve(payload.len() / 2 + 64);
+    loop {
+        let done = (stream.total_in() - base_in) as usize;
+        let rest = payload.get(done..).unwrap_or_default();
+        stream.compress_vec(rest, out, FlushCompress::Sync).ok()?;
+        let consumed = (stream.total_in() - base_in) as usize >= payload.len();
+        if consumed && out.len() < out.capacity() {
+            break;
+        }
+        out.reserve(out.capacity().max(64));
+    }
+    if out.len() >= start + 4 && out.ends_with(&[0, 0, 0xff, 0xff]) {
+        out.truncate(out.len() - 4);
+    }
+    Some(())
 }

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use super::frame::{TEXT, encode_frame};
-use super::{DeflateConfig, Deflater};
+use super::{DeflateConfig, Deflater, StreamFrame};
 
 /// One complete inbound message (fragments joined, inflated, validated).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +32,9 @@ pub struct OutMessage {
     /// Whole unmasked frame (FIN, RSV1, opcode text), standalone-compressed
     /// with a 32 KiB window.
     pub deflated: Option<Bytes>,
+    /// The same message on its room's compression stream, for clients in
+    /// step with it (see [`super::StreamCursor`]).
+    pub stream: Option<StreamFrame>,
 }
 
 impl OutMessage {
@@ -46,6 +49,7 @@ impl OutMessage {
         OutMessage {
             plain: encode_frame(TEXT, payload),
             deflated,
+            stream: None,
         }
     }
 

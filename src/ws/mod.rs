@@ -22,6 +22,7 @@ mod frame;
 mod handshake;
 mod inflate;
 mod message;
+mod room_stream;
 
 pub use decoder::Decoder;
 pub use deflate::{Deflater, LEVEL};
@@ -31,6 +32,7 @@ pub use frame::{FrameHeader, apply_mask, close_frame, close_reply, encode_frame}
 pub use handshake::accept;
 pub use inflate::Inflater;
 pub use message::{COMPRESS_THRESHOLD, Message, OutMessage};
+pub use room_stream::{RoomStream, StreamCursor, StreamFrame, is_compressed};
 pub use tungstenite::protocol::frame::coding::{CloseCode, Control, Data, OpCode};
 
 /// The client side of the protocol, for tests and the load generator.
