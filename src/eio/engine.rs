@@ -53,6 +53,10 @@ pub enum WsTarget {
     New { sid: String },
     /// An upgrade of this polling session: call [`Engine::begin_upgrade`].
     Upgrade(SessionId),
+    /// The sid is known but the session cannot take this WebSocket (already
+    /// upgrading or upgraded, closing, or not a WebSocket upgrade): complete
+    /// the handshake, then close it, as engine.io does.
+    Refuse,
 }
 
 /// The immediate answer to a request.
@@ -101,6 +105,8 @@ impl CloseReason {
 pub enum Output {
     /// Answer the parked poll on `conn`: 200 with this payload.
     PollReply { conn: ConnId, body: Bytes },
+    /// Answer the parked poll on `conn` with `error.reply(false)`.
+    PollReject { conn: ConnId, error: RequestError },
     /// Send a text packet (already Engine.IO-encoded) on a WebSocket.
     WsText { conn: ConnId, data: Bytes },
     /// Send a binary message on a WebSocket.
@@ -126,6 +132,10 @@ pub enum Transport {
     Polling,
     WebSocket(ConnId),
 }
+
+/// How long a poll made during a probed upgrade is held before a noop
+/// releases it (engine.io's upgrade check interval).
+const UPGRADE_NOOP_DELAY_MS: u64 = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -244,7 +254,7 @@ impl Engine {
                 return Err(RequestError::UnsupportedProtocolVersion);
             }
             if req.upgrade && !websocket {
-                return Err(RequestError::UpgradeRefused);
+                return Ok(RequestOutcome::AcceptWebSocket(WsTarget::Refuse));
             }
             let sid = self.fresh_sid()?;
             if websocket {
@@ -260,7 +270,7 @@ impl Engine {
                 && session.closing_deadline.is_none()
                 && matches!(session.carrier, Carrier::Polling { .. });
             if !upgradable {
-                return Err(RequestError::UpgradeRefused);
+                return Ok(RequestOutcome::AcceptWebSocket(WsTarget::Refuse));
             }
             return Ok(RequestOutcome::AcceptWebSocket(WsTarget::Upgrade(id)));
         }
@@ -268,7 +278,7 @@ impl Engine {
             return Err(RequestError::TransportMismatch);
         }
         match req.method {
-            Method::Get => self.poll(id, conn),
+            Method::Get => self.poll(id, conn, now),
             Method::Post => self.post(id, req, now),
             Method::Other => Err(RequestError::MethodNotAllowed),
         }
@@ -346,12 +356,18 @@ impl Engine {
             conn,
             probed: false,
             deadline,
+            release_at: None,
         });
         self.conns.insert(conn, (session, Role::Probe));
         self.arm(session);
     }
 
-    fn poll(&mut self, id: SessionId, conn: ConnId) -> Result<RequestOutcome, RequestError> {
+    fn poll(
+        &mut self,
+        id: SessionId,
+        conn: ConnId,
+        now: u64,
+    ) -> Result<RequestOutcome, RequestError> {
         let Some(s) = self.sessions.get_mut(&id) else {
             return Err(RequestError::UnknownSid);
         };
@@ -370,11 +386,18 @@ impl Engine {
         if !s.queue.is_empty() {
             return Ok(RequestOutcome::Payload(s.drain_payload(None)));
         }
-        if s.upgrade.is_some_and(|u| u.probed) {
-            return Ok(RequestOutcome::Payload(encode_text(PacketType::Noop, b"")));
+        // During a probed upgrade the poll is held briefly and released
+        // with a noop (engine.io's 100 ms upgrade check), unless the upgrade
+        // completes first: then, as the request belongs to the old
+        // transport, it is refused like any poll after the upgrade.
+        if let Some(u) = s.upgrade.as_mut()
+            && u.probed
+        {
+            u.release_at = Some(now + UPGRADE_NOOP_DELAY_MS);
         }
         s.carrier = Carrier::Polling { parked: Some(conn) };
         self.conns.insert(conn, (id, Role::Poll));
+        self.arm(id);
         Ok(RequestOutcome::Parked)
     }
 
@@ -498,9 +521,17 @@ impl Engine {
             Some(p) if p.kind == PacketType::Upgrade => {
                 if let Carrier::Polling { parked: Some(poll) } = s.carrier {
                     self.conns.remove(&poll);
-                    self.out.push_back(Output::PollReply {
-                        conn: poll,
-                        body: encode_text(PacketType::Noop, b""),
+                    let probed = s.upgrade.is_some_and(|u| u.probed);
+                    self.out.push_back(if probed {
+                        Output::PollReject {
+                            conn: poll,
+                            error: RequestError::TransportMismatch,
+                        }
+                    } else {
+                        Output::PollReply {
+                            conn: poll,
+                            body: encode_text(PacketType::Noop, b""),
+                        }
                     });
                 }
                 s.upgrade = None;
@@ -707,6 +738,21 @@ impl Engine {
                 self.remove(id);
             }
             return;
+        }
+        if let Some(u) = s.upgrade.as_mut()
+            && u.release_at.is_some_and(|t| t <= now)
+        {
+            u.release_at = None;
+            if let Carrier::Polling { parked: Some(poll) } = s.carrier {
+                let body = if s.queue.is_empty() {
+                    encode_text(PacketType::Noop, b"")
+                } else {
+                    s.drain_payload(None)
+                };
+                s.carrier = Carrier::Polling { parked: None };
+                self.conns.remove(&poll);
+                self.out.push_back(Output::PollReply { conn: poll, body });
+            }
         }
         if let Some(u) = s.upgrade
             && u.deadline <= now

@@ -65,9 +65,6 @@ pub enum RequestError {
     TransportMismatch,
     /// `transport=websocket` without a sid must be a WebSocket upgrade.
     WebSocketWithoutUpgrade,
-    /// Only a polling session that is not already upgrading or upgraded can be upgraded,
-    /// and only to `transport=websocket`.
-    UpgradeRefused,
     /// A second poll GET while one is pending: the session is closed.
     PollOverlap,
     /// Polling bodies are text in protocol v4 (`application/octet-stream` is refused).
@@ -102,7 +99,6 @@ impl RequestError {
             Self::UnsupportedProtocolVersion => ErrorCode::UnsupportedProtocolVersion,
             Self::TransportMismatch
             | Self::WebSocketWithoutUpgrade
-            | Self::UpgradeRefused
             | Self::InvalidPayload(_)
             | Self::BinaryContent
             | Self::IdGeneration => ErrorCode::BadRequest,
@@ -154,7 +150,6 @@ impl fmt::Display for RequestError {
             Self::UnsupportedProtocolVersion => write!(f, "unsupported protocol version"),
             Self::TransportMismatch => write!(f, "transport differs from the session's"),
             Self::WebSocketWithoutUpgrade => write!(f, "transport=websocket without an upgrade"),
-            Self::UpgradeRefused => write!(f, "session cannot be upgraded"),
             Self::PollOverlap => write!(f, "overlapping poll requests"),
             Self::BinaryContent => write!(f, "binary polling body in protocol v4"),
             Self::InvalidPayload(e) => write!(f, "invalid payload: {e}"),

@@ -59,6 +59,8 @@ pub(super) struct Upgrade {
     /// `2probe` was answered with `3probe`.
     pub probed: bool,
     pub deadline: u64,
+    /// When a poll held during the probed upgrade is released with a noop.
+    pub release_at: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -103,7 +105,9 @@ impl Session {
         }
         let heartbeat = self.pong_deadline.unwrap_or(self.next_ping_at);
         match self.upgrade {
-            Some(u) => heartbeat.min(u.deadline),
+            Some(u) => heartbeat
+                .min(u.deadline)
+                .min(u.release_at.unwrap_or(u64::MAX)),
             None => heartbeat,
         }
     }
@@ -177,6 +181,7 @@ mod tests {
             conn: 1,
             probed: false,
             deadline: 120,
+            release_at: None,
         });
         assert_eq!(s.deadline(), 120);
         s.closing_deadline = Some(500);

@@ -224,8 +224,8 @@ fn handshake_errors() {
     let mut upgrade_to_polling = req(Method::Get, &[("EIO", "4"), ("transport", "polling")], b"");
     upgrade_to_polling.upgrade = true;
     assert_eq!(
-        rejected(e.on_request(1, &upgrade_to_polling, 0)),
-        RequestError::UpgradeRefused
+        e.on_request(1, &upgrade_to_polling, 0),
+        RequestOutcome::AcceptWebSocket(WsTarget::Refuse)
     );
     assert_eq!(e.session_count(), 0);
     assert!(outputs(&mut e).is_empty());
@@ -684,8 +684,12 @@ fn upgrade_dance() {
     assert!(outputs(&mut e).is_empty());
     e.on_ws_message(3, text("2probe"), 3);
     assert_eq!(outputs(&mut e), [ws_text(3, "3probe"), poll_reply(2, "6")]);
-    // A poll during the upgrade is released at once.
-    assert_eq!(payload(get(&mut e, 2, &sid, 4)), "6");
+    // A poll during the upgrade is held, then released with a noop.
+    assert_eq!(get(&mut e, 2, &sid, 4), RequestOutcome::Parked);
+    e.on_timer(103);
+    assert!(outputs(&mut e).is_empty());
+    e.on_timer(104);
+    assert_eq!(outputs(&mut e), [poll_reply(2, "6")]);
     // Packets sent before the switch wait in the polling buffer...
     e.send(id, None, Outgoing::Text(Bytes::from_static(b"4queued")));
     e.on_ws_message(3, text("5"), 5);
@@ -715,10 +719,9 @@ fn upgrade_dance() {
         RequestError::TransportMismatch
     );
     assert_eq!(
-        rejected(e.on_request(4, &ws_request(Some(&sid)), 7)),
-        RequestError::UpgradeRefused
+        e.on_request(4, &ws_request(Some(&sid)), 7),
+        RequestOutcome::AcceptWebSocket(WsTarget::Refuse)
     );
-    assert_eq!(RequestError::UpgradeRefused.reply(true).status, 400);
     // Heartbeat continues on the WebSocket.
     e.on_timer(INTERVAL);
     assert_eq!(outputs(&mut e), [ws_text(3, "2")]);
@@ -757,9 +760,35 @@ fn second_upgrade_while_upgrading_is_refused() {
     let (_, sid) = handshake(&mut e, 0);
     start_upgrade(&mut e, &sid, 3, 1);
     assert_eq!(
-        rejected(e.on_request(4, &ws_request(Some(&sid)), 2)),
-        RequestError::UpgradeRefused
+        e.on_request(4, &ws_request(Some(&sid)), 2),
+        RequestOutcome::AcceptWebSocket(WsTarget::Refuse)
     );
+}
+
+#[test]
+fn a_poll_held_during_the_probe_is_refused_once_the_upgrade_completes() {
+    let mut e = engine();
+    let (id, sid) = handshake(&mut e, 0);
+    start_upgrade(&mut e, &sid, 3, 1);
+    e.on_ws_message(3, text("2probe"), 2);
+    outputs(&mut e);
+    assert_eq!(get(&mut e, 2, &sid, 3), RequestOutcome::Parked);
+    e.on_ws_message(3, text("5"), 4);
+    assert_eq!(
+        outputs(&mut e),
+        [
+            Output::PollReject {
+                conn: 2,
+                error: RequestError::TransportMismatch
+            },
+            Output::Upgraded {
+                session: id,
+                conn: 3
+            }
+        ]
+    );
+    e.on_timer(200);
+    assert!(outputs(&mut e).is_empty(), "nothing left to release");
 }
 
 #[test]

@@ -13,7 +13,7 @@ use super::error::SioError;
 use super::packet::{self, PacketKind, Payload, SioPacket, args_array, event_array};
 use super::prebuilt::Prebuilt;
 use crate::eio::{
-    self, ConnId, Data, Engine, EngineConfig, EngineRequest, Outgoing, Output, RequestError,
+    self, ConnId, Data, Engine, EngineConfig, EngineRequest, ErrorReply, Outgoing, Output,
     RequestOutcome, SessionId, Transport, WsTarget,
 };
 use crate::http::{self, Request, Response, cors};
@@ -176,38 +176,13 @@ impl Server {
                 HttpOutcome::Parked
             }
             RequestOutcome::Reject { error, upgrade } => {
-                // engine.io completes the handshake of a second WebSocket for
-                // a session already upgrading or upgraded, then closes it.
-                let second_ws =
-                    upgrade && sid.is_some() && matches!(error, RequestError::UpgradeRefused);
-                match second_ws.then(|| ws::accept(&req, false).ok()).flatten() {
-                    Some((response, _)) => {
-                        debug!("second websocket for session {sid:?} on connection {conn}: closed");
-                        self.actions.push_back(Action::WsFrame {
-                            conn,
-                            frame: close_reply(None),
-                        });
-                        self.actions.push_back(Action::Close { conn });
-                        HttpOutcome::Upgrade {
-                            response,
-                            deflate: None,
-                        }
-                    }
-                    None => {
-                        let reply = error.reply(upgrade);
-                        let mut resp = Response::new(reply.status).body(reply.body);
-                        if let Some(ct) = reply.content_type {
-                            resp = resp.header("Content-Type", ct);
-                        }
-                        if reply.close {
-                            resp = resp.header("Connection", "close");
-                        }
-                        HttpOutcome::Respond(if upgrade { resp } else { with_cors(resp) })
-                    }
-                }
+                let resp = error_response(error.reply(upgrade));
+                HttpOutcome::Respond(if upgrade { resp } else { with_cors(resp) })
             }
             RequestOutcome::AcceptWebSocket(target) => {
-                match ws::accept(&req, self.engine.config().offer_deflate) {
+                // A refused WebSocket is closed at once: no deflate for it.
+                let offer = self.engine.config().offer_deflate && target != WsTarget::Refuse;
+                match ws::accept(&req, offer) {
                     Err(e) => {
                         debug!("websocket handshake refused on connection {conn}: {e}");
                         HttpOutcome::Respond(e.response().header("Connection", "close"))
@@ -220,6 +195,14 @@ impl Server {
                             }
                             WsTarget::Upgrade(session) => {
                                 self.engine.begin_upgrade(session, conn, now_ms)
+                            }
+                            WsTarget::Refuse => {
+                                self.ws_conns.remove(&conn);
+                                self.actions.push_back(Action::WsFrame {
+                                    conn,
+                                    frame: close_reply(None),
+                                });
+                                self.actions.push_back(Action::Close { conn });
                             }
                         }
                         HttpOutcome::Upgrade { response, deflate }
@@ -296,6 +279,14 @@ impl Server {
                     self.actions.push_back(Action::HttpResponse {
                         conn,
                         response: poll_response(body).encode(keep_alive),
+                        close: !keep_alive,
+                    });
+                }
+                Output::PollReject { conn, error } => {
+                    let keep_alive = self.parked.remove(&conn).unwrap_or(true);
+                    self.actions.push_back(Action::HttpResponse {
+                        conn,
+                        response: with_cors(error_response(error.reply(false))).encode(keep_alive),
                         close: !keep_alive,
                     });
                 }
@@ -598,6 +589,10 @@ impl Server {
         data: &str,
         attachments: &[Bytes],
     ) {
+        // Raw Engine.IO mode has no Socket.IO layer to speak.
+        if self.engine.config().raw_engine_io {
+            return;
+        }
         let Some(socket) = self.sockets.get(&s) else {
             return;
         };
@@ -611,6 +606,8 @@ impl Server {
     }
 
     // ---- application API ----
+    // In raw Engine.IO mode only `send_raw`, rooms and `close_session` act;
+    // the Socket.IO sends are ignored.
 
     /// Emits `event` to one socket; each argument is JSON text.
     pub fn emit(&mut self, s: SocketId, event: &str, args_json: &[&str]) {
@@ -626,6 +623,9 @@ impl Server {
     /// Emits `event` asking for an acknowledgement, which arrives as
     /// [`AppEvent::Ack`] with the returned id.
     pub fn emit_with_ack(&mut self, s: SocketId, event: &str, args_json: &[&str]) -> Option<u64> {
+        if self.engine.config().raw_engine_io {
+            return None;
+        }
         let socket = self.sockets.get_mut(&s)?;
         let id = socket.next_ack;
         socket.next_ack += 1;
@@ -814,6 +814,17 @@ impl Server {
 fn with_cors(mut resp: Response) -> Response {
     resp.headers
         .insert(0, ("Access-Control-Allow-Origin".into(), "*".into()));
+    resp
+}
+
+fn error_response(reply: ErrorReply) -> Response {
+    let mut resp = Response::new(reply.status).body(reply.body);
+    if let Some(ct) = reply.content_type {
+        resp = resp.header("Content-Type", ct);
+    }
+    if reply.close {
+        resp = resp.header("Connection", "close");
+    }
     resp
 }
 

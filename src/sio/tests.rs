@@ -450,6 +450,22 @@ fn upgrade_dance_over_http_and_websocket() {
     assert_eq!(texts_for(&actions(&mut srv), 9), [r#"42["after"]"#]);
     let r = respond(polling_get(&mut srv, 3, &sid, 7));
     assert_eq!(body(&r), r#"{"code":3,"message":"Bad request"}"#);
+    // A second WebSocket for the upgraded sid: handshake, then closed.
+    let out = srv.on_http(
+        10,
+        ws_request(
+            &format!("/socket.io/?EIO=4&transport=websocket&sid={sid}"),
+            false,
+        ),
+        8,
+    );
+    assert!(matches!(out, HttpOutcome::Upgrade { .. }));
+    let acts = actions(&mut srv);
+    assert!(matches!(
+        &acts[..],
+        [Action::WsFrame { conn: 10, .. }, Action::Close { conn: 10 }]
+    ));
+    assert_eq!(srv.socket_conn(socket), Some(9), "the session is untouched");
     // Heartbeat now runs on the WebSocket.
     srv.on_timer(300);
     assert_eq!(texts_for(&actions(&mut srv), 9), ["2"]);
@@ -923,6 +939,9 @@ fn raw_engine_io_mode_echo() {
             data: Data::Text("hello".into())
         }]
     );
+    srv.emit(socket, "auth", &["{}"]);
+    assert_eq!(srv.emit_with_ack(socket, "q", &[]), None);
+    assert!(actions(&mut srv).is_empty(), "no Socket.IO in raw mode");
     srv.send_raw(socket, Data::Text("hello".into()));
     srv.send_raw(socket, Data::Binary(Bytes::from_static(&[1, 2])));
     let acts = actions(&mut srv);
