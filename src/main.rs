@@ -101,9 +101,6 @@ fn serve() -> Result<(), String> {
         log::info!(
             "USE_BACKEND=true: observer keys, matches, playercams and stats go to the external services"
         );
-        log::warn!(
-            "USE_BACKEND=true: the REST routes /getOrgForKey, /createPreview, /getSupportPackages and /client/oauth-callback do not ask the backend yet"
-        );
     }
     let test_clock = std::env::var("SPECTRA_TEST_CLOCK").is_ok_and(|v| v == "true");
     if test_clock {
@@ -152,11 +149,24 @@ fn serve() -> Result<(), String> {
         use_backend: cfg.backend.use_backend,
         max_body: cfg.rest_max_body,
     };
+    let workers = if cfg.backend.use_backend {
+        let w = backend::Backend::start(cfg.backend.clone(), backend::Options::default())
+            .map_err(|e| format!("backend workers: {e}"))?;
+        Some(w)
+    } else {
+        None
+    };
     let mut rest = Reactor::new(
         service(RestApp::new(Rest::new(rest_cfg, published.clone()))),
         opts,
     )
     .map_err(|e| format!("REST reactor: {e}"))?;
+    if let Some(w) = &workers {
+        let (rest_post, rest_rx) = rest.remote().channel();
+        rest.service()
+            .app
+            .set_backend(w.clone(), rest_post, rest_rx);
+    }
     rest.listen(addr(cfg.rest_port), tls)
         .map_err(|e| format!("SPECTRA_REST_PORT {}: {e}", cfg.rest_port))?;
 
@@ -182,16 +192,15 @@ fn serve() -> Result<(), String> {
             replay: replay_sink,
         },
     );
-    let hub = if cfg.backend.use_backend {
-        let workers = backend::Backend::start(cfg.backend.clone(), backend::Options::default())
-            .map_err(|e| format!("backend workers: {e}"))?;
-        let to_hub = cmd_tx.clone();
-        hub.with_backend(backend::Bridge::new(workers, move |done| {
-            // Blocks this worker only while the match thread's queue is full.
-            let _ = to_hub.send(Command::Backend(done));
-        }))
-    } else {
-        hub
+    let hub = match workers {
+        Some(w) => {
+            let to_hub = cmd_tx.clone();
+            hub.with_backend(backend::Bridge::new(w, move |done| {
+                // Blocks this worker only while the match thread's queue is full.
+                let _ = to_hub.send(Command::Backend(done));
+            }))
+        }
+        None => hub,
     };
     let match_thread =
         hub::spawn(hub, cmd_rx, cfg.pin_core).map_err(|e| format!("match thread: {e}"))?;

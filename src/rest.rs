@@ -11,10 +11,12 @@
 //! malformed (400) get an HTML error page without CORS headers.
 //!
 //! Backend-only behaviour (`USE_BACKEND=true`: keys checked by the
-//! organisation backend, `/getSupportPackages`, `/client/oauth-callback`) is
-//! not available here yet: such keys are refused and those routes are 404,
-//! exactly as when the backend is off.
+//! organisation backend, `/getSupportPackages`, `/client/oauth-callback`)
+//! lives in `backend_routes`: those requests wait for a backend worker
+//! without holding up the reactor. Without `USE_BACKEND` those keys are
+//! refused and those routes are 404, as in the reference.
 
+mod backend_routes;
 mod preview;
 
 use std::sync::Arc;
@@ -25,6 +27,7 @@ use crate::config::AuthConfig;
 use crate::http::{Method, Request, Response, cors};
 use crate::hub::Published;
 
+pub use backend_routes::Done as BackendDone;
 pub use preview::{PREVIEW_TTL_MS, Previews, Rng};
 
 /// What the REST port needs from the configuration.
@@ -42,6 +45,8 @@ pub struct Rest {
     published: Arc<Published>,
     previews: Previews,
     rng: Rng,
+    /// `/getSupportPackages` answers (`USE_BACKEND=true`).
+    packages: crate::backend::PackageCache,
 }
 
 /// Checks a key the way the reference's ingest does without a backend:
@@ -97,6 +102,8 @@ enum Route<'a> {
     Preview(&'a str),
     OrgForKey,
     TeamInfo,
+    SupportPackages,
+    OAuthCallback,
     Unknown,
 }
 
@@ -108,6 +115,8 @@ fn route(path: &str) -> Route<'_> {
         "/createpreview" => return Route::CreatePreview,
         "/getorgforkey" => return Route::OrgForKey,
         "/getteaminfoforcode" => return Route::TeamInfo,
+        "/getsupportpackages" => return Route::SupportPackages,
+        "/client/oauth-callback" => return Route::OAuthCallback,
         _ => {}
     }
     match trimmed.get(..9) {
@@ -202,16 +211,12 @@ impl Rest {
 
     /// With a chosen random generator (tests).
     pub fn with_rng(cfg: RestConfig, published: Arc<Published>, rng: Rng) -> Self {
-        if cfg.use_backend {
-            log::warn!(
-                "USE_BACKEND=true: backend key checks are not available on the REST port; only AUTH_KEY is accepted"
-            );
-        }
         Rest {
             cfg,
             published,
             previews: Previews::default(),
             rng,
+            packages: crate::backend::PackageCache::default(),
         }
     }
 
@@ -289,6 +294,19 @@ impl Rest {
                     None => error_json(404, "Group code not found"),
                 },
             },
+            // Backend-only routes; with the backend attached a cache miss
+            // and every sign-in are deferred and never get here.
+            Route::SupportPackages | Route::OAuthCallback if !self.cfg.use_backend => {
+                not_found(req)
+            }
+            Route::SupportPackages => match self.packages.get(now_ms) {
+                Some(list) => json(200, list.to_owned()),
+                None => error_json(
+                    500,
+                    "Internal server error, backend workers are not running",
+                ),
+            },
+            Route::OAuthCallback => error_json(500, "Internal server error"),
             Route::CreatePreview | Route::Unknown => not_found(req),
         })
     }
@@ -316,6 +334,7 @@ mod tests;
 pub struct RestApp {
     rest: Rest,
     start: std::time::Instant,
+    backend: Option<backend_routes::Link>,
 }
 
 impl RestApp {
@@ -323,7 +342,12 @@ impl RestApp {
         RestApp {
             rest,
             start: std::time::Instant::now(),
+            backend: None,
         }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 }
 
@@ -331,9 +355,19 @@ impl crate::net::App for RestApp {
     fn on_app_event(&mut self, _srv: &mut crate::sio::Server, _ev: crate::sio::AppEvent) {}
 
     fn on_http(&mut self, req: &Request) -> Option<Response> {
-        let now_ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let now_ms = self.now_ms();
         Some(self.rest.handle(req, now_ms))
     }
 
-    fn on_wake(&mut self, _srv: &mut crate::sio::Server) {}
+    fn on_wake(&mut self, _srv: &mut crate::sio::Server) {
+        self.collect();
+    }
+
+    fn defer_http(&mut self, ticket: u64, req: &Request) -> bool {
+        self.defer(ticket, req)
+    }
+
+    fn take_http_answers(&mut self) -> Vec<(u64, Response)> {
+        self.answers()
+    }
 }

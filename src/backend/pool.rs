@@ -85,8 +85,9 @@ impl Ord for Delayed {
     }
 }
 
-/// The handle the rest of the server holds. Cheap to share by reference;
-/// dropping it lets the workers finish their current call and exit.
+/// The handle the rest of the server holds; clones share the same workers.
+/// Dropping every clone lets the workers finish their current call and exit.
+#[derive(Clone)]
 pub struct Backend {
     cfg: BackendConfig,
     jobs: Sender<Task>,

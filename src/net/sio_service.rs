@@ -6,6 +6,7 @@ use super::reactor::{ConnId, Io, Service};
 use crate::sio::{self, Action, AppEvent, HttpOutcome};
 use crate::{http, ws};
 use bytes::{Bytes, BytesMut};
+use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,6 +22,19 @@ pub trait App {
 
     /// Another thread woke the reactor: drain the channels it posted to.
     fn on_wake(&mut self, srv: &mut sio::Server);
+
+    /// Whether the app answers this non-engine request later, because the
+    /// answer needs another thread (a backend call). The connection then
+    /// waits, paused like a parked poll, until [`App::take_http_answers`]
+    /// hands back the answer for `ticket`.
+    fn defer_http(&mut self, _ticket: u64, _req: &http::Request) -> bool {
+        false
+    }
+
+    /// Answers to deferred requests that are ready; asked after `on_wake`.
+    fn take_http_answers(&mut self) -> Vec<(u64, http::Response)> {
+        Vec::new()
+    }
 }
 
 /// A connection is HTTP until its request is upgraded to a WebSocket.
@@ -40,6 +54,9 @@ pub struct SioService<A> {
     engine_path: String,
     http_limits: http::Limits,
     max_message: usize,
+    /// Deferred requests: ticket → (connection, keep-alive).
+    deferred: HashMap<u64, (ConnId, bool)>,
+    next_ticket: u64,
 }
 
 impl<A: App> SioService<A> {
@@ -58,6 +75,8 @@ impl<A: App> SioService<A> {
             // A WebSocket message carries one Engine.IO packet: its type
             // byte plus the payload.
             max_message: max_payload + 16,
+            deferred: HashMap::new(),
+            next_ticket: 0,
         }
     }
 
@@ -110,6 +129,12 @@ impl<A: App> SioService<A> {
             };
             let keep_alive = req.keep_alive();
             if !req.path.starts_with(&self.engine_path) {
+                self.next_ticket += 1;
+                if self.app.defer_http(self.next_ticket, &req) {
+                    self.deferred.insert(self.next_ticket, (conn, keep_alive));
+                    io.pause(conn);
+                    return;
+                }
                 let resp = self
                     .app
                     .on_http(&req)
@@ -210,6 +235,9 @@ impl<A: App> Service for SioService<A> {
     }
 
     fn on_closed(&mut self, io: &mut Io<ConnState>, conn: ConnId, _state: ConnState) {
+        if !self.deferred.is_empty() {
+            self.deferred.retain(|_, (c, _)| *c != conn);
+        }
         self.srv.on_conn_closed(conn, io.now_ms());
         self.drain(io);
     }
@@ -225,6 +253,15 @@ impl<A: App> Service for SioService<A> {
 
     fn on_wake(&mut self, io: &mut Io<ConnState>) {
         self.app.on_wake(&mut self.srv);
+        for (ticket, resp) in self.app.take_http_answers() {
+            // Gone when the client closed while waiting.
+            if let Some((conn, keep_alive)) = self.deferred.remove(&ticket) {
+                self.respond(io, conn, &resp, keep_alive);
+                if io.is_open(conn) {
+                    io.resume(conn);
+                }
+            }
+        }
         self.drain(io);
     }
 
