@@ -21,6 +21,10 @@ IDLE=${IDLE:-5000}
 DURATION=${DURATION:-10}
 SKIP=${SKIP:-}
 ONLY=${ONLY:-}
+# A bare broadcast server inside the generator (`spectra-loadgen sink`): the
+# floor of what this machine and generator can measure, fanout/matches only.
+WITH_SINK=${WITH_SINK:-1}
+SINK_PORT=${SINK_PORT:-25300}
 OURS_PORTS=${OURS_PORTS:-15100,15101,15200}
 NODE_PORTS=${NODE_PORTS:-25100,25200}
 # The whole run is bounded: the generator is killed after this many seconds.
@@ -87,8 +91,29 @@ if [ "$ONLY" != ours ]; then
   servers+=(--server "name=node,ingest=http://127.0.0.1:$n_in,broadcast=http://127.0.0.1:$n_out,pid=${pids[-1]}")
 fi
 
-cmd="FANOUT=$FANOUT MATCHES=$MATCHES STORM=$STORM STORM_LIVE=$STORM_LIVE IDLE=$IDLE DURATION=$DURATION SKIP=$SKIP ONLY=$ONLY scripts/perf.sh $*"
+if [ "$WITH_SINK" = 1 ]; then
+  target/release/spectra-loadgen sink --listen "127.0.0.1:$SINK_PORT" >"$logdir/sink.log" 2>&1 &
+  pids+=($!)
+  wait_port "$SINK_PORT" "the sink"
+  servers+=(--server "name=sink,ingest=http://127.0.0.1:$SINK_PORT,broadcast=http://127.0.0.1:$SINK_PORT,pid=${pids[-1]},only=fanout+matches")
+fi
+
+cmd="FANOUT=$FANOUT MATCHES=$MATCHES STORM=$STORM STORM_LIVE=$STORM_LIVE IDLE=$IDLE DURATION=$DURATION SKIP=$SKIP ONLY=$ONLY WITH_SINK=$WITH_SINK scripts/perf.sh $*"
 timeout --kill-after=10 "$LIMIT_SECS" target/release/spectra-loadgen all "${servers[@]}" \
   --fanout "$FANOUT" --matches "$MATCHES" --storm "$STORM" --storm-live "$STORM_LIVE" --idle "$IDLE" \
   --duration "$DURATION" --skip "$SKIP" --out "$out" --command "$cmd" "$@"
+# What the servers logged (e.g. events dropped under overload) goes with the results.
+{
+  echo
+  echo "## Server logs"
+  for f in "$logdir"/*.log; do
+    [ -f "$f" ] || continue
+    echo
+    echo "$(basename "$f" .log): $(grep -c . "$f") lines, $(grep -ci 'error\|warn' "$f") errors/warnings; last lines:"
+    echo
+    echo '```'
+    tail -n 5 "$f" | cut -c1-300
+    echo '```'
+  done
+} >>"$out"
 echo "results: $out (server logs: $logdir)"

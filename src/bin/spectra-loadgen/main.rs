@@ -102,6 +102,7 @@ fn server_from(name: &str, ingest: &str, broadcast: &str, pid: Option<u32>) -> S
             .map(|_| broadcast.to_owned())
             .unwrap_or_else(|e| fail(&e)),
         pid,
+        only: Vec::new(),
     }
 }
 
@@ -114,8 +115,9 @@ fn single_server(a: &Args) -> Server {
     )
 }
 
-/// `name=ours,ingest=URL,broadcast=URL,pid=PID`
+/// `name=ours,ingest=URL,broadcast=URL,pid=PID[,only=fanout+matches]`
 fn parse_server(spec: &str) -> Server {
+    let mut only = Vec::new();
     let mut name = "server";
     let (mut ingest, mut broadcast, mut pid) =
         ("http://127.0.0.1:5100", "http://127.0.0.1:5200", None);
@@ -125,12 +127,16 @@ fn parse_server(spec: &str) -> Server {
             Some(("ingest", v)) => ingest = v,
             Some(("broadcast", v)) => broadcast = v,
             Some(("pid", v)) => pid = v.parse().ok(),
+            Some(("only", v)) => only = v.split('+').map(str::to_owned).collect(),
             _ => fail(&format!(
-                "--server {spec:?}: expected name=,ingest=,broadcast=,pid="
+                "--server {spec:?}: expected name=,ingest=,broadcast=,pid=,only="
             )),
         }
     }
-    server_from(name, ingest, broadcast, pid)
+    Server {
+        only,
+        ..server_from(name, ingest, broadcast, pid)
+    }
 }
 
 fn run_one(cmd: &str, srv: &Server, c: &Common, a: &Args) -> Outcome {
@@ -190,6 +196,10 @@ fn all(a: &Args, mut c: Common) {
         );
     };
     for srv in &servers {
+        let skipped = |name: &str| {
+            skip.iter().any(|s| s == name)
+                || (!srv.only.is_empty() && !srv.only.iter().any(|s| s == name))
+        };
         // Idle memory first, while the server process is fresh.
         let singles: [(&str, &Scenario); 3] = [
             ("idle", &|c: &Common| scenario::idle_memory(srv, c, idle)),
@@ -199,7 +209,7 @@ fn all(a: &Args, mut c: Common) {
             }),
         ];
         for (name, f) in singles {
-            if skip.iter().any(|s| s == name) {
+            if skipped(name) {
                 continue;
             }
             run += 1;
@@ -208,7 +218,7 @@ fn all(a: &Args, mut c: Common) {
             std::thread::sleep(Duration::from_secs(2));
         }
         let mut collapsed = false;
-        if !skip.iter().any(|s| s == "fanout") {
+        if !skipped("fanout") {
             for &n in &sizes {
                 run += 1;
                 c.run = run;
@@ -230,7 +240,7 @@ fn all(a: &Args, mut c: Common) {
                 std::thread::sleep(Duration::from_secs(2));
             }
         }
-        if !skip.iter().any(|s| s == "matches") {
+        if !skipped("matches") {
             for &(m, k) in &matches {
                 run += 1;
                 c.run = run;
@@ -238,7 +248,7 @@ fn all(a: &Args, mut c: Common) {
                 std::thread::sleep(Duration::from_secs(2));
             }
         }
-        if !skip.iter().any(|s| s == "ingest") {
+        if !skipped("ingest") {
             run += 1;
             c.run = run;
             record(scenario::ingest(srv, &c), &mut rows);
