@@ -11,12 +11,18 @@
 //! - [`AppEvent::Event`] carries `attachments` (binary attachments of a
 //!   BINARY_EVENT); [`AppEvent::Ack`] answers [`Server::emit_with_ack`].
 //! - [`Prebuilt`] has a latest-wins `kind` (0 from [`Prebuilt::event`]);
-//!   [`Prebuilt::build`] sets it and the namespace.
+//!   [`Prebuilt::build`] sets it and the namespace. [`Prebuilt::on_stream`]
+//!   also compresses onto a room's `ws::RoomStream`; broadcasting such
+//!   messages REQUIRES the network layer to call
+//!   [`Server::on_latest_dropped`] whenever it drops an unwritten
+//!   `WsLatest` frame (else a slow client's inflater breaks).
 //! - Extra API: `emit_with_ack`, `emit_binary`, `ack_binary`, `send_raw`,
 //!   `close_session` (drop the Engine.IO session: the client reconnects),
+//!   `on_latest_dropped`,
 //!   `handshake`, `socket_sid`, `socket_nsp`, `socket_conn`, `room_size`.
 //! - `disconnect` is socket.io's `socket.disconnect()`: a DISCONNECT packet,
 //!   the session stays.
+//! - In raw mode the Socket.IO sends (`emit`, `ack`, ...) are ignored.
 //! - [`HttpOutcome::Respond`] responses carrying `Connection: close` must be
 //!   followed by closing the connection (bad payloads, refused upgrades).
 //! - [`Server::on_ws_message`] answers Ping with Pong and Close with a Close

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::packet::{PacketKind, encode, event_array};
-use crate::ws::{Deflater, OutMessage};
+use crate::ws::{Deflater, OutMessage, RoomStream};
 
 /// One event in every form a recipient may need: the Engine.IO packet for
 /// polling sessions and the WebSocket frames (plain, and deflated when over
@@ -43,6 +43,28 @@ impl Prebuilt {
             &event_array(event, args_json),
         );
         let ws = OutMessage::text(&packet, deflater);
+        Arc::new(Prebuilt { kind, packet, ws })
+    }
+
+    /// An event also compressed onto the room's compression stream, so
+    /// clients in step with it get the (much smaller) stream frame. The
+    /// network layer must report dropped broadcast frames with
+    /// [`super::Server::on_latest_dropped`].
+    pub fn on_stream(
+        kind: u8,
+        nsp: &str,
+        event: &str,
+        args_json: &[&str],
+        stream: &mut RoomStream,
+    ) -> Arc<Self> {
+        let packet = encode(
+            PacketKind::Event,
+            nsp,
+            0,
+            None,
+            &event_array(event, args_json),
+        );
+        let ws = stream.text(&packet);
         Arc::new(Prebuilt { kind, packet, ws })
     }
 }

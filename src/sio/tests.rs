@@ -1005,3 +1005,81 @@ fn prebuilt_forms_agree() {
         "small messages are not compressed"
     );
 }
+
+/// A client's context-takeover inflater reading the server frames it gets.
+struct Window(crate::ws::Inflater);
+
+impl Window {
+    fn read(&mut self, frame: &[u8]) -> Vec<u8> {
+        let len7 = frame[1] & 0x7f;
+        let start = match len7 {
+            126 => 4,
+            127 => 10,
+            _ => 2,
+        };
+        let payload = &frame[start..];
+        if frame[0] & 0x40 == 0 {
+            return payload.to_vec();
+        }
+        let mut out = Vec::new();
+        self.0.feed(payload, &mut out, 1 << 24).unwrap();
+        self.0.finish(&mut out, 1 << 24).unwrap();
+        out
+    }
+}
+
+#[test]
+fn room_stream_frames_go_to_clients_in_step_and_every_client_inflates() {
+    use crate::ws::{Inflater, RoomStream};
+    let mut srv = Server::new(cfg());
+    let sockets: Vec<SocketId> = (1..=3).map(|c| connect_ws(&mut srv, c, true, 0)).collect();
+    let plain = connect_ws(&mut srv, 4, false, 0);
+    for s in sockets.iter().chain([&plain]) {
+        srv.join(*s, "match");
+    }
+    let mut windows: Vec<Window> = (0..4).map(|_| Window(Inflater::new(false))).collect();
+    let mut stream = RoomStream::new();
+    let mut stream_frames_used = [0; 4];
+    for i in 0..6 {
+        let json = four_kb_json().replace("\"hp\":7", &format!("\"hp\":{i}"));
+        let arg = serde_json::to_string(&json).unwrap();
+        let msg = Prebuilt::on_stream(0, "/", "match_data", &[&arg], &mut stream);
+        srv.broadcast("match", &msg);
+        for a in actions(&mut srv) {
+            let Action::WsLatest { conn, frame, .. } = a else {
+                panic!("{a:?}")
+            };
+            // Client 2 is slow at i == 2: the network layer drops its frame.
+            if conn == 2 && i == 2 {
+                srv.on_latest_dropped(2);
+                continue;
+            }
+            if msg
+                .ws
+                .stream
+                .as_ref()
+                .is_some_and(|s| s.frame.as_ptr() == frame.as_ptr())
+            {
+                stream_frames_used[conn - 1] += 1;
+            }
+            let got = windows[conn - 1].read(&frame);
+            assert_eq!(got, msg.packet, "conn {conn} message {i}");
+        }
+        // Client 3 gets a big compressed emit of its own at i == 3.
+        if i == 3 {
+            srv.emit(sockets[2], "own", &[&arg]);
+            let acts = actions(&mut srv);
+            let [Action::WsFrame { frame, .. }] = &acts[..] else {
+                panic!("{acts:?}")
+            };
+            assert_ne!(frame[0] & 0x40, 0, "compressed");
+            let got = windows[2].read(frame);
+            assert!(got.starts_with(br#"42["own""#));
+        }
+    }
+    // Client 1 is in step from the stream's second message on. Clients 2
+    // (dropped frame) and 3 (own compressed message) fall out of step and
+    // get standalone frames until a window's worth (32 KiB) is in step
+    // again, which 4 KB messages do not reach here. Client 4 has no deflate.
+    assert_eq!(stream_frames_used, [5, 1, 3, 0]);
+}
