@@ -338,6 +338,13 @@ fn a_match_registers_updates_and_completes() {
     let body: Value = serde_json::from_slice(&register.body).unwrap();
     assert_eq!(body["match"]["matchId"], "m-77");
     assert_eq!(body["match"]["groupCode"], "GAME01");
+    // Unlike frontends, the backend gets the secrets.
+    assert_eq!(body["match"]["groupSecret"].as_str().unwrap().len(), 12);
+    assert_eq!(body["match"]["tools"]["playercamsInfo"]["secret"], "sec");
+    assert_eq!(body["match"]["tools"]["playercamsInfo"]["endTime"], 0);
+    let keys: Vec<&String> = body["match"].as_object().unwrap().keys().collect();
+    let code_at = keys.iter().position(|k| *k == "groupCode").unwrap();
+    assert_eq!(keys[code_at + 1], "groupSecret");
     let add: Value = serde_json::from_slice(
         &seen
             .iter()

@@ -218,6 +218,11 @@ impl Match {
         self.is_registered = true;
     }
 
+    /// See [`Tools::playercams_info`].
+    pub fn playercams_info(&self) -> &JsValue {
+        self.tools.playercams_info()
+    }
+
     /// See [`Tools::playercam_credentials`].
     pub fn playercam_credentials(&self) -> Option<(String, String)> {
         self.tools.playercam_credentials()

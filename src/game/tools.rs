@@ -238,6 +238,11 @@ impl Tools {
         self.get("playercamsInfo").prop("removeTricodes").clone()
     }
 
+    /// `playercamsInfo` whole, secret included (for the organisation backend).
+    pub fn playercams_info(&self) -> &JsValue {
+        self.get("playercamsInfo")
+    }
+
     /// `playercamsInfo.identifier` and `.secret` as the playercam service
     /// gets them, or `None` unless both are truthy (the reference's check).
     pub fn playercam_credentials(&self) -> Option<(String, String)> {

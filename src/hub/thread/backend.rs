@@ -86,16 +86,45 @@ pub(super) fn moments(before: &Snapshot, after: &Snapshot) -> Vec<Moment> {
     out
 }
 
-fn facts(m: &Match, state_buf: &mut Vec<u8>) -> MatchFacts {
-    // The backend gets the match as frontends see it (see the report: the
-    // reference also sends the group secret and playercam secret).
+/// The match as the reference sends it to the organisation backend: the
+/// broadcast form plus `groupSecret` (after `groupCode`) and the whole
+/// `tools.playercamsInfo` (with `secret` and `endTime`).
+fn backend_json(m: &Match, state_buf: &mut Vec<u8>) -> String {
     state_buf.clear();
     m.write_state(state_buf);
+    let Ok(serde_json::Value::Object(state)) = serde_json::from_slice(state_buf) else {
+        return String::from_utf8_lossy(state_buf).into_owned();
+    };
+    let mut out = serde_json::Map::with_capacity(state.len() + 1);
+    for (k, v) in state {
+        let after_code = k == "groupCode";
+        out.insert(k, v);
+        if after_code {
+            out.insert(
+                "groupSecret".to_owned(),
+                serde_json::Value::String(m.group_secret().to_owned()),
+            );
+        }
+    }
+    let mut cams = Vec::new();
+    m.playercams_info().write_json(&mut cams);
+    if let (Ok(full), Some(tools)) = (
+        serde_json::from_slice::<serde_json::Value>(&cams),
+        out.get_mut("tools")
+            .and_then(serde_json::Value::as_object_mut),
+    ) && tools.contains_key("playercamsInfo")
+    {
+        tools.insert("playercamsInfo".to_owned(), full);
+    }
+    serde_json::Value::Object(out).to_string()
+}
+
+fn facts(m: &Match, state_buf: &mut Vec<u8>) -> MatchFacts {
     let (identifier, secret) = m.playercam_credentials().unwrap_or_default();
     MatchFacts {
         group_code: m.group_code().to_owned(),
         match_id: m.match_id().to_owned(),
-        match_json: String::from_utf8_lossy(state_buf).into_owned(),
+        match_json: backend_json(m, state_buf),
         playercam_identifier: identifier,
         playercam_secret: secret,
         registered: m.is_registered(),
