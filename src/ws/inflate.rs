@@ -43,24 +43,24 @@ impl Inflater {
                 out.reserve_exact(room.min(out.len().max(input.len() * 2).max(4096)));
             }
             let rest = input.get(pos..).unwrap_or_default();
-            let before_in = self.stream.total_in();
-            let before_out = out.len();
+            let (pos_before, out_before) = (pos, out.len());
+            let in_before = self.stream.total_in();
             let status = self
                 .stream
                 .decompress_vec(rest, out, FlushDecompress::None)
                 .map_err(|_| WsError::InflateFailed)?;
-            pos += (self.stream.total_in() - before_in) as usize;
+            pos += (self.stream.total_in() - in_before) as usize;
             if out.len() > limit {
                 return Err(WsError::MessageTooBig { limit });
             }
+            let progressed = pos != pos_before || out.len() != out_before;
             match status {
                 Status::StreamEnd => self.ended = true,
-                _ if pos >= input.len() && out.len() < out.capacity() => break,
-                Status::BufError if pos == before_in as usize && out.len() == before_out => {
-                    // No progress with room to write: cannot happen for valid
-                    // input; stop rather than spin.
-                    return Err(WsError::InflateFailed);
-                }
+                // All input taken and nothing left to write out.
+                _ if pos >= input.len() && (out.len() < out.capacity() || !progressed) => break,
+                // Input left, room to write, and still no progress: zlib
+                // does not do this on valid data; stop rather than spin.
+                _ if !progressed => return Err(WsError::InflateFailed),
                 _ => {}
             }
         }

@@ -597,6 +597,18 @@ fn deflate_bomb_stops_at_the_message_limit() {
 }
 
 #[test]
+fn messages_filling_the_output_buffer_exactly_inflate() {
+    // 4096 is the inflater's first output reservation for small input.
+    for len in [4095, 4096, 4097, 8192, 12288] {
+        let payload: Vec<u8> = (0..len).map(|i| (i % 7) as u8).collect();
+        let z = Deflater::new().compress(&payload).unwrap();
+        let wire = encode_masked(true, true, BINARY, &z, MASK);
+        let got = decode_all(&mut deflate_server(), &wire).unwrap();
+        assert_eq!(got, vec![Message::Binary(Bytes::from(payload))], "{len}");
+    }
+}
+
+#[test]
 fn data_that_does_not_inflate_is_1007() {
     let wire = encode_masked(true, true, TEXT, &[0xff, 0xff, 0xff, 0xff, 0x00], MASK);
     let e = err_of(&mut deflate_server(), &wire);
