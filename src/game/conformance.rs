@@ -186,7 +186,7 @@ impl Runner {
                     l.extend_from_slice(b",\"event\":\"disconnect\",\"data\":\"server\"}");
                     self.out.acks.push(String::from_utf8_lossy(&l).into_owned());
                     self.closed.insert(label, true);
-                    self.reg.disconnect(conn, BASE_MS + t);
+                    self.reg.disconnect(conn, BASE_MS.saturating_add(t));
                 }
                 // The recordings ran with REQUIRE_AUTH_KEY=false.
                 Effect::VerifyKey { .. } => {}
@@ -228,7 +228,7 @@ impl Runner {
 
     fn run_timers(&mut self, until: u64, after: i64) {
         while let Some((due, out)) = self.reg.tick_one(until) {
-            self.handle(out, after, due - BASE_MS, "timer");
+            self.handle(out, after, due.saturating_sub(BASE_MS), "timer");
         }
     }
 
@@ -237,7 +237,7 @@ impl Runner {
             return;
         }
         let conn = self.conn_for(&input.socket);
-        let now = BASE_MS + input.t;
+        let now = BASE_MS.saturating_add(input.t);
         let out = match input.event.as_str() {
             "obs_logon" => {
                 let payload = match &self.first_secret {
@@ -280,12 +280,12 @@ pub fn replay(inputs: &[Input]) -> Replay {
     };
     let mut after = -1i64;
     for (i, input) in inputs.iter().enumerate() {
-        r.run_timers(BASE_MS + input.t, after);
+        r.run_timers(BASE_MS.saturating_add(input.t), after);
         r.input(i, input);
         after = i as i64;
     }
-    let end = inputs.last().map_or(0, |i| i.t) + TAIL_MS;
-    r.run_timers(BASE_MS + end, after);
+    let end = inputs.last().map_or(0, |i| i.t).saturating_add(TAIL_MS);
+    r.run_timers(BASE_MS.saturating_add(end), after);
     r.out
 }
 

@@ -691,10 +691,12 @@ impl Match {
                         self.grace_period_passed = true;
                     }
                     self.event_number += 1;
-                    self.timeout_tick = Some(Timer {
-                        due: tick.due.saturating_add(TIMEOUT_TICK_MS),
-                        seq: tick.seq,
-                    });
+                    // An interval keeps its creation order; at the end of
+                    // time it stops instead of firing forever.
+                    self.timeout_tick = tick
+                        .due
+                        .checked_add(TIMEOUT_TICK_MS)
+                        .map(|due| Timer { due, seq: tick.seq });
                 } else {
                     self.timeout_tick = None;
                 }

@@ -674,8 +674,8 @@ impl Registry {
     /// those without a broadcast for 30 minutes.
     fn send_loop_tick(&mut self, timer: Timer, out: &mut Outcome) {
         let now = timer.due;
-        self.send_loop = Some(Timer {
-            due: now + SEND_INTERVAL_MS,
+        self.send_loop = now.checked_add(SEND_INTERVAL_MS).map(|due| Timer {
+            due,
             seq: timer.seq,
         });
         let codes = self.order.clone();
