@@ -8,6 +8,10 @@
 //! - `serialize/serde_json_value`: the same state as a `serde_json::Value`
 //!   through `serde_json::to_string`, the naive baseline.
 //!
+//! The machine is shared, so next to criterion's wall-clock figures the
+//! bench prints thread CPU time per operation (`CLOCK_THREAD_CPUTIME_ID`),
+//! which does not count time spent waiting for a core.
+//!
 //!     cargo bench --bench game
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -17,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use spectra_server::game::conformance::{BASE_MS, Input, parse_inputs, read_text};
-use spectra_server::game::{AuthPolicy, Registry};
+use spectra_server::game::{AuthPolicy, Parser, Registry, parse_envelope};
 
 /// Counts allocations, to show that serializing allocates nothing.
 struct Counting;
@@ -57,6 +61,17 @@ fn game_input() -> PathBuf {
 
 const OBS: usize = 1;
 
+/// CPU time consumed by this thread, in ns.
+fn thread_cpu_ns() -> u128 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u128 * 1_000_000_000 + ts.tv_nsec as u128
+}
+
 /// A registry with the game's match logged on.
 fn logged_on(logon: &Input) -> Registry {
     let mut r = Registry::new(AuthPolicy::open(), Box::new(|| "BENCHSECRET1".to_owned()));
@@ -77,6 +92,37 @@ fn bench(c: &mut Criterion) {
         let r = logged_on(&logon);
         r.group_codes().next().expect("one match").to_owned()
     };
+
+    {
+        const GAMES: usize = 20;
+        let mut cpu = 0;
+        for _ in 0..GAMES {
+            let mut r = logged_on(&logon);
+            let start = thread_cpu_ns();
+            for e in &events {
+                black_box(r.obs_data(OBS, &e.payload, BASE_MS + e.t));
+            }
+            cpu += thread_cpu_ns() - start;
+        }
+        let per_event = cpu as f64 / (GAMES * events.len()) as f64;
+        let mut parser = Parser::default();
+        let start = thread_cpu_ns();
+        for _ in 0..GAMES {
+            for e in &events {
+                let ok = parser.parse(e.payload.as_bytes(), |root| parse_envelope(&root).is_ok());
+                black_box(ok.unwrap_or(false));
+            }
+        }
+        let parse_only = (thread_cpu_ns() - start) as f64 / (GAMES * events.len()) as f64;
+        println!(
+            "apply: parsing alone (simd-json tape + typed event) takes {parse_only:.0} ns CPU per event"
+        );
+        println!(
+            "apply: {} events per game, {per_event:.0} ns CPU per event = {:.0} events/s per core",
+            events.len(),
+            1e9 / per_event
+        );
+    }
 
     let mut g = c.benchmark_group("apply");
     g.throughput(Throughput::Elements(events.len() as u64));
@@ -117,6 +163,23 @@ fn bench(c: &mut Criterion) {
     let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
     println!(
         "serialize: state of {state_len} bytes; {allocations} allocations in {ROUNDS} serializations after warm-up"
+    );
+    let start = thread_cpu_ns();
+    for _ in 0..ROUNDS {
+        buf.clear();
+        mid.write_state(&group, &mut buf);
+    }
+    let ours = (thread_cpu_ns() - start) as f64 / ROUNDS as f64;
+    let start = thread_cpu_ns();
+    for _ in 0..ROUNDS {
+        black_box(serde_json::to_string(&value).map(|s| s.len()).unwrap_or(0));
+    }
+    let naive = (thread_cpu_ns() - start) as f64 / ROUNDS as f64;
+    println!(
+        "serialize: {:.1} µs CPU (write_state) vs {:.1} µs CPU (serde_json::to_string of a Value): {:.1}x",
+        ours / 1000.0,
+        naive / 1000.0,
+        naive / ours
     );
 
     let mut g = c.benchmark_group("serialize");

@@ -477,7 +477,12 @@ fn a_match_idle_for_thirty_minutes_is_removed_and_its_clients_disconnected() {
 fn ticking_at_the_end_of_time_terminates() {
     let mut r = game();
     send(&mut r, "left_timeout", json!(true), 0);
-    send(&mut r, "toast", json!({"title": "t", "message": "m", "duration": 5}), 0);
+    send(
+        &mut r,
+        "toast",
+        json!({"title": "t", "message": "m", "duration": 5}),
+        0,
+    );
     r.tick(u64::MAX);
     assert_eq!(r.next_deadline(), None);
 }
