@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -f tests/node/package.json ] && [ ! -d tests/node/node_modules ]; then
+# (again when package-lock.json changed since the last install)
+if [ -f tests/node/package.json ] && { [ ! -d tests/node/node_modules ] ||
+  [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; }; then
   npm ci --prefix tests/node --no-audit --no-fund
 fi
 if [ -f tests/node/package.json ] && grep -q playwright-core tests/node/package.json && ! command -v chromium >/dev/null; then

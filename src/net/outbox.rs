@@ -64,6 +64,16 @@ impl Outbox {
         }
         if self.latest > 0 {
             let skip = usize::from(self.front_started);
+            // Common case for a slow reader: the older frame is the last
+            // chunk; swap it in place.
+            if self.chunks.len() > skip
+                && let Some(last) = self.chunks.back_mut()
+                && last.kind == Some(kind)
+            {
+                self.queued = self.queued - last.bytes.len() + bytes.len();
+                last.bytes = bytes;
+                return self.check(limit);
+            }
             if let Some(pos) = self
                 .chunks
                 .iter()
