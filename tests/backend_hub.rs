@@ -16,6 +16,7 @@ use spectra_server::config::BackendConfig;
 use spectra_server::game::AuthPolicy;
 use spectra_server::http::Method;
 use spectra_server::hub::{Command, Hub, Outputs, Published, ToBroadcast, ToIngest};
+use spectra_server::replay::{KeyCheck as ReplayKeyCheck, Record};
 
 const BASE: u64 = 1_750_000_000_000;
 
@@ -24,6 +25,7 @@ struct Rig {
     ingest: Receiver<ToIngest>,
     broadcast: Receiver<ToBroadcast>,
     from_backend: Receiver<Command>,
+    replay: Receiver<Record>,
     clock: u64,
 }
 
@@ -41,6 +43,7 @@ fn rig(base: &str, delay_stats: Duration) -> Rig {
     let (itx, ingest) = unbounded();
     let (btx, broadcast) = unbounded();
     let (ctx, from_backend) = unbounded();
+    let (replay_sink, replay) = spectra_server::replay::writer::channel(1 << 16);
     let backend = Backend::start(
         cfg,
         Options {
@@ -65,7 +68,7 @@ fn rig(base: &str, delay_stats: Duration) -> Rig {
             ingest: Box::new(itx),
             broadcast: vec![Box::new(btx)],
             published: Published::new(),
-            replay: None,
+            replay: Some(replay_sink),
         },
     )
     .with_backend(bridge);
@@ -74,6 +77,7 @@ fn rig(base: &str, delay_stats: Duration) -> Rig {
         ingest,
         broadcast,
         from_backend,
+        replay,
         clock: BASE,
     };
     r.tick(0);
@@ -206,11 +210,32 @@ fn logons_are_answered_when_the_key_check_arrives() {
     assert_eq!(reason(2), "Unknown Error");
     assert_eq!(acks[3].1["value"], true);
     assert_eq!(reason(3).len(), 12, "a group secret");
+    // The replay header records what the backend said.
+    let opened: Vec<ReplayKeyCheck> = r
+        .replay
+        .try_iter()
+        .filter_map(|rec| match rec {
+            Record::Open { key_check, .. } => Some(key_check),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        opened,
+        vec![ReplayKeyCheck {
+            organization_id: Some("org7".into()),
+            is_supporter: Some(true)
+        }]
+    );
     // The local key never reaches the backend.
     let before = stub.requests().len();
     r.logon(5, "G5", "LOCAL", "{}");
     assert_eq!(r.ack().unwrap().1["value"], true);
     assert_eq!(stub.requests().len(), before);
+    let local = r.replay.try_iter().find_map(|rec| match rec {
+        Record::Open { key_check, .. } => Some(key_check),
+        _ => None,
+    });
+    assert_eq!(local, Some(ReplayKeyCheck::default()));
 }
 
 #[test]

@@ -21,7 +21,7 @@ use super::frames;
 use super::team_info::TeamInfo;
 use crate::config::Pinning;
 use crate::game::{AuthPolicy, ConnId, Effect, GameError, KeyVerdict, Outcome, Registry, Removal};
-use crate::replay::{self, FileId, KeyCheck, Record, ReplaySink};
+use crate::replay::{self, FileId, Record, ReplaySink};
 use crate::sio::SocketId;
 use crate::ws::Deflater;
 
@@ -353,6 +353,7 @@ impl Hub {
     fn match_created(&mut self, group: &str, logon: &str, now: u64) {
         log::info!("new match {group:?} registered");
         self.team_info.match_created(group, now);
+        let key_check = self.replay_key_check();
         let Some(sink) = &mut self.out.replay else {
             return;
         };
@@ -371,7 +372,7 @@ impl Hub {
             file,
             name,
             logon_json: logon.to_owned(),
-            key_check: KeyCheck::default(),
+            key_check,
             start_ms: now,
         });
     }

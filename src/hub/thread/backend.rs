@@ -10,6 +10,7 @@ use super::{Hub, logon_accepted};
 use crate::backend::{Bridge, Finished, KeyCheck, MatchFacts, Moment, Organization, registered};
 use crate::game::js::JsValue;
 use crate::game::{ConnId, KeyVerdict, Match, Parser, Removal};
+use crate::replay::KeyCheck as ReplayKeyCheck;
 
 /// What the match thread keeps for the backend.
 pub(super) struct Link {
@@ -17,6 +18,8 @@ pub(super) struct Link {
     /// Observer logons waiting for their key check: the group code they
     /// name and the logon text (for the match's creation afterwards).
     awaiting_key: HashMap<ConnId, (Option<String>, String)>,
+    /// The key check of the logon being finished, for its replay header.
+    checked: Option<ReplayKeyCheck>,
     parser: Parser,
 }
 
@@ -25,6 +28,7 @@ impl Link {
         Link {
             bridge,
             awaiting_key: HashMap::new(),
+            checked: None,
             parser: Parser::default(),
         }
     }
@@ -138,6 +142,15 @@ impl Hub {
         self
     }
 
+    /// What the replay header records of the key check: the organisation
+    /// and supporter status the backend gave, nothing for a local key.
+    pub(super) fn replay_key_check(&mut self) -> ReplayKeyCheck {
+        self.backend
+            .as_mut()
+            .and_then(|l| l.checked.take())
+            .unwrap_or_default()
+    }
+
     /// Remembers an observer logon that waits for its key check.
     pub(super) fn await_key(&mut self, conn: ConnId, group: Option<String>, text: &str) {
         if let Some(link) = &mut self.backend {
@@ -227,10 +240,27 @@ impl Hub {
                 let existed = group
                     .as_deref()
                     .is_some_and(|g| self.registry.get(g).is_some());
-                let outcome = self.registry.obs_logon_verdict(conn, verdict(&check), now);
+                let verdict = verdict(&check);
+                if let (
+                    KeyVerdict::Valid {
+                        organization_id,
+                        is_supporter,
+                    },
+                    Some(link),
+                ) = (&verdict, self.backend.as_mut())
+                {
+                    link.checked = Some(ReplayKeyCheck {
+                        organization_id: organization_id.clone(),
+                        is_supporter: Some(*is_supporter),
+                    });
+                }
+                let outcome = self.registry.obs_logon_verdict(conn, verdict, now);
                 let accepted = logon_accepted(&outcome);
                 self.apply(outcome, "obs_logon");
                 self.logon_finished(conn, accepted, group, existed, &text, now);
+                if let Some(link) = &mut self.backend {
+                    link.checked = None;
+                }
             }
             Finished::Registered {
                 group_code,
