@@ -13,7 +13,7 @@ use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use spectra_server::http::{Method, Request};
 use spectra_server::sio::{Action, AppEvent, EngineConfig, HttpOutcome, Prebuilt, Server};
-use spectra_server::ws::{Deflater, Message};
+use spectra_server::ws::{Deflater, Message, RoomStream};
 
 /// A JSON document of about `len` bytes, sent as a string argument like
 /// `match_data`.
@@ -109,6 +109,24 @@ fn broadcast(c: &mut Criterion) {
                 },
             );
         }
+        // On a room compression stream: deflate members' cursors pick the
+        // frame (stream or standalone) per recipient.
+        let mut stream = RoomStream::new();
+        let arg = json_arg(4096);
+        let msgs: Vec<Arc<Prebuilt>> = (0..2)
+            .map(|_| Prebuilt::on_stream(0, "/", "match_data", &[&arg], &mut stream))
+            .collect();
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::new("4k_stream", n), &msgs, |b, msgs| {
+            let mut i = 0;
+            b.iter(|| {
+                i += 1;
+                srv.broadcast("match", &msgs[i % 2]);
+                while let Some(a) = srv.poll_action() {
+                    black_box(a);
+                }
+            })
+        });
     }
     g.finish();
 }

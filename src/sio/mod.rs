@@ -29,6 +29,7 @@
 //!   frame and [`Action::Close`]; the network layer need not.
 
 mod action;
+mod conn_table;
 mod error;
 mod packet;
 mod prebuilt;

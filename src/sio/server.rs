@@ -9,6 +9,7 @@ use bytes::Bytes;
 use log::debug;
 
 use super::action::{Action, AppEvent, HttpOutcome, SocketId};
+use super::conn_table::ConnTable;
 use super::error::SioError;
 use super::packet::{self, PacketKind, Payload, SioPacket, args_array, event_array};
 use super::prebuilt::Prebuilt;
@@ -92,7 +93,7 @@ pub struct Server {
     /// Parked polls and whether their connection is kept alive.
     parked: HashMap<ConnId, bool>,
     /// Every WebSocket connection (session or probe).
-    ws_conns: HashMap<ConnId, WsConn>,
+    ws_conns: ConnTable<WsConn>,
     connect_timers: BinaryHeap<Reverse<(u64, SessionId)>>,
     /// The handshake of the request being handled, for a session it opens.
     opening: Option<Arc<Handshake>>,
@@ -110,7 +111,7 @@ impl Server {
             sockets: HashMap::new(),
             rooms: HashMap::new(),
             parked: HashMap::new(),
-            ws_conns: HashMap::new(),
+            ws_conns: ConnTable::new(),
             connect_timers: BinaryHeap::new(),
             opening: None,
             next_socket: 1,
