@@ -14,6 +14,20 @@
 //! the job that runs them. Failures are [`BackendError`]s, turned into the
 //! reference's outcome where it defines one (a key the backend cannot check
 //! is refused with "Unknown Error") and a plain one where it does not.
+//!
+//! Where it is used (`USE_BACKEND=true`; `main` starts one pool shared by):
+//! - the match thread (`hub::thread::backend`): the registry's
+//!   `Effect::VerifyKey` submits [`ValidateKey`]; [`Finished::KeyChecked`]
+//!   (a `Command::Backend`) finishes the logon with
+//!   `Registry::obs_logon_verdict`. Match created / `match_start` /
+//!   `shopping` / removal are seen around each applied event and make the
+//!   calls [`bridge::plan`] lists; registration, playercam and MMR results
+//!   are applied to the match (`Match::set_registered`, `apply_playercams`,
+//!   `apply_player_mmr`).
+//! - the REST port (`rest::backend_routes`): `/getOrgForKey`,
+//!   `/createPreview` with a backend key, `/getSupportPackages` and
+//!   `/client/oauth-callback` are deferred (`net::App::defer_http`) and
+//!   answered from [`answers`] when the worker posts the outcome.
 
 pub mod answers;
 pub mod bridge;
