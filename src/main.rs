@@ -77,6 +77,8 @@ fn start_reactor<A: net::App + Send + 'static>(
 fn engine_config() -> EngineConfig {
     EngineConfig {
         namespaces: vec!["/".to_owned()],
+        // The reference configures perMessageDeflate (threshold 1024) on all ports.
+        offer_deflate: true,
         ..EngineConfig::default()
     }
 }
