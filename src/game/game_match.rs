@@ -218,12 +218,12 @@ impl Match {
         self.is_registered = true;
     }
 
-    /// See [`Tools::playercams_info`].
+    /// `tools.playercamsInfo` whole, secret included (for the organisation backend).
     pub fn playercams_info(&self) -> &JsValue {
         self.tools.playercams_info()
     }
 
-    /// See [`Tools::playercam_credentials`].
+    /// `tools.playercamsInfo.identifier` and `.secret` when both are truthy.
     pub fn playercam_credentials(&self) -> Option<(String, String)> {
         self.tools.playercam_credentials()
     }
