@@ -9,6 +9,9 @@ pub enum GameError {
     InvalidJson(String),
     /// The payload parsed, but is not a JSON object.
     NotAnObject,
+    /// A payload part kept as sent (logon, toast) is nested too deeply or
+    /// has too many keys or values.
+    TooLarge,
     /// Data must carry `obsName` or `playerId`, `groupCode` or `matchId`,
     /// `type` and `data`; the reference drops anything else silently.
     NotAuthedData,
@@ -45,6 +48,7 @@ impl fmt::Display for GameError {
         match self {
             GameError::InvalidJson(e) => write!(f, "payload is not valid JSON: {e}"),
             GameError::NotAnObject => write!(f, "payload is not a JSON object"),
+            GameError::TooLarge => write!(f, "payload is nested too deeply or has too many values"),
             GameError::NotAuthedData => write!(
                 f,
                 "data needs obsName or playerId, groupCode or matchId, type and data"

@@ -321,7 +321,13 @@ fn parse_event<'a>(ty: &'a str, data: &View<'_, 'a>) -> Result<Event<'a>, GameEr
             team_1: num_field(data, "score", "team_1")?,
         },
         "game_mode" => Event::GameMode(data.as_str().ok_or(shape("game_mode", "data"))?),
-        "map" => Event::Map(data.to_js().to_js_string()),
+        "map" => Event::Map(match data.as_str() {
+            Some(s) => s.to_owned(),
+            None => data
+                .to_js_checked()
+                .ok_or(shape("map", "data"))?
+                .to_js_string(),
+        }),
         "observing" => Event::Observing(data.as_str()),
         "spike_planted" => Event::SpikePlanted,
         "spike_detonated" => Event::SpikeDetonated,
@@ -334,7 +340,7 @@ fn parse_event<'a>(ty: &'a str, data: &View<'_, 'a>) -> Result<Event<'a>, GameEr
             if !data.is_object() {
                 return Err(shape("toast", "data"));
             }
-            Event::Toast(data.to_js())
+            Event::Toast(data.to_js_checked().ok_or(shape("toast", "data"))?)
         }
         "swap_left_right" => Event::SwapLeftRight,
         "swap_attacker_defender" => Event::SwapAttackerDefender,
@@ -343,11 +349,14 @@ fn parse_event<'a>(ty: &'a str, data: &View<'_, 'a>) -> Result<Event<'a>, GameEr
             if !data.is_object() {
                 return Err(shape("aux_abilities", "data"));
             }
-            let get = |k| data.get(k).map(|v| v.to_js()).unwrap_or_default();
+            let get = |k| match data.get(k) {
+                Some(v) => v.to_js_checked().ok_or(shape("aux_abilities", "data")),
+                None => Ok(JsValue::Undefined),
+            };
             Event::AuxAbilities {
-                grenade: get("grenade"),
-                ability_1: get("ability_1"),
-                ability_2: get("ability_2"),
+                grenade: get("grenade")?,
+                ability_1: get("ability_1")?,
+                ability_2: get("ability_2")?,
             }
         }
         "aux_health" => Event::AuxHealth(data.as_f64()),

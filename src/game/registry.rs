@@ -214,8 +214,9 @@ impl Registry {
     fn parse_logon(&mut self, payload: &str) -> Result<JsValue, GameError> {
         let parsed = self
             .parser
-            .parse(payload.as_bytes(), |v| v.to_js())
-            .map_err(|e| GameError::InvalidJson(e.to_string()))?;
+            .parse(payload.as_bytes(), |v| v.to_js_checked())
+            .map_err(|e| GameError::InvalidJson(e.to_string()))?
+            .ok_or(GameError::TooLarge)?;
         if parsed.is_nullish() {
             return Err(GameError::NotAnObject);
         }

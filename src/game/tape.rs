@@ -102,25 +102,58 @@ impl<'t, 'i> View<'t, 'i> {
         self.entries().any(|(k, _)| k == key)
     }
 
-    /// The value as an owned JavaScript value.
+    /// The value as an owned JavaScript value; `None` when it is nested
+    /// deeper than [`MAX_DEPTH`], or has more than [`MAX_KEYS`] keys in one
+    /// object or [`MAX_NODES`] values in all (client settings and toasts are
+    /// far smaller; this keeps hostile payloads from costing quadratic time
+    /// or the stack).
+    pub fn to_js_checked(&self) -> Option<JsValue> {
+        let mut budget = MAX_NODES;
+        self.convert_within(MAX_DEPTH, &mut budget)
+    }
+
+    /// [`View::to_js_checked`], with `undefined` for a value over the limits.
     pub fn to_js(&self) -> JsValue {
-        match self.head() {
+        self.to_js_checked().unwrap_or_default()
+    }
+
+    fn convert_within(&self, depth: usize, budget: &mut usize) -> Option<JsValue> {
+        *budget = budget.checked_sub(1)?;
+        Some(match self.head() {
             None => JsValue::Undefined,
             Some(Node::String(s)) => JsValue::Str((*s).to_owned()),
             Some(Node::Static(StaticNode::Null)) => JsValue::Null,
             Some(Node::Static(StaticNode::Bool(b))) => JsValue::Bool(*b),
             Some(Node::Static(_)) => JsValue::Num(self.as_f64().unwrap_or(f64::NAN)),
-            Some(Node::Array { .. }) => JsValue::Arr(self.items().map(|v| v.to_js()).collect()),
-            Some(Node::Object { .. }) => {
+            Some(Node::Array { .. }) => {
+                let depth = depth.checked_sub(1)?;
+                let mut items = Vec::new();
+                for v in self.items() {
+                    items.push(v.convert_within(depth, budget)?);
+                }
+                JsValue::Arr(items)
+            }
+            Some(Node::Object { len, .. }) => {
+                let depth = depth.checked_sub(1)?;
+                if *len > MAX_KEYS {
+                    return None;
+                }
                 let mut o = JsObject::new();
                 for (k, v) in self.entries() {
-                    o.set(k, v.to_js());
+                    o.set(k, v.convert_within(depth, budget)?);
                 }
                 JsValue::Obj(o)
             }
-        }
+        })
     }
 }
+
+/// Deepest nesting [`View::to_js`] converts.
+pub const MAX_DEPTH: usize = 32;
+/// Most keys of one object [`View::to_js`] converts.
+pub const MAX_KEYS: usize = 256;
+/// Most values in total [`View::to_js`] converts.
+pub const MAX_NODES: usize = 65_536;
 
 pub struct Entries<'t, 'i> {
     rest: &'t [Node<'i>],
@@ -222,5 +255,25 @@ mod tests {
         let mut out = Vec::new();
         js.write_json(&mut out);
         assert_eq!(out, br#"{"b":2.5,"a":"s","c":true}"#);
+    }
+
+    #[test]
+    fn deeply_nested_values_are_refused_not_recursed() {
+        let mut parser = Parser::default();
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let converted = parser.parse(deep.as_bytes(), |v| v.to_js_checked().is_some());
+        assert_eq!(converted.ok(), Some(false));
+        let shallow = format!("{}{}", "[".repeat(10), "]".repeat(10));
+        let converted = parser.parse(shallow.as_bytes(), |v| v.to_js_checked().is_some());
+        assert_eq!(converted.ok(), Some(true));
+    }
+
+    #[test]
+    fn objects_with_too_many_keys_are_refused() {
+        let mut parser = Parser::default();
+        let keys: Vec<String> = (0..300).map(|i| format!("\"k{i}\":1")).collect();
+        let text = format!("{{{}}}", keys.join(","));
+        let converted = parser.parse(text.as_bytes(), |v| v.to_js_checked().is_some());
+        assert_eq!(converted.ok(), Some(false));
     }
 }
