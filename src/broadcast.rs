@@ -17,14 +17,14 @@ use crate::hub::frames::literal;
 use crate::ingest::js_text;
 use crate::net::App;
 use crate::replay::js_json;
-use crate::sio::{self, AppEvent, SocketId};
+use crate::sio::{self, AppEvent, Prebuilt, SocketId};
 
 /// The broadcast application of one reactor.
 #[derive(Default)]
 pub struct Broadcast {
     states: Option<Receiver<ToBroadcast>>,
-    /// The newest state literal of every live match, by group code.
-    latest: HashMap<Arc<str>, Arc<str>>,
+    /// The newest state of every live match, by group code.
+    latest: HashMap<Arc<str>, Arc<Prebuilt>>,
     /// Sockets that already used their one `logon`.
     logged_on: HashSet<SocketId>,
 }
@@ -95,7 +95,7 @@ impl App for Broadcast {
                 srv.emit(socket, "logon_success", &[literal(&payload).as_str()]);
                 log::info!("frontend logon for group code {room:?}");
                 if let Some(state) = room.as_deref().and_then(|r| self.latest.get(r)) {
-                    srv.emit(socket, "match_data", &[state]);
+                    srv.send_prebuilt(socket, state);
                 }
             }
             AppEvent::Disconnect { socket, .. } => {
@@ -115,13 +115,9 @@ impl App for Broadcast {
         };
         while let Ok(out) = rx.try_recv() {
             match out {
-                ToBroadcast::State {
-                    group,
-                    literal,
-                    msg,
-                } => {
+                ToBroadcast::State { group, msg, .. } => {
                     srv.broadcast(&group, &msg);
-                    self.latest.insert(group, literal);
+                    self.latest.insert(group, msg);
                 }
                 ToBroadcast::Removed { group } => {
                     self.latest.remove(&group);

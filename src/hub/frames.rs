@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::sio::Prebuilt;
-use crate::ws::Deflater;
+use crate::ws::RoomStream;
 
 /// Appends `s` as a JSON string literal, escaped as `JSON.stringify` does.
 pub fn push_literal(out: &mut String, s: &str) {
@@ -44,10 +44,11 @@ pub fn literal(s: &str) -> String {
 }
 
 /// The `match_data` broadcast of one state: its argument literal and the
-/// pre-built message.
-pub fn match_data(state_json: &str, deflater: &mut Deflater) -> (Arc<str>, Arc<Prebuilt>) {
+/// pre-built message, compressed once standalone and once on the match
+/// room's compression stream.
+pub fn match_data(state_json: &str, stream: &mut RoomStream) -> (Arc<str>, Arc<Prebuilt>) {
     let lit = literal(state_json);
-    let msg = Prebuilt::event("match_data", &[lit.as_str()], deflater);
+    let msg = Prebuilt::on_stream(0, "/", "match_data", &[lit.as_str()], stream);
     (Arc::from(lit), msg)
 }
 
@@ -69,8 +70,8 @@ mod tests {
 
     #[test]
     fn the_packet_carries_the_state_as_a_string() {
-        let mut d = Deflater::new();
-        let (lit, msg) = match_data("{\"groupCode\":\"A\"}", &mut d);
+        let mut stream = RoomStream::new();
+        let (lit, msg) = match_data("{\"groupCode\":\"A\"}", &mut stream);
         assert_eq!(&*lit, "\"{\\\"groupCode\\\":\\\"A\\\"}\"");
         assert_eq!(
             &msg.packet[..],

@@ -23,7 +23,7 @@ use crate::config::Pinning;
 use crate::game::{AuthPolicy, ConnId, Effect, GameError, KeyVerdict, Outcome, Registry, Removal};
 use crate::replay::{self, FileId, Record, ReplaySink};
 use crate::sio::SocketId;
-use crate::ws::Deflater;
+use crate::ws::RoomStream;
 
 /// Where the match thread's outputs go.
 pub struct Outputs {
@@ -46,7 +46,8 @@ pub struct Hub {
     next_file: FileId,
     /// Ingest connections logged on, and the group each belongs to.
     conn_group: HashMap<ConnId, String>,
-    deflater: Deflater,
+    /// Each live match's room compression stream.
+    streams: HashMap<String, RoomStream>,
     state_buf: Vec<u8>,
     /// The backend workers (`USE_BACKEND=true`), see [`backend`].
     backend: Option<backend::Link>,
@@ -79,7 +80,7 @@ impl Hub {
             files: HashMap::new(),
             next_file: 0,
             conn_group: HashMap::new(),
-            deflater: Deflater::new(),
+            streams: HashMap::new(),
             state_buf: Vec::with_capacity(32 * 1024),
             backend: None,
         }
@@ -248,6 +249,7 @@ impl Hub {
                     last,
                 } => {
                     log::info!("match {group_code:?} removed ({why:?})");
+                    self.streams.remove(&group_code);
                     self.backend_match_removed(&last, why, now);
                     if why == Removal::GameEnd {
                         let info = last.finished_info();
@@ -319,7 +321,8 @@ impl Hub {
             log::error!("match {group_code:?}: state is not UTF-8");
             return;
         };
-        let (literal, msg) = frames::match_data(state, &mut self.deflater);
+        let stream = self.streams.entry(group_code.to_owned()).or_default();
+        let (literal, msg) = frames::match_data(state, stream);
         let group: Arc<str> = Arc::from(group_code);
         for b in &self.out.broadcast {
             b.post(ToBroadcast::State {

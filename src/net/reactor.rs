@@ -8,6 +8,7 @@
 use super::outbox::Outbox;
 use super::pool::BufPool;
 use super::stream::{ReadEnd, Stream, TlsStream};
+use crate::ws::{DeflateConfig, OutMessage};
 use bytes::{Bytes, BytesMut};
 use crossbeam_channel::{Receiver, SendError, Sender};
 use mio::net::TcpListener;
@@ -164,6 +165,25 @@ impl<T> Io<T> {
     pub fn send_latest(&mut self, conn: ConnId, kind: u8, bytes: Bytes) {
         let limit = self.opts.max_queued;
         self.enqueue(conn, |out| out.push_latest(kind, bytes, limit));
+    }
+
+    /// Queues an ordered WebSocket frame (see [`Outbox::push_frame`]).
+    pub fn send_frame(&mut self, conn: ConnId, frame: Bytes) {
+        let limit = self.opts.max_queued;
+        self.enqueue(conn, |out| out.push_frame(frame, limit));
+    }
+
+    /// Queues a broadcast message latest-wins, as the frame this client can
+    /// inflate (see [`Outbox::push_message`]).
+    pub fn send_message(
+        &mut self,
+        conn: ConnId,
+        kind: u8,
+        msg: &OutMessage,
+        deflate: Option<&DeflateConfig>,
+    ) {
+        let limit = self.opts.max_queued;
+        self.enqueue(conn, |out| out.push_message(kind, msg, deflate, limit));
     }
 
     fn enqueue(

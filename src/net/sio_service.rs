@@ -96,8 +96,10 @@ impl<A: App> SioService<A> {
                         io.resume(conn);
                     }
                 }
-                Action::WsFrame { conn, frame } => io.send(conn, frame),
-                Action::WsLatest { conn, kind, frame } => io.send_latest(conn, kind, frame),
+                Action::WsFrame { conn, frame } => io.send_frame(conn, frame),
+                Action::WsLatest { conn, msg, deflate } => {
+                    io.send_message(conn, msg.kind, &msg.ws, deflate.as_ref())
+                }
                 Action::Close { conn } => io.close(conn),
                 Action::App(ev) => self.app.on_app_event(&mut self.srv, ev),
             }

@@ -1,10 +1,14 @@
 //! What the [`super::Server`] asks of the network layer and the application.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 
 use crate::eio::{ConnId, Data};
 use crate::http::Response;
 use crate::ws::DeflateConfig;
+
+use super::Prebuilt;
 
 /// A Socket.IO socket: one client's connection to one namespace (in raw
 /// Engine.IO mode, one Engine.IO session).
@@ -43,11 +47,16 @@ pub enum Action {
         conn: ConnId,
         frame: Bytes,
     },
-    /// A broadcast frame: replaces an unwritten older one of the same kind.
+    /// A broadcast message: its frame replaces an unwritten older one of
+    /// the same kind. The network layer picks which of the message's frames
+    /// to write with the connection's [`crate::ws::StreamCursor`], at the
+    /// moment it queues it, because only it knows whether the previous one
+    /// was dropped unwritten (then the client's inflater window no longer
+    /// matches the room's compression stream).
     WsLatest {
         conn: ConnId,
-        kind: u8,
-        frame: Bytes,
+        msg: Arc<Prebuilt>,
+        deflate: Option<DeflateConfig>,
     },
     /// Close the connection (after writing what is queued).
     Close {

@@ -29,9 +29,6 @@ impl<T> ConnTable<T> {
         self.slots.get(*conn).and_then(Option::as_ref)
     }
 
-    pub fn get_mut(&mut self, conn: &ConnId) -> Option<&mut T> {
-        self.slots.get_mut(*conn).and_then(Option::as_mut)
-    }
 }
 
 #[cfg(test)]

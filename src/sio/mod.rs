@@ -12,13 +12,12 @@
 //!   BINARY_EVENT); [`AppEvent::Ack`] answers [`Server::emit_with_ack`].
 //! - [`Prebuilt`] has a latest-wins `kind` (0 from [`Prebuilt::event`]);
 //!   [`Prebuilt::build`] sets it and the namespace. [`Prebuilt::on_stream`]
-//!   also compresses onto a room's `ws::RoomStream`; broadcasting such
-//!   messages REQUIRES the network layer to call
-//!   [`Server::on_latest_dropped`] whenever it drops an unwritten
-//!   `WsLatest` frame (else a slow client's inflater breaks).
+//!   also compresses onto a room's `ws::RoomStream`. `Action::WsLatest`
+//!   carries the whole message: the network layer picks the frame with the
+//!   connection's `ws::StreamCursor` when it queues it.
 //! - Extra API: `emit_with_ack`, `emit_binary`, `ack_binary`, `send_raw`,
 //!   `close_session` (drop the Engine.IO session: the client reconnects),
-//!   `on_latest_dropped`,
+//!   `send_prebuilt` (a broadcast message to one socket),
 //!   `handshake`, `socket_sid`, `socket_nsp`, `socket_conn`, `room_size`.
 //! - `disconnect` is socket.io's `socket.disconnect()`: a DISCONNECT packet,
 //!   the session stays.

@@ -47,9 +47,7 @@ impl Prebuilt {
     }
 
     /// An event also compressed onto the room's compression stream, so
-    /// clients in step with it get the (much smaller) stream frame. The
-    /// network layer must report dropped broadcast frames with
-    /// [`super::Server::on_latest_dropped`].
+    /// clients in step with it get the (much smaller) stream frame.
     pub fn on_stream(
         kind: u8,
         nsp: &str,

@@ -19,8 +19,8 @@ use crate::eio::{
 };
 use crate::http::{self, Request, Response, cors};
 use crate::ws::{
-    self, COMPRESS_THRESHOLD, Control, DeflateConfig, Deflater, Message, OpCode, StreamCursor,
-    close_reply, encode_frame,
+    self, COMPRESS_THRESHOLD, Control, DeflateConfig, Deflater, Message, OpCode, close_reply,
+    encode_frame,
 };
 
 const TEXT: OpCode = OpCode::Data(ws::Data::Text);
@@ -47,13 +47,6 @@ enum Route {
     Polling {
         session: SessionId,
     },
-}
-
-/// A WebSocket connection's compression state.
-struct WsConn {
-    deflate: Option<DeflateConfig>,
-    /// What its inflater window holds of a room compression stream.
-    cursor: StreamCursor,
 }
 
 /// A BINARY_EVENT / BINARY_ACK waiting for its attachments.
@@ -92,8 +85,8 @@ pub struct Server {
     rooms: HashMap<String, HashMap<SocketId, Route>>,
     /// Parked polls and whether their connection is kept alive.
     parked: HashMap<ConnId, bool>,
-    /// Every WebSocket connection (session or probe).
-    ws_conns: ConnTable<WsConn>,
+    /// Every WebSocket connection (session or probe) and its deflate agreement.
+    ws_conns: ConnTable<Option<DeflateConfig>>,
     connect_timers: BinaryHeap<Reverse<(u64, SessionId)>>,
     /// The handshake of the request being handled, for a session it opens.
     opening: Option<Arc<Handshake>>,
@@ -196,13 +189,7 @@ impl Server {
                         HttpOutcome::Respond(e.response().header("Connection", "close"))
                     }
                     Ok((response, deflate)) => {
-                        self.ws_conns.insert(
-                            conn,
-                            WsConn {
-                                deflate,
-                                cursor: StreamCursor::default(),
-                            },
-                        );
+                        self.ws_conns.insert(conn, deflate);
                         match target {
                             WsTarget::New { sid } => {
                                 self.engine.open_websocket(conn, sid, now_ms);
@@ -338,16 +325,11 @@ impl Server {
     /// A WebSocket frame for `conn`, compressed when the connection
     /// negotiated permessage-deflate and the message is over 1024 bytes.
     fn frame(&mut self, conn: ConnId, opcode: OpCode, data: &[u8]) -> Bytes {
-        let window_bits = self.deflater.window_bits();
+        let deflate = self.ws_conns.get(&conn).copied().flatten();
         if data.len() > COMPRESS_THRESHOLD
-            && let Some(ws) = self.ws_conns.get_mut(&conn)
-            && ws
-                .deflate
-                .is_some_and(|d| d.server_max_window_bits >= window_bits)
+            && deflate.is_some_and(|d| d.server_max_window_bits >= self.deflater.window_bits())
             && let Some(frame) = self.deflater.compressed_frame(opcode, data)
         {
-            // This message enters the client's window between stream frames.
-            ws.cursor.reset();
             return frame;
         }
         encode_frame(opcode, data)
@@ -357,7 +339,7 @@ impl Server {
         match self.engine.transport(session) {
             Some(Transport::WebSocket(conn)) => Route::Ws {
                 conn,
-                deflate: self.ws_conns.get(&conn).and_then(|w| w.deflate),
+                deflate: self.ws_conns.get(&conn).copied().flatten(),
             },
             _ => Route::Polling { session },
         }
@@ -398,7 +380,7 @@ impl Server {
             route,
             Route::Ws {
                 conn,
-                deflate: self.ws_conns.get(&conn).and_then(|w| w.deflate)
+                deflate: self.ws_conns.get(&conn).copied().flatten()
             }
         );
         let Some(client) = self.clients.get_mut(&session) else {
@@ -749,58 +731,58 @@ impl Server {
         }
     }
 
-    /// Sends `msg` to every member of `room`. WebSocket members get the
-    /// shared frame (the deflated one when they negotiated deflate; the room
-    /// stream's when the message has one and their window is in step) as
-    /// [`Action::WsLatest`]; polling members get the shared packet in their
-    /// buffer, replacing an unsent older one of the same kind.
+    /// Sends `msg` to every member of `room`. WebSocket members get it as
+    /// [`Action::WsLatest`] (the network layer picks the frame, see there);
+    /// polling members get the shared packet in their buffer, replacing an
+    /// unsent older one of the same kind.
     pub fn broadcast(&mut self, room: &str, msg: &Arc<Prebuilt>) {
         let Some(members) = self.rooms.get(room) else {
             return;
         };
         let mut polling = false;
-        let on_stream = msg.ws.stream.is_some();
         for route in members.values() {
-            match *route {
-                Route::Ws {
-                    conn,
-                    deflate: deflate @ Some(_),
-                } if on_stream => {
-                    let frame = match self.ws_conns.get_mut(&conn) {
-                        Some(ws) => ws.cursor.pick(&msg.ws, deflate.as_ref()),
-                        None => msg.ws.frame_for(deflate.as_ref()),
-                    };
-                    self.actions.push_back(Action::WsLatest {
-                        conn,
-                        kind: msg.kind,
-                        frame: frame.clone(),
-                    });
-                }
-                Route::Ws { conn, deflate } => self.actions.push_back(Action::WsLatest {
-                    conn,
-                    kind: msg.kind,
-                    frame: msg.ws.frame_for(deflate.as_ref()).clone(),
-                }),
-                Route::Polling { session } => {
-                    polling = true;
-                    self.engine
-                        .send(session, Some(msg.kind), Outgoing::Text(msg.packet.clone()));
-                }
-            }
+            polling |= Self::queue_prebuilt(&mut self.actions, &mut self.engine, *route, msg);
         }
         if polling {
             self.pump();
         }
     }
 
-    /// The network layer dropped an unwritten [`Action::WsLatest`] frame of
-    /// `conn` (a newer one replaced it). The client's inflater window then
-    /// misses that message, so it gets standalone frames until it is back
-    /// in step with the room stream. Required when broadcasting
-    /// [`Prebuilt::on_stream`] messages.
-    pub fn on_latest_dropped(&mut self, conn: ConnId) {
-        if let Some(ws) = self.ws_conns.get_mut(&conn) {
-            ws.cursor.reset();
+    /// Sends a broadcast message to one socket (a snapshot for a member
+    /// that just joined), latest-wins like [`Self::broadcast`].
+    pub fn send_prebuilt(&mut self, s: SocketId, msg: &Arc<Prebuilt>) {
+        let Some(session) = self.sockets.get(&s).map(|socket| socket.session) else {
+            return;
+        };
+        let route = self
+            .clients
+            .get(&session)
+            .map_or(Route::Polling { session }, |c| c.route);
+        if Self::queue_prebuilt(&mut self.actions, &mut self.engine, route, msg) {
+            self.pump();
+        }
+    }
+
+    /// Queues `msg` on one route; true when it went to a polling buffer.
+    fn queue_prebuilt(
+        actions: &mut VecDeque<Action>,
+        engine: &mut Engine,
+        route: Route,
+        msg: &Arc<Prebuilt>,
+    ) -> bool {
+        match route {
+            Route::Ws { conn, deflate } => {
+                actions.push_back(Action::WsLatest {
+                    conn,
+                    msg: msg.clone(),
+                    deflate,
+                });
+                false
+            }
+            Route::Polling { session } => {
+                engine.send(session, Some(msg.kind), Outgoing::Text(msg.packet.clone()));
+                true
+            }
         }
     }
 

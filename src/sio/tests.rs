@@ -752,10 +752,18 @@ fn broadcast_shares_the_same_bytes_with_every_member() {
     let acts = actions(&mut srv);
     assert_eq!(acts.len(), 6);
     for a in &acts {
-        let Action::WsLatest { conn, kind, frame } = a else {
+        let Action::WsLatest {
+            conn,
+            msg: shared,
+            deflate,
+        } = a
+        else {
             panic!("{a:?}")
         };
-        assert_eq!(*kind, 0);
+        assert!(Arc::ptr_eq(shared, &msg));
+        assert_eq!(deflate.is_some(), deflated.contains(conn));
+        assert_eq!(shared.kind, 0);
+        let frame = shared.ws.frame_for(deflate.as_ref());
         let want = if deflated.contains(conn) {
             msg.ws.deflated.as_ref().unwrap()
         } else {
@@ -816,7 +824,7 @@ fn polling_members_get_the_shared_packet_latest_wins() {
     srv.broadcast("match", &first);
     let acts = actions(&mut srv);
     assert!(
-        matches!(&acts[..], [Action::WsLatest { conn: 9, frame, .. }] if frame.as_ptr() == first.ws.plain.as_ptr())
+        matches!(&acts[..], [Action::WsLatest { conn: 9, msg, deflate: None }] if Arc::ptr_eq(msg, &first))
     );
 }
 
@@ -1006,80 +1014,40 @@ fn prebuilt_forms_agree() {
     );
 }
 
-/// A client's context-takeover inflater reading the server frames it gets.
-struct Window(crate::ws::Inflater);
-
-impl Window {
-    fn read(&mut self, frame: &[u8]) -> Vec<u8> {
-        let len7 = frame[1] & 0x7f;
-        let start = match len7 {
-            126 => 4,
-            127 => 10,
-            _ => 2,
-        };
-        let payload = &frame[start..];
-        if frame[0] & 0x40 == 0 {
-            return payload.to_vec();
-        }
-        let mut out = Vec::new();
-        self.0.feed(payload, &mut out, 1 << 24).unwrap();
-        self.0.finish(&mut out, 1 << 24).unwrap();
-        out
-    }
-}
-
 #[test]
-fn room_stream_frames_go_to_clients_in_step_and_every_client_inflates() {
-    use crate::ws::{Inflater, RoomStream};
+fn a_snapshot_goes_to_one_socket_as_the_shared_message() {
     let mut srv = Server::new(cfg());
-    let sockets: Vec<SocketId> = (1..=3).map(|c| connect_ws(&mut srv, c, true, 0)).collect();
-    let plain = connect_ws(&mut srv, 4, false, 0);
-    for s in sockets.iter().chain([&plain]) {
-        srv.join(*s, "match");
-    }
-    let mut windows: Vec<Window> = (0..4).map(|_| Window(Inflater::new(false))).collect();
-    let mut stream = RoomStream::new();
-    let mut stream_frames_used = [0; 4];
-    for i in 0..6 {
-        let json = four_kb_json().replace("\"hp\":7", &format!("\"hp\":{i}"));
-        let arg = serde_json::to_string(&json).unwrap();
-        let msg = Prebuilt::on_stream(0, "/", "match_data", &[&arg], &mut stream);
-        srv.broadcast("match", &msg);
-        for a in actions(&mut srv) {
-            let Action::WsLatest { conn, frame, .. } = a else {
-                panic!("{a:?}")
-            };
-            // Client 2 is slow at i == 2: the network layer drops its frame.
-            if conn == 2 && i == 2 {
-                srv.on_latest_dropped(2);
-                continue;
-            }
-            if msg
-                .ws
-                .stream
-                .as_ref()
-                .is_some_and(|s| s.frame.as_ptr() == frame.as_ptr())
-            {
-                stream_frames_used[conn - 1] += 1;
-            }
-            let got = windows[conn - 1].read(&frame);
-            assert_eq!(got, msg.packet, "conn {conn} message {i}");
-        }
-        // Client 3 gets a big compressed emit of its own at i == 3.
-        if i == 3 {
-            srv.emit(sockets[2], "own", &[&arg]);
-            let acts = actions(&mut srv);
-            let [Action::WsFrame { frame, .. }] = &acts[..] else {
-                panic!("{acts:?}")
-            };
-            assert_ne!(frame[0] & 0x40, 0, "compressed");
-            let got = windows[2].read(frame);
-            assert!(got.starts_with(br#"42["own""#));
-        }
-    }
-    // Client 1 is in step from the stream's second message on. Clients 2
-    // (dropped frame) and 3 (own compressed message) fall out of step and
-    // get standalone frames until a window's worth (32 KiB) is in step
-    // again, which 4 KB messages do not reach here. Client 4 has no deflate.
-    assert_eq!(stream_frames_used, [5, 1, 3, 0]);
+    let ws = connect_ws(&mut srv, 1, true, 0);
+    let other = connect_ws(&mut srv, 2, true, 0);
+    srv.join(other, "match");
+    let arg = serde_json::to_string(&four_kb_json()).unwrap();
+    let mut stream = crate::ws::RoomStream::new();
+    let msg = Prebuilt::on_stream(0, "/", "match_data", &[&arg], &mut stream);
+    srv.send_prebuilt(ws, &msg);
+    let acts = actions(&mut srv);
+    let [
+        Action::WsLatest {
+            conn: 1,
+            msg: shared,
+            deflate: Some(_),
+        },
+    ] = &acts[..]
+    else {
+        panic!("{acts:?}")
+    };
+    assert!(Arc::ptr_eq(shared, &msg));
+
+    // A polling socket gets the packet, latest-wins.
+    let sid = polling_handshake(&mut srv, 0);
+    polling_post(&mut srv, 3, &sid, "40", 1);
+    let socket = match app_events(&actions(&mut srv))[..] {
+        [AppEvent::Connect { socket, .. }] => socket,
+        ref o => panic!("{o:?}"),
+    };
+    srv.send_prebuilt(socket, &msg);
+    srv.send_prebuilt(socket, &msg);
+    let b = body(&respond(polling_get(&mut srv, 4, &sid, 2)));
+    let packets: Vec<&str> = b.split('\x1e').collect();
+    assert_eq!(packets.len(), 2, "{b}");
+    assert_eq!(packets[1].as_bytes(), &msg.packet[..]);
 }
