@@ -18,7 +18,7 @@ pub struct Ingest {
     commands: Sender<Command>,
     replies: Option<Receiver<ToIngest>>,
     test_clock: bool,
-    dropped: u64,
+    stalls: u64,
 }
 
 impl Ingest {
@@ -28,7 +28,7 @@ impl Ingest {
             commands,
             replies: None,
             test_clock,
-            dropped: 0,
+            stalls: 0,
         }
     }
 
@@ -37,17 +37,22 @@ impl Ingest {
         self.replies = Some(rx);
     }
 
+    /// Hands an event to the match thread. Nothing is dropped: when the
+    /// bounded queue is full this reactor waits, so it stops reading and
+    /// TCP pushes back on the observers until the match thread catches up.
+    /// (The match thread never waits on this reactor, so this cannot lock.)
     fn send(&mut self, cmd: Command) {
         match self.commands.try_send(cmd) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                self.dropped += 1;
-                if self.dropped.is_power_of_two() {
-                    log::error!(
-                        "match thread is behind: {} ingest event(s) dropped",
-                        self.dropped
+            Err(TrySendError::Full(cmd)) => {
+                self.stalls += 1;
+                if self.stalls.is_power_of_two() {
+                    log::warn!(
+                        "match thread is behind: ingest waited for it {} time(s)",
+                        self.stalls
                     );
                 }
+                let _ = self.commands.send(cmd);
             }
             Err(TrySendError::Disconnected(_)) => {}
         }

@@ -15,7 +15,7 @@ use spectra_server::net::{self, Options, Reactor, SioService};
 use spectra_server::rest::{Rest, RestApp, RestConfig};
 use spectra_server::{backend, replay, sio};
 
-/// Queued commands the match thread may lag behind before ingest drops.
+/// Queued commands the match thread may lag behind before ingest waits for it.
 const COMMAND_QUEUE: usize = 64 * 1024;
 /// Queued replay records before the writer drops.
 const REPLAY_QUEUE: usize = 64 * 1024;
