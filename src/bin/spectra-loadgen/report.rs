@@ -49,6 +49,18 @@ pub fn row_text(o: &Outcome) -> String {
     )
 }
 
+/// Server CPU per unit of work, in µs: per delivered `match_data`, or per
+/// ingested event / logon (rate). Robust to a crowded machine, where every
+/// process gets a share of a core and wall-clock figures suffer.
+pub fn cpu_per_unit_us(o: &Outcome) -> Option<f64> {
+    let cpu = o.server_cpu?;
+    let per_s = match o.rate {
+        Some(r) if o.scenario == "ingest" || o.scenario.starts_with("storm") => r,
+        _ => o.deliveries_per_s,
+    };
+    (per_s > 0.0).then(|| cpu / per_s * 1e6)
+}
+
 fn key(o: &Outcome) -> (String, usize, usize) {
     (o.scenario.clone(), o.frontends, o.matches)
 }
@@ -93,18 +105,22 @@ pub fn write(path: &Path, rows: &[Outcome], command: &str) -> std::io::Result<()
     );
     let _ = writeln!(
         md,
+        "- CPU µs/unit: server CPU time per delivered `match_data` (per ingested event for ingest, per logon for storm): comparable even when the machine is crowded"
+    );
+    let _ = writeln!(
+        md,
         "- updates: `match_data` frames the best-served frontend of each match received in the window; missed: frames other frontends lacked against it\n"
     );
     let _ = writeln!(md, "## Results\n");
     let _ = writeln!(
         md,
-        "| scenario | server | frontends | matches | live | p50 ms | p90 ms | p99 ms | max ms | updates | missed | deliveries/s | server CPU (cores) | server RSS MB | generator CPU | wire B/update | payload B/update | rate /s | RSS/frontend KB | load | notes |"
+        "| scenario | server | frontends | matches | live | p50 ms | p90 ms | p99 ms | max ms | updates | missed | deliveries/s | server CPU (cores) | CPU µs/unit | server RSS MB | generator CPU | wire B/update | payload B/update | rate /s | RSS/frontend KB | load | notes |"
     );
-    let _ = writeln!(md, "|{}", "---|".repeat(21));
+    let _ = writeln!(md, "|{}", "---|".repeat(22));
     for o in rows {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {:.2} | {} | {} | {} | {} | {:.1} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {:.2} | {} | {} | {} | {} | {:.1} | {} |",
             o.scenario,
             o.server,
             o.frontends,
@@ -118,6 +134,7 @@ pub fn write(path: &Path, rows: &[Outcome], command: &str) -> std::io::Result<()
             o.missed,
             o.deliveries_per_s,
             f(o.server_cpu, 2),
+            f(cpu_per_unit_us(o), 1),
             f(o.server_rss_mb, 0),
             o.generator_cpu,
             f(o.wire_per_update, 0),
@@ -138,21 +155,22 @@ pub fn write(path: &Path, rows: &[Outcome], command: &str) -> std::io::Result<()
         let _ = writeln!(md, "\n## Ratios {a} / {b}\n");
         let _ = writeln!(
             md,
-            "| scenario | frontends | matches | p99 | server CPU | server RSS | wire/update | deliveries/s | rate | RSS/frontend |"
+            "| scenario | frontends | matches | p99 | server CPU | CPU µs/unit | server RSS | wire/update | deliveries/s | rate | RSS/frontend |"
         );
-        let _ = writeln!(md, "|{}", "---|".repeat(10));
+        let _ = writeln!(md, "|{}", "---|".repeat(11));
         for x in rows.iter().filter(|o| o.server == a) {
             let Some(y) = rows.iter().find(|o| o.server == b && key(o) == key(x)) else {
                 continue;
             };
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 x.scenario,
                 x.frontends,
                 x.matches,
                 ratio(x.p99, y.p99),
                 ratio(x.server_cpu, y.server_cpu),
+                ratio(cpu_per_unit_us(x), cpu_per_unit_us(y)),
                 ratio(x.server_rss_mb, y.server_rss_mb),
                 ratio(x.wire_per_update, y.wire_per_update),
                 ratio(Some(x.deliveries_per_s), Some(y.deliveries_per_s)),
@@ -301,4 +319,50 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_per_unit_uses_the_scenario_s_unit() {
+        let fanout = Outcome {
+            scenario: "fanout".into(),
+            server_cpu: Some(0.5),
+            deliveries_per_s: 50_000.0,
+            ..Outcome::default()
+        };
+        assert_eq!(cpu_per_unit_us(&fanout), Some(10.0));
+        let ingest = Outcome {
+            scenario: "ingest".into(),
+            server_cpu: Some(1.0),
+            rate: Some(200_000.0),
+            deliveries_per_s: 10.0,
+            ..Outcome::default()
+        };
+        assert_eq!(cpu_per_unit_us(&ingest), Some(5.0));
+        assert_eq!(cpu_per_unit_us(&Outcome::default()), None);
+    }
+
+    #[test]
+    fn a_run_without_latency_or_with_half_the_updates_missed_collapsed() {
+        let ok = Outcome {
+            live: 10,
+            p99: Some(150.0),
+            updates: 10,
+            missed: 5,
+            ..Outcome::default()
+        };
+        assert!(!collapsed(&ok));
+        assert!(collapsed(&Outcome {
+            p99: Some(6000.0),
+            ..ok.clone()
+        }));
+        assert!(collapsed(&Outcome {
+            missed: 60,
+            ..ok.clone()
+        }));
+        assert!(collapsed(&Outcome { live: 0, ..ok }));
+    }
 }
