@@ -50,6 +50,12 @@ fn the_client_reconnects_after_the_server_closes_its_session() {
 }
 
 #[test]
+fn raw_engine_io_mode_echoes_over_both_transports() {
+    let p = Peer::start(&[("PEER_MODE", "engine.io")]);
+    run_node("raw_engine.mjs", &[], &p.url, &[]);
+}
+
+#[test]
 fn tls_with_a_self_signed_certificate() {
     let dir = std::env::temp_dir().join(format!("protocol-peer-tls-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
