@@ -5,42 +5,16 @@
 
 use std::sync::Arc;
 
+use crate::game::js;
 use crate::sio::Prebuilt;
 use crate::ws::RoomStream;
 
-/// Appends `s` as a JSON string literal, escaped as `JSON.stringify` does.
-pub fn push_literal(out: &mut String, s: &str) {
-    out.reserve(s.len() + s.len() / 8 + 2);
-    out.push('"');
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0x08 => Some("\\b"),
-            0x0c => Some("\\f"),
-            0..=0x1f => None,
-            _ => continue,
-        };
-        out.push_str(s.get(start..i).unwrap_or(""));
-        match esc {
-            Some(e) => out.push_str(e),
-            None => out.push_str(&format!("\\u{:04x}", b)),
-        }
-        start = i + 1;
-    }
-    out.push_str(s.get(start..).unwrap_or(""));
-    out.push('"');
-}
-
-/// `s` as a JSON string literal.
+/// `s` as a JSON string literal, escaped as `JSON.stringify` does.
 pub fn literal(s: &str) -> String {
-    let mut out = String::new();
-    push_literal(&mut out, s);
-    out
+    let mut out = Vec::with_capacity(s.len() + s.len() / 8 + 2);
+    js::write_string(&mut out, s);
+    // Escaping keeps valid UTF-8 valid: only ASCII is inserted.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The `match_data` broadcast of one state: its argument literal and the

@@ -6,7 +6,8 @@
 //! JavaScript does for non-numeric keys.
 
 use serde_json::Value;
-use std::fmt::Write;
+
+use crate::game::js;
 
 /// Appends the JavaScript `JSON.stringify` text of `value` to `out`.
 pub fn write(out: &mut String, value: &Value) {
@@ -67,53 +68,19 @@ pub fn js_string(value: &Value) -> String {
     }
 }
 
-/// Integers JavaScript holds exactly (|n| ≤ 2^53) print as they are; anything
-/// else is a double and prints as JavaScript's shortest round-trip form.
+/// A JSON number as JavaScript holds it (a double: integers past 2^53 are
+/// rounded) and prints it.
 fn write_number(out: &mut String, n: &serde_json::Number) {
-    const SAFE: u64 = 1 << 53;
-    if let Some(u) = n.as_u64()
-        && u <= SAFE
-    {
-        let _ = write!(out, "{u}");
-        return;
-    }
-    if let Some(i) = n.as_i64()
-        && i.unsigned_abs() <= SAFE
-    {
-        let _ = write!(out, "{i}");
-        return;
-    }
-    match n.as_f64() {
-        Some(f) if f.is_finite() => {
-            let mut buf = ryu_js::Buffer::new();
-            out.push_str(buf.format_finite(f));
-        }
-        // JSON text cannot hold a non-finite number; JavaScript writes null for one.
-        _ => out.push_str("null"),
-    }
+    let mut buf = Vec::with_capacity(24);
+    js::write_number(&mut buf, n.as_f64().unwrap_or(f64::NAN));
+    out.push_str(std::str::from_utf8(&buf).unwrap_or("null"));
 }
 
-/// JSON string escaping as `JSON.stringify` does it: `"` `\` and the short
-/// escapes for \b \f \n \r \t, `\u00xx` (lowercase hex) for other control
-/// characters, everything else as is.
+/// JSON string escaping as `JSON.stringify` does it.
 fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    let mut buf = Vec::with_capacity(s.len() + 2);
+    js::write_string(&mut buf, s);
+    out.push_str(std::str::from_utf8(&buf).unwrap_or("\"\""));
 }
 
 #[cfg(test)]
