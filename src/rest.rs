@@ -60,7 +60,7 @@ pub fn key_is_valid(auth: &AuthConfig, key: &Value) -> bool {
 fn error_page(status: u16, message: &str) -> Response {
     let body = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>{}</pre>\n</body>\n</html>\n",
-        escape_html(message)
+        crate::backend::text::html_escape(message)
     );
     Response::new(status)
         .header("X-Powered-By", "Express")
@@ -68,21 +68,6 @@ fn error_page(status: u16, message: &str) -> Response {
         .header("X-Content-Type-Options", "nosniff")
         .header("Content-Type", "text/html; charset=utf-8")
         .body(body)
-}
-
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn json(status: u16, body: impl Into<bytes::Bytes>) -> Response {

@@ -35,13 +35,7 @@ impl Prebuilt {
         args_json: &[&str],
         deflater: &mut Deflater,
     ) -> Arc<Self> {
-        let packet = encode(
-            PacketKind::Event,
-            nsp,
-            0,
-            None,
-            &event_array(event, args_json),
-        );
+        let packet = event_packet(nsp, event, args_json);
         let ws = OutMessage::text(&packet, deflater);
         Arc::new(Prebuilt { kind, packet, ws })
     }
@@ -55,14 +49,19 @@ impl Prebuilt {
         args_json: &[&str],
         stream: &mut RoomStream,
     ) -> Arc<Self> {
-        let packet = encode(
-            PacketKind::Event,
-            nsp,
-            0,
-            None,
-            &event_array(event, args_json),
-        );
+        let packet = event_packet(nsp, event, args_json);
         let ws = stream.text(&packet);
         Arc::new(Prebuilt { kind, packet, ws })
     }
+}
+
+/// The Socket.IO EVENT packet `42[...]` (with the namespace when not `/`).
+fn event_packet(nsp: &str, event: &str, args_json: &[&str]) -> Bytes {
+    encode(
+        PacketKind::Event,
+        nsp,
+        0,
+        None,
+        &event_array(event, args_json),
+    )
 }
