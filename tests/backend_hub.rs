@@ -142,8 +142,8 @@ impl Rig {
         self.tick(100);
         let mut found = HashMap::new();
         while let Ok(b) = self.broadcast.try_recv() {
-            if let ToBroadcast::State { group, literal, .. } = b {
-                let text: String = serde_json::from_str(&literal).unwrap();
+            if let ToBroadcast::State { group, msg } = b {
+                let (_, text): (String, String) = serde_json::from_slice(&msg.packet[2..]).unwrap();
                 found.insert(group.to_string(), serde_json::from_str(&text).unwrap());
             }
         }

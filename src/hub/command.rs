@@ -83,13 +83,8 @@ pub enum ToIngest {
 #[derive(Debug, Clone)]
 pub enum ToBroadcast {
     /// A match's new state: broadcast to the room, and keep it for frontends
-    /// that log on later. `literal` is the `match_data` argument (a JSON
-    /// string literal), `msg` the packet and frames built once.
-    State {
-        group: Arc<str>,
-        literal: Arc<str>,
-        msg: Arc<Prebuilt>,
-    },
+    /// that log on later. `msg` is the packet and frames built once.
+    State { group: Arc<str>, msg: Arc<Prebuilt> },
     /// The match is gone: frontends logging on now get no state.
     Removed { group: Arc<str> },
 }

@@ -17,13 +17,24 @@ pub fn literal(s: &str) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// The `match_data` broadcast of one state: its argument literal and the
-/// pre-built message, compressed once standalone and once on the match
-/// room's compression stream.
-pub fn match_data(state_json: &str, stream: &mut RoomStream) -> (Arc<str>, Arc<Prebuilt>) {
-    let lit = literal(state_json);
-    let msg = Prebuilt::on_stream(0, "/", "match_data", &[lit.as_str()], stream);
-    (Arc::from(lit), msg)
+/// The `match_data` broadcast of one state (the JSON as a string
+/// argument), compressed once standalone and once on the match room's
+/// compression stream.
+pub fn match_data(state_json: &str, stream: &mut RoomStream) -> Arc<Prebuilt> {
+    Prebuilt::on_stream(
+        0,
+        "/",
+        "match_data",
+        &[literal(state_json).as_str()],
+        stream,
+    )
+}
+
+/// The state a `match_data` packet (`42["match_data","<json>"]`) carries.
+#[cfg(test)]
+pub fn state_of(packet: &[u8]) -> String {
+    let (_, state): (String, String) = serde_json::from_slice(&packet[2..]).unwrap();
+    state
 }
 
 #[cfg(test)]
@@ -45,8 +56,8 @@ mod tests {
     #[test]
     fn the_packet_carries_the_state_as_a_string() {
         let mut stream = RoomStream::new();
-        let (lit, msg) = match_data("{\"groupCode\":\"A\"}", &mut stream);
-        assert_eq!(&*lit, "\"{\\\"groupCode\\\":\\\"A\\\"}\"");
+        let msg = match_data("{\"groupCode\":\"A\"}", &mut stream);
+        assert_eq!(state_of(&msg.packet), "{\"groupCode\":\"A\"}");
         assert_eq!(
             &msg.packet[..],
             b"42[\"match_data\",\"{\\\"groupCode\\\":\\\"A\\\"}\"]"

@@ -322,12 +322,11 @@ impl Hub {
             return;
         };
         let stream = self.streams.entry(group_code.to_owned()).or_default();
-        let (literal, msg) = frames::match_data(state, stream);
+        let msg = frames::match_data(state, stream);
         let group: Arc<str> = Arc::from(group_code);
         for b in &self.out.broadcast {
             b.post(ToBroadcast::State {
                 group: group.clone(),
-                literal: literal.clone(),
                 msg: msg.clone(),
             });
         }

@@ -104,11 +104,8 @@ fn play(rig: &mut Rig, name: &str) -> Vec<String> {
             }
         }
         while let Ok(out) = rig.broadcast.try_recv() {
-            if let ToBroadcast::State { literal, msg, .. } = out {
-                let text: String = serde_json::from_str(&literal).unwrap();
-                let packet = format!("42[\"match_data\",{literal}]");
-                assert_eq!(&msg.packet[..], packet.as_bytes());
-                states.push(text);
+            if let ToBroadcast::State { msg, .. } = out {
+                states.push(frames::state_of(&msg.packet));
             }
         }
     };
