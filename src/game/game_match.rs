@@ -90,6 +90,7 @@ pub struct Match {
     logon_teams: [JsValue; 2],
     timeout_end: Option<Timer>,
     timeout_tick: Option<Timer>,
+    /// Pending toast ends, sorted (earliest first).
     toast_timers: Vec<Timer>,
     toast_latest: Option<u64>,
 }
@@ -638,7 +639,10 @@ impl Match {
         self.event_number += 1;
         if duration != JsValue::Null {
             let timer = seq.timer(now, js_delay(duration.to_number()));
-            self.toast_timers.push(timer);
+            // Kept sorted, so the earliest is first (timers are ordered by due
+            // time, then creation).
+            let pos = self.toast_timers.partition_point(|t| *t < timer);
+            self.toast_timers.insert(pos, timer);
             self.toast_latest = Some(timer.seq);
         }
     }
@@ -657,7 +661,7 @@ impl Match {
         if let Some(t) = self.timeout_tick {
             consider(t, MatchTimer::TimeoutTick);
         }
-        for t in &self.toast_timers {
+        if let Some(t) = self.toast_timers.first() {
             consider(*t, MatchTimer::ToastEnd(t.seq));
         }
         best
