@@ -64,7 +64,12 @@ impl Ingest {
 /// `[object Object]`, an array's elements joined by commas; `None` where it
 /// throws (no argument, `null`).
 pub fn js_text(arg: Option<&str>) -> Text {
-    match serde_json::from_str::<serde_json::Value>(arg?).ok()? {
+    let arg = arg?;
+    // The clients send a JSON string: unescape it straight into its text.
+    if arg.starts_with('"') {
+        return serde_json::from_str::<String>(arg).ok();
+    }
+    match serde_json::from_str::<serde_json::Value>(arg).ok()? {
         serde_json::Value::Null => None,
         v => Some(crate::replay::js_json::js_string(&v)),
     }
@@ -134,6 +139,11 @@ mod tests {
             js_text(Some(r#""{\"a\":1}""#)).as_deref(),
             Some(r#"{"a":1}"#)
         );
+        assert_eq!(
+            js_text(Some(r#""a\nb\u00e9\"""#)).as_deref(),
+            Some("a\nbé\"")
+        );
+        assert_eq!(js_text(Some(r#""unterminated"#)), None);
         assert_eq!(js_text(Some("5")).as_deref(), Some("5"));
         assert_eq!(js_text(Some("1.50")).as_deref(), Some("1.5"));
         assert_eq!(js_text(Some("true")).as_deref(), Some("true"));
