@@ -507,13 +507,7 @@ impl Engine {
                     data: encode_text(PacketType::Pong, b"probe"),
                 });
                 // Release a held poll so the client can pause polling.
-                if let Carrier::Polling { parked: Some(poll) } = s.carrier {
-                    let body = if s.queue.is_empty() {
-                        encode_text(PacketType::Noop, b"")
-                    } else {
-                        s.drain_payload(None)
-                    };
-                    s.carrier = Carrier::Polling { parked: None };
+                if let Some((poll, body)) = s.release_parked_poll() {
                     self.conns.remove(&poll);
                     self.out.push_back(Output::PollReply { conn: poll, body });
                 }
@@ -743,13 +737,7 @@ impl Engine {
             && u.release_at.is_some_and(|t| t <= now)
         {
             u.release_at = None;
-            if let Carrier::Polling { parked: Some(poll) } = s.carrier {
-                let body = if s.queue.is_empty() {
-                    encode_text(PacketType::Noop, b"")
-                } else {
-                    s.drain_payload(None)
-                };
-                s.carrier = Carrier::Polling { parked: None };
+            if let Some((poll, body)) = s.release_parked_poll() {
                 self.conns.remove(&poll);
                 self.out.push_back(Output::PollReply { conn: poll, body });
             }

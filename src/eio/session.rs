@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use bytes::Bytes;
 
 use super::ConnId;
-use super::packet::encode_binary_polling;
+use super::packet::{PacketType, encode_binary_polling, encode_text};
 use super::payload::encode_payload;
 
 /// An outgoing packet, kept unencoded for the transport until it is written.
@@ -126,6 +126,22 @@ impl Session {
         }
         self.queued_bytes += packet.len();
         self.queue.push_back(Queued { latest, packet });
+    }
+
+    /// Answers the held poll, if any, so the client can pause polling during
+    /// an upgrade: with the buffered packets, or a noop when there are none.
+    /// Returns the poll's connection and the body to send it.
+    pub fn release_parked_poll(&mut self) -> Option<(ConnId, Bytes)> {
+        let Carrier::Polling { parked: Some(poll) } = self.carrier else {
+            return None;
+        };
+        let body = if self.queue.is_empty() {
+            encode_text(PacketType::Noop, b"")
+        } else {
+            self.drain_payload(None)
+        };
+        self.carrier = Carrier::Polling { parked: None };
+        Some((poll, body))
     }
 
     /// Empties the buffer into one polling payload, `tail` appended.
