@@ -504,11 +504,20 @@ impl Frontends {
     /// Ends the frontends now (closing their stdin) and returns the report.
     pub fn stop(mut self) -> Vec<Value> {
         drop(self.child.stdin.take());
-        self.finish()
+        self.report()
     }
 
-    /// Waits for the report (all reached the final state, or the timeout).
-    pub fn finish(self) -> Vec<Value> {
+    /// Tells the frontends the observer is done, then waits for the report
+    /// (all settled on the final state, or the timeout).
+    pub fn finish(mut self) -> Vec<Value> {
+        if let Some(stdin) = self.child.stdin.as_mut() {
+            let _ = stdin.write_all(b"observer-done\n");
+            let _ = stdin.flush();
+        }
+        self.report()
+    }
+
+    fn report(self) -> Vec<Value> {
         let v = parse_json(&wait_output(self.child, Duration::from_secs(150)));
         v["frontends"].as_array().cloned().unwrap_or_default()
     }

@@ -5,8 +5,9 @@
 //
 // To keep the output small every received state is reported as its index in
 // the expected-states file (one state JSON text per line), or -1 if unknown.
-// The script ends when every frontend received the state of line FINAL, or
-// after TIMEOUT ms, or when stdin closes.
+// The script ends once "observer-done" came on stdin and every frontend's
+// newest state is the state of line FINAL with nothing arriving for 500 ms,
+// or after TIMEOUT ms, or when stdin closes.
 //
 // Usage: node e2e_frontends.js URL GROUP COUNT STATES_FILE FINAL TIMEOUT_MS
 // Prints "ready" once all frontends are logged on, then at the end one JSON
@@ -29,9 +30,11 @@ fs.readFileSync(statesFile, "utf8")
 const raw = process.env.FRONTEND_RAW === "1";
 const frontends = [];
 let loggedOn = 0;
-let done = 0;
 
+let finished = false;
 function finish() {
+  if (finished) return;
+  finished = true;
   const out = frontends.map((f) => ({
     indexes: f.indexes,
     logon: f.logon,
@@ -44,7 +47,7 @@ function finish() {
 
 for (let i = 0; i < count; i++) {
   const socket = io(url, { rejectUnauthorized: false, forceNew: true });
-  const f = { socket, indexes: [], raw: [], logon: null, finished: false };
+  const f = { socket, indexes: [], raw: [], logon: null };
   frontends.push(f);
   socket.once("connect", () => {
     socket.emit("logon", JSON.stringify({ groupCode: group }));
@@ -58,13 +61,22 @@ for (let i = 0; i < count; i++) {
     const idx = states.has(msg) ? states.get(msg) : -1;
     f.indexes.push(idx);
     if (raw) f.raw.push(msg);
-    if (idx === finalIndex && !f.finished) {
-      f.finished = true;
-      done++;
-      if (done === count) finish();
-    }
+    lastMessageAt = Date.now();
   });
 }
+
+// States can repeat (a timer toggles a field back), so reaching the final
+// state's text proves nothing until the observer has sent everything: after
+// "observer-done" on stdin, finish once every frontend's newest state is the
+// final one and nothing has arrived for half a second.
+let lastMessageAt = Date.now();
+process.stdin.on("data", (chunk) => {
+  if (!String(chunk).includes("observer-done")) return;
+  setInterval(() => {
+    const settled = Date.now() - lastMessageAt >= 500;
+    if (settled && frontends.every((f) => f.indexes[f.indexes.length - 1] === finalIndex)) finish();
+  }, 100);
+});
 
 setTimeout(finish, Number(timeoutText));
 process.stdin.on("end", finish);
