@@ -8,10 +8,17 @@
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
 use crate::http;
-use crate::hub::command::{Command, Text, ToIngest};
+use crate::hub::command::{Command, ToIngest};
 use crate::hub::frames::literal;
+use crate::hub::{EventBatch, IngestEvent};
 use crate::net::App;
 use crate::sio::{self, AppEvent};
+
+/// Events gathered before a batch goes to the match thread even within one
+/// poll (an observer flood can keep one read loop going).
+const BATCH_EVENTS: usize = 512;
+/// Argument text gathered before a batch goes regardless.
+const BATCH_TEXT: usize = 256 * 1024;
 
 /// The ingest application of one reactor.
 pub struct Ingest {
@@ -19,6 +26,8 @@ pub struct Ingest {
     replies: Option<Receiver<ToIngest>>,
     test_clock: bool,
     stalls: u64,
+    /// Events read since the last hand-over.
+    batch: EventBatch,
 }
 
 impl Ingest {
@@ -29,6 +38,7 @@ impl Ingest {
             replies: None,
             test_clock,
             stalls: 0,
+            batch: EventBatch::default(),
         }
     }
 
@@ -37,11 +47,23 @@ impl Ingest {
         self.replies = Some(rx);
     }
 
-    /// Hands an event to the match thread. Nothing is dropped: when the
-    /// bounded queue is full this reactor waits, so it stops reading and
-    /// TCP pushes back on the observers until the match thread catches up.
-    /// (The match thread never waits on this reactor, so this cannot lock.)
+    /// Hands the gathered events to the match thread.
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            let batch = std::mem::take(&mut self.batch);
+            self.send(Command::Events(batch));
+        }
+    }
+
+    /// Hands a command to the match thread, after the events read before
+    /// it. Nothing is dropped: when the bounded queue is full this reactor
+    /// waits, so it stops reading and TCP pushes back on the observers until
+    /// the match thread catches up. (The match thread never waits on this
+    /// reactor, so this cannot lock.)
     fn send(&mut self, cmd: Command) {
+        if !matches!(cmd, Command::Events(_)) {
+            self.flush();
+        }
         match self.commands.try_send(cmd) {
             Ok(()) => {}
             Err(TrySendError::Full(cmd)) => {
@@ -63,15 +85,30 @@ impl Ingest {
 /// text): a string's content, a number's or boolean's text, an object's
 /// `[object Object]`, an array's elements joined by commas; `None` where it
 /// throws (no argument, `null`).
-pub fn js_text(arg: Option<&str>) -> Text {
-    let arg = arg?;
+pub fn js_text(arg: Option<&str>) -> Option<String> {
+    let mut out = String::new();
+    js_text_into(arg?, &mut out).then_some(out)
+}
+
+/// [`js_text`] appended to `out`; false (and `out` unspecified past its
+/// old end) where `msg.toString()` throws.
+fn js_text_into(arg: &str, out: &mut String) -> bool {
     // The clients send a JSON string: unescape it straight into its text.
     if arg.starts_with('"') {
-        return serde_json::from_str::<String>(arg).ok();
+        return match serde_json::from_str::<std::borrow::Cow<'_, str>>(arg) {
+            Ok(text) => {
+                out.push_str(&text);
+                true
+            }
+            Err(_) => false,
+        };
     }
-    match serde_json::from_str::<serde_json::Value>(arg).ok()? {
-        serde_json::Value::Null => None,
-        v => Some(crate::replay::js_json::js_string(&v)),
+    match serde_json::from_str::<serde_json::Value>(arg) {
+        Ok(serde_json::Value::Null) | Err(_) => false,
+        Ok(v) => {
+            out.push_str(&crate::replay::js_json::js_string(&v));
+            true
+        }
     }
 }
 
@@ -85,26 +122,31 @@ impl App for Ingest {
                 ack,
                 ..
             } => {
-                let msg = || js_text(args.first().map(String::as_str));
-                let cmd = match name.as_str() {
-                    "obs_logon" => Command::ObsLogon { socket, msg: msg() },
-                    "aux_logon" => Command::AuxLogon { socket, msg: msg() },
-                    "obs_data" => Command::ObsData { socket, msg: msg() },
-                    "aux_data" => Command::AuxData { socket, msg: msg() },
-                    "__test_clock" if self.test_clock => {
-                        let Some(ms) = args.first().and_then(|a| a.parse::<u64>().ok()) else {
-                            return;
-                        };
-                        Command::TestClock { socket, ms, ack }
+                if let Some(event) = IngestEvent::from_name(&name) {
+                    let arg = args.first();
+                    self.batch.push_with(event, socket, |out| {
+                        arg.is_some_and(|a| js_text_into(a, out))
+                    });
+                    if self.batch.len() >= BATCH_EVENTS || self.batch.text_len() >= BATCH_TEXT {
+                        self.flush();
                     }
-                    // The reference has no listener for anything else.
-                    _ => return,
-                };
-                self.send(cmd);
+                    return;
+                }
+                if name == "__test_clock" && self.test_clock {
+                    let Some(ms) = args.first().and_then(|a| a.parse::<u64>().ok()) else {
+                        return;
+                    };
+                    self.send(Command::TestClock { socket, ms, ack });
+                }
+                // The reference has no listener for anything else.
             }
             AppEvent::Disconnect { socket, .. } => self.send(Command::IngestClosed { socket }),
             _ => {}
         }
+    }
+
+    fn after_poll(&mut self) {
+        self.flush();
     }
 
     fn on_http(&mut self, _req: &http::Request) -> Option<http::Response> {

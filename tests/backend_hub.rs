@@ -15,7 +15,7 @@ use spectra_server::backend::{Backend, Bridge, Options};
 use spectra_server::config::BackendConfig;
 use spectra_server::game::AuthPolicy;
 use spectra_server::http::Method;
-use spectra_server::hub::{Command, Hub, Outputs, Published, ToBroadcast, ToIngest};
+use spectra_server::hub::{Command, Hub, IngestEvent, Outputs, Published, ToBroadcast, ToIngest};
 use spectra_server::replay::{KeyCheck as ReplayKeyCheck, Record};
 
 const BASE: u64 = 1_750_000_000_000;
@@ -107,18 +107,14 @@ impl Rig {
         let msg = format!(
             r#"{{"type":"authenticate","clientVersion":"0.3.20","obsName":"O","key":"{key}","groupCode":"{group}","leftTeam":{{"name":"L","tricode":"L","url":"","attackStart":true}},"rightTeam":{{"name":"R","tricode":"R","url":"","attackStart":false}},"toolsData":{tools}}}"#
         );
-        self.hub.handle(Command::ObsLogon {
-            socket,
-            msg: Some(msg),
-        });
+        self.hub
+            .handle(Command::event(IngestEvent::ObsLogon, socket, Some(&msg)));
     }
 
     fn data(&mut self, socket: u64, group: &str, ty: &str, data: &str) {
         let msg = format!(r#"{{"type":"{ty}","data":{data},"obsName":"O","groupCode":"{group}"}}"#);
-        self.hub.handle(Command::ObsData {
-            socket,
-            msg: Some(msg),
-        });
+        self.hub
+            .handle(Command::event(IngestEvent::ObsData, socket, Some(&msg)));
     }
 
     /// The next logon answer (a refusal's disconnect is skipped).

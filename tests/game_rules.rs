@@ -486,3 +486,54 @@ fn ticking_at_the_end_of_time_terminates() {
     r.tick(u64::MAX);
     assert_eq!(r.next_deadline(), None);
 }
+
+#[test]
+fn timers_of_many_matches_fire_each_in_its_own_time() {
+    let mut r = registry();
+    let codes = ["GA", "GB", "GC", "GD"];
+    for (i, code) in codes.iter().enumerate() {
+        let out = r.obs_logon(10 + i, &logon_payload(code, tools()), T0);
+        assert_eq!(acks(&out)[0]["value"], true);
+    }
+    let data = |r: &mut Registry, i: usize, ty: &str, data: Value, at: u64| {
+        let p = json!({"obsName": "Obs", "groupCode": codes[i], "type": ty, "data": data});
+        let out = r.obs_data(10 + i, &p.to_string(), T0 + at);
+        assert!(out.error.is_none(), "{:?}", out.error);
+    };
+    // Timeouts started 500 ms apart, in reverse order of logon.
+    for i in (0..codes.len()).rev() {
+        data(&mut r, i, "left_timeout", json!(true), 4000 - 500 * i as u64);
+    }
+    let remaining = |r: &Registry| -> Vec<Value> {
+        codes
+            .iter()
+            .map(|c| {
+                let mut buf = Vec::new();
+                assert!(r.write_state(c, &mut buf));
+                let s: Value = serde_json::from_slice(&buf).unwrap();
+                s["timeoutState"]["timeRemaining"].clone()
+            })
+            .collect()
+    };
+    r.tick(T0 + 6200);
+    // Started at 4000, 3500, 3000, 2500: 2, 2, 3 and 3 whole seconds passed.
+    assert_eq!(remaining(&r), vec![json!(28), json!(28), json!(27), json!(27)]);
+    // One match ends its timeout early; the others keep counting.
+    data(&mut r, 1, "left_timeout", json!(false), 6300);
+    r.tick(T0 + 33_100);
+    let mut buf = Vec::new();
+    assert!(r.write_state("GD", &mut buf));
+    let s: Value = serde_json::from_slice(&buf).unwrap();
+    assert_eq!(s["timeoutState"]["leftTeam"], false, "GD's timeout ended");
+    assert_eq!(s["tools"]["timeoutCounter"]["left"], 1);
+    let mut buf = Vec::new();
+    assert!(r.write_state("GA", &mut buf));
+    let s: Value = serde_json::from_slice(&buf).unwrap();
+    assert_eq!(s["timeoutState"]["leftTeam"], true, "GA's runs to 34 s");
+    assert_eq!(s["timeoutState"]["timeRemaining"], 1);
+    r.tick(T0 + 34_000);
+    let mut buf = Vec::new();
+    assert!(r.write_state("GA", &mut buf));
+    let s: Value = serde_json::from_slice(&buf).unwrap();
+    assert_eq!(s["timeoutState"]["leftTeam"], false);
+}

@@ -7,7 +7,7 @@
 //! timeout countdowns, toast expiry) are values: call [`Registry::tick`]
 //! (or [`Registry::tick_one`]) when [`Registry::next_deadline`] is reached.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::error::GameError;
 use super::event::{Envelope, Event, Route, parse_envelope};
@@ -84,6 +84,8 @@ struct LiveMatch {
     sent_number: u64,
     /// When the send loop last broadcast it.
     last_send: u64,
+    /// Its earliest timer as filed in [`Registry::heads`].
+    head: Option<Timer>,
 }
 
 #[derive(Default)]
@@ -124,6 +126,10 @@ pub struct Registry {
     next_client_key: u64,
     seq: TimerSeq,
     send_loop: Option<Timer>,
+    /// Each live match's earliest timer, so the next one of all is found
+    /// without visiting every match on every event (a match's timers only
+    /// change when it is applied to or fires one; see `refresh_head`).
+    heads: BTreeMap<Timer, String>,
     policy: AuthPolicy,
     /// Observer logons waiting for the backend's key verdict.
     pending_keys: HashMap<ConnId, JsValue>,
@@ -142,6 +148,7 @@ impl Registry {
             next_client_key: 0,
             seq: TimerSeq::default(),
             send_loop: None,
+            heads: BTreeMap::new(),
             policy,
             pending_keys: HashMap::new(),
             new_secret,
@@ -162,12 +169,33 @@ impl Registry {
         self.matches.get(group_code).map(|m| &m.game)
     }
 
-    /// The match's event counter (advances with every counted change).
-    /// A live match, to apply what the external services answered.
-    pub fn get_mut(&mut self, group_code: &str) -> Option<&mut Match> {
-        self.matches.get_mut(group_code).map(|m| &mut m.game)
+    /// Changes a live match (to apply what the external services
+    /// answered); `None` for an unknown match.
+    pub fn update<R>(&mut self, group_code: &str, f: impl FnOnce(&mut Match) -> R) -> Option<R> {
+        let r = f(&mut self.matches.get_mut(group_code)?.game);
+        self.refresh_head(group_code);
+        Some(r)
     }
 
+    /// Files the match's earliest timer anew after it may have changed.
+    fn refresh_head(&mut self, code: &str) {
+        let Some(live) = self.matches.get_mut(code) else {
+            return;
+        };
+        let head = live.game.next_timer().map(|(t, _)| t);
+        if head == live.head {
+            return;
+        }
+        if let Some(old) = live.head.take() {
+            self.heads.remove(&old);
+        }
+        if let Some(t) = head {
+            self.heads.insert(t, code.to_owned());
+        }
+        live.head = head;
+    }
+
+    /// The match's event counter (advances with every counted change).
     pub fn event_number(&self, group_code: &str) -> Option<u64> {
         self.get(group_code).map(Match::event_number)
     }
@@ -362,13 +390,15 @@ impl Registry {
         };
         self.order.insert(pos, code.clone());
         self.matches.insert(
-            code,
+            code.clone(),
             LiveMatch {
                 game,
                 sent_number: 0,
                 last_send: now,
+                head: None,
             },
         );
+        self.refresh_head(&code);
         if self.send_loop.is_none() {
             self.send_loop = Some(self.seq.timer(now, SEND_INTERVAL_MS));
         }
@@ -525,7 +555,9 @@ impl Registry {
         let Some(live) = self.matches.get_mut(code) else {
             return false;
         };
-        match live.game.apply(env, now, &mut self.seq) {
+        let applied = live.game.apply(env, now, &mut self.seq);
+        self.refresh_head(code);
+        match applied {
             Ok(Applied::Done) => false,
             Ok(Applied::Unknown) => {
                 if let Event::Unknown(t) = env.event {
@@ -579,6 +611,7 @@ impl Registry {
             && let (Some(live), Some(id)) = (self.matches.get_mut(group), player.as_str())
         {
             live.game.set_aux_disconnected(id);
+            self.refresh_head(group);
         }
         if is_aux {
             self.clients.remove(pos);
@@ -590,6 +623,9 @@ impl Registry {
         let Some(live) = self.matches.remove(code) else {
             return;
         };
+        if let Some(t) = live.head {
+            self.heads.remove(&t);
+        }
         self.order.retain(|c| c != code);
         out.effects.push(Effect::Removed {
             group_code: code.to_owned(),
@@ -627,16 +663,30 @@ impl Registry {
     }
 
     fn next_timer(&self) -> Option<(Timer, Option<(&str, MatchTimer)>)> {
-        let mut best: Option<(Timer, Option<(&str, MatchTimer)>)> =
-            self.send_loop.map(|t| (t, None));
-        for code in &self.order {
-            if let Some((t, which)) = self.matches.get(code).and_then(|m| m.game.next_timer())
-                && best.as_ref().is_none_or(|(b, _)| t < *b)
-            {
-                best = Some((t, Some((code.as_str(), which))));
-            }
+        let first = self.heads.first_key_value().and_then(|(_, code)| {
+            let (t, which) = self.matches.get(code)?.game.next_timer()?;
+            Some((t, Some((code.as_str(), which))))
+        });
+        #[cfg(test)]
+        assert_eq!(
+            first.map(|(t, w)| (t, w.map(|(c, _)| c.to_owned()))),
+            self.scan_next_match_timer(),
+            "the filed heads agree with the matches' timers"
+        );
+        match (self.send_loop, first) {
+            (Some(s), Some(f)) if s < f.0 => Some((s, None)),
+            (_, Some(f)) => Some(f),
+            (s, None) => s.map(|s| (s, None)),
         }
-        best
+    }
+
+    /// What [`Registry::heads`] stands for, found the slow way.
+    #[cfg(test)]
+    fn scan_next_match_timer(&self) -> Option<(Timer, Option<String>)> {
+        self.matches
+            .iter()
+            .filter_map(|(code, m)| Some((m.game.next_timer()?.0, Some(code.clone()))))
+            .min()
     }
 
     /// Fires the earliest timer if it is due at `now`; returns its due time
@@ -653,6 +703,7 @@ impl Registry {
                 if let Some(live) = self.matches.get_mut(&code) {
                     live.game.fire_timer(w);
                 }
+                self.refresh_head(&code);
             }
             None => self.send_loop_tick(timer, &mut out),
         }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::batch::{EventBatch, IngestEvent};
 use crate::net::Poster;
 use crate::sio::{Prebuilt, SocketId};
 
@@ -24,33 +25,13 @@ impl<M: Send> Post<M> for crossbeam_channel::Sender<M> {
     }
 }
 
-/// An ingest socket's event argument as the reference reads it
-/// (`msg.toString()`): `None` when that would throw (no argument, `null`).
-pub type Text = Option<String>;
-
 /// From the reactors to the match thread, applied in arrival order.
 #[derive(Debug)]
 pub enum Command {
-    ObsLogon {
-        socket: SocketId,
-        msg: Text,
-    },
-    AuxLogon {
-        socket: SocketId,
-        msg: Text,
-    },
-    ObsData {
-        socket: SocketId,
-        msg: Text,
-    },
-    AuxData {
-        socket: SocketId,
-        msg: Text,
-    },
+    /// Logon and data events of ingest sockets.
+    Events(EventBatch),
     /// An ingest socket is gone (client or server side).
-    IngestClosed {
-        socket: SocketId,
-    },
+    IngestClosed { socket: SocketId },
     /// Test clock (`SPECTRA_TEST_CLOCK=true` only): set the wall clock, then
     /// acknowledge, so the sender knows every earlier event was applied.
     TestClock {
@@ -62,6 +43,15 @@ pub enum Command {
     Backend(crate::backend::Finished),
     /// Stop: close replay files and end the thread.
     Shutdown,
+}
+
+impl Command {
+    /// One ingest event on its own.
+    pub fn event(event: IngestEvent, socket: SocketId, text: Option<&str>) -> Self {
+        let mut batch = EventBatch::default();
+        batch.push(event, socket, text);
+        Command::Events(batch)
+    }
 }
 
 /// From the match thread to the ingest reactor.

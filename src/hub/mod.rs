@@ -6,6 +6,7 @@
 //! and posts [`ToIngest`] answers and [`ToBroadcast`] room frames back
 //! through the reactors' wakers. REST reads [`Published`].
 
+pub mod batch;
 pub mod clock;
 pub mod command;
 pub mod frames;
@@ -13,6 +14,7 @@ pub mod published;
 pub mod team_info;
 pub mod thread;
 
+pub use batch::{EventBatch, IngestEvent};
 pub use command::{Command, ToBroadcast, ToIngest};
 pub use published::Published;
 pub use thread::{Hub, Outputs, spawn};

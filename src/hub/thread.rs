@@ -15,6 +15,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use serde_json::Value;
 
 use super::Published;
+use super::batch::IngestEvent;
 use super::clock::Clock;
 use super::command::{Command, Post, ToBroadcast, ToIngest};
 use super::frames;
@@ -112,73 +113,17 @@ impl Hub {
 
     /// Applies one command; false when the thread must stop.
     pub fn handle(&mut self, cmd: Command) -> bool {
-        // Timers due before this event fire first.
-        self.run_timers();
+        // Timers due before a command fire first (before each event of a
+        // batch, in `event`).
+        if !matches!(cmd, Command::Events(_)) {
+            self.run_timers();
+        }
         let now = self.clock.now_ms();
         match cmd {
-            Command::ObsLogon { socket, msg } => {
-                let conn = conn_of(socket);
-                let text = msg.unwrap_or_default();
-                let group = serde_json::from_str::<Value>(&text).ok().and_then(|v| {
-                    v.get("groupCode")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                });
-                let existed = group
-                    .as_deref()
-                    .is_some_and(|g| self.registry.get(g).is_some());
-                let outcome = self.registry.obs_logon(conn, &text, now);
-                let accepted = logon_accepted(&outcome);
-                if outcome
-                    .effects
-                    .iter()
-                    .any(|e| matches!(e, Effect::VerifyKey { .. }))
-                {
-                    self.await_key(conn, group.clone(), &text);
+            Command::Events(batch) => {
+                for (event, socket, msg) in batch.iter() {
+                    self.event(event, socket, msg);
                 }
-                self.apply(outcome, "obs_logon");
-                self.logon_finished(conn, accepted, group, existed, &text, now);
-            }
-            Command::AuxLogon { socket, msg } => {
-                let conn = conn_of(socket);
-                let text = msg.unwrap_or_default();
-                let outcome = self.registry.aux_logon(conn, &text, now);
-                let accepted = logon_accepted(&outcome);
-                self.apply(outcome, "aux_logon");
-                if accepted {
-                    let id = serde_json::from_str::<Value>(&text)
-                        .ok()
-                        .and_then(|v| v.get("matchId").map(replay::js_json::js_string));
-                    let group = self
-                        .registry
-                        .group_codes()
-                        .find(|c| {
-                            self.registry
-                                .get(c)
-                                .is_some_and(|m| Some(m.match_id()) == id.as_deref())
-                        })
-                        .map(str::to_owned);
-                    self.conn_group.insert(conn, group.unwrap_or_default());
-                }
-            }
-            Command::ObsData { socket, msg } | Command::AuxData { socket, msg }
-                if msg.is_none() =>
-            {
-                log::debug!("data event without a readable argument from socket {socket}");
-            }
-            Command::ObsData { socket, msg } => {
-                let text = msg.unwrap_or_default();
-                self.log_replay(conn_of(socket), &text, now);
-                let before = self.snapshot(conn_of(socket));
-                let outcome = self.registry.obs_data(conn_of(socket), &text, now);
-                self.apply(outcome, "obs_data");
-                self.after_event(before, now);
-            }
-            Command::AuxData { socket, msg } => {
-                let text = msg.unwrap_or_default();
-                self.log_replay(conn_of(socket), &text, now);
-                let outcome = self.registry.aux_data(conn_of(socket), &text, now);
-                self.apply(outcome, "aux_data");
             }
             Command::IngestClosed { socket } => {
                 let conn = conn_of(socket);
@@ -202,6 +147,74 @@ impl Hub {
         }
         self.publish_count();
         true
+    }
+
+    /// Applies one ingest event (`msg`: its argument's text, `None` where
+    /// the reference's `msg.toString()` throws).
+    fn event(&mut self, event: IngestEvent, socket: SocketId, msg: Option<&str>) {
+        self.run_timers();
+        let now = self.clock.now_ms();
+        let conn = conn_of(socket);
+        match (event, msg) {
+            (IngestEvent::ObsLogon, msg) => {
+                let text = msg.unwrap_or_default();
+                let group = serde_json::from_str::<Value>(text).ok().and_then(|v| {
+                    v.get("groupCode")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                });
+                let existed = group
+                    .as_deref()
+                    .is_some_and(|g| self.registry.get(g).is_some());
+                let outcome = self.registry.obs_logon(conn, text, now);
+                let accepted = logon_accepted(&outcome);
+                if outcome
+                    .effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::VerifyKey { .. }))
+                {
+                    self.await_key(conn, group.clone(), text);
+                }
+                self.apply(outcome, "obs_logon");
+                self.logon_finished(conn, accepted, group, existed, text, now);
+            }
+            (IngestEvent::AuxLogon, msg) => {
+                let text = msg.unwrap_or_default();
+                let outcome = self.registry.aux_logon(conn, text, now);
+                let accepted = logon_accepted(&outcome);
+                self.apply(outcome, "aux_logon");
+                if accepted {
+                    let id = serde_json::from_str::<Value>(text)
+                        .ok()
+                        .and_then(|v| v.get("matchId").map(replay::js_json::js_string));
+                    let group = self
+                        .registry
+                        .group_codes()
+                        .find(|c| {
+                            self.registry
+                                .get(c)
+                                .is_some_and(|m| Some(m.match_id()) == id.as_deref())
+                        })
+                        .map(str::to_owned);
+                    self.conn_group.insert(conn, group.unwrap_or_default());
+                }
+            }
+            (IngestEvent::ObsData | IngestEvent::AuxData, None) => {
+                log::debug!("data event without a readable argument from socket {socket}");
+            }
+            (IngestEvent::ObsData, Some(text)) => {
+                self.log_replay(conn, text, now);
+                let before = self.snapshot(conn);
+                let outcome = self.registry.obs_data(conn, text, now);
+                self.apply(outcome, "obs_data");
+                self.after_event(before, now);
+            }
+            (IngestEvent::AuxData, Some(text)) => {
+                self.log_replay(conn, text, now);
+                let outcome = self.registry.aux_data(conn, text, now);
+                self.apply(outcome, "aux_data");
+            }
+        }
     }
 
     fn publish_count(&self) {

@@ -94,6 +94,10 @@ pub trait Service {
     /// Bytes to send `conn` before closing it at shutdown (a WebSocket close
     /// frame, say).
     fn goodbye(&mut self, state: &Self::State) -> Option<Bytes>;
+
+    /// Every readiness event of one poll was handled: hand on what was
+    /// gathered across them.
+    fn after_poll(&mut self) {}
 }
 
 const CLOSING: u8 = 1; // flush what is queued, then close; read no more
@@ -466,6 +470,7 @@ impl<S: Service> Reactor<S> {
                     }
                 }
             }
+            self.service.after_poll();
             if self.io.now_ms >= next_sweep {
                 next_sweep = self.io.now_ms + IDLE_SWEEP_MS;
                 self.sweep_idle();

@@ -35,6 +35,10 @@ pub trait App {
     fn take_http_answers(&mut self) -> Vec<(u64, http::Response)> {
         Vec::new()
     }
+
+    /// The reactor handled every readiness event of one poll: send on what
+    /// was gathered from them.
+    fn after_poll(&mut self) {}
 }
 
 /// A connection is HTTP until its request is upgraded to a WebSocket.
@@ -265,6 +269,10 @@ impl<A: App> Service for SioService<A> {
             }
         }
         self.drain(io);
+    }
+
+    fn after_poll(&mut self) {
+        self.app.after_poll();
     }
 
     fn goodbye(&mut self, state: &ConnState) -> Option<Bytes> {

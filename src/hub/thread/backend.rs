@@ -269,27 +269,28 @@ impl Hub {
                 if !registered(&outcome) {
                     return;
                 }
-                let Some(m) = self.registry.get_mut(&group_code) else {
+                let Some((first_player, all, match_id)) = self.registry.update(&group_code, |m| {
+                    m.set_registered();
+                    let teams: Vec<Vec<String>> = m
+                        .teams()
+                        .iter()
+                        .map(|t| {
+                            t.players()
+                                .iter()
+                                .map(|p| p.player_id().to_owned())
+                                .collect()
+                        })
+                        .collect();
+                    let first_player = teams
+                        .first()
+                        .and_then(|t| t.first())
+                        .cloned()
+                        .unwrap_or_default();
+                    let all: Vec<String> = teams.into_iter().flatten().collect();
+                    (first_player, all, m.match_id().to_owned())
+                }) else {
                     return;
                 };
-                m.set_registered();
-                let teams: Vec<Vec<String>> = m
-                    .teams()
-                    .iter()
-                    .map(|t| {
-                        t.players()
-                            .iter()
-                            .map(|p| p.player_id().to_owned())
-                            .collect()
-                    })
-                    .collect();
-                let first_player = teams
-                    .first()
-                    .and_then(|t| t.first())
-                    .cloned()
-                    .unwrap_or_default();
-                let all: Vec<String> = teams.into_iter().flatten().collect();
-                let match_id = m.match_id().to_owned();
                 let refused = self.backend.as_ref().and_then(|l| {
                     l.bridge
                         .registered(&group_code, &match_id, first_player, all)
@@ -307,19 +308,18 @@ impl Hub {
                 };
                 let enabled = link.js(&cams.enabled_players);
                 let overrides = link.js(&cams.name_overrides);
-                if let Some(m) = self.registry.get_mut(&group_code) {
-                    m.apply_playercams(enabled, overrides);
-                }
+                self.registry
+                    .update(&group_code, |m| m.apply_playercams(enabled, overrides));
             }
             Finished::Playercams { .. } => {}
             Finished::PlayerMmr { group_code, tiers } => {
-                if let Some(m) = self.registry.get_mut(&group_code) {
+                self.registry.update(&group_code, |m| {
                     m.apply_player_mmr(
                         tiers
                             .iter()
                             .map(|t| (t.puuid.as_str(), t.current_tier, t.peak_tier)),
-                    );
-                }
+                    )
+                });
             }
         }
     }

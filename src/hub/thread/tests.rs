@@ -133,17 +133,14 @@ fn play(rig: &mut Rig, name: &str) -> Vec<String> {
         if let Some(s) = &secret {
             text = text.replace("$GROUP_SECRET", s);
         }
-        let msg = Some(text);
-        let cmd = match v["event"].as_str().unwrap() {
-            "obs_logon" => Command::ObsLogon { socket, msg },
-            "aux_logon" => Command::AuxLogon { socket, msg },
-            "obs_data" => Command::ObsData { socket, msg },
-            "aux_data" => Command::AuxData { socket, msg },
-            "disconnect" => {
+        let name = v["event"].as_str().unwrap();
+        let cmd = match IngestEvent::from_name(name) {
+            Some(event) => Command::event(event, socket, Some(&text)),
+            None if name == "disconnect" => {
                 closed.push(socket);
                 Command::IngestClosed { socket }
             }
-            other => panic!("unknown event {other}"),
+            None => panic!("unknown event {name}"),
         };
         assert!(rig.hub.handle(cmd));
         drain(rig, &mut closed, &mut secret);
@@ -257,10 +254,11 @@ fn logons_are_acked_and_keys_checked() {
         ack: Some(7),
     });
     assert_eq!(r.ingest.try_recv(), Ok(ToIngest::Ack { socket: 1, ack: 7 }));
-    r.hub.handle(Command::ObsLogon {
-        socket: 1,
-        msg: logon("G1"),
-    });
+    r.hub.handle(Command::event(
+        IngestEvent::ObsLogon,
+        1,
+        logon("G1").as_deref(),
+    ));
     match r.ingest.try_recv() {
         Ok(ToIngest::Emit {
             socket: 1,
@@ -276,10 +274,8 @@ fn logons_are_acked_and_keys_checked() {
     }
     assert_eq!(r.published.matches_running(), 1);
     let bad = logon("G2").map(|s| s.replace("\"key\":\"K\"", "\"key\":\"X\""));
-    r.hub.handle(Command::ObsLogon {
-        socket: 2,
-        msg: bad,
-    });
+    r.hub
+        .handle(Command::event(IngestEvent::ObsLogon, 2, bad.as_deref()));
     assert_eq!(
         r.ingest.try_recv(),
         Ok(ToIngest::Emit {
@@ -318,14 +314,16 @@ fn data_naming_another_group_changes_nothing_and_is_not_logged() {
         ms: BASE,
         ack: None,
     });
-    r.hub.handle(Command::ObsLogon {
-        socket: 1,
-        msg: logon("A1"),
-    });
-    r.hub.handle(Command::ObsLogon {
-        socket: 2,
-        msg: logon("B2"),
-    });
+    r.hub.handle(Command::event(
+        IngestEvent::ObsLogon,
+        1,
+        logon("A1").as_deref(),
+    ));
+    r.hub.handle(Command::event(
+        IngestEvent::ObsLogon,
+        2,
+        logon("B2").as_deref(),
+    ));
     r.hub.handle(Command::TestClock {
         socket: 1,
         ms: BASE + 100,
@@ -333,10 +331,11 @@ fn data_naming_another_group_changes_nothing_and_is_not_logged() {
     });
     let before = r.broadcast.try_iter().count();
     assert_eq!(before, 2);
-    r.hub.handle(Command::ObsData {
-        socket: 1,
-        msg: Some(r#"{"obsName":"O","groupCode":"B2","type":"map","data":"Ascent"}"#.into()),
-    });
+    r.hub.handle(Command::event(
+        IngestEvent::ObsData,
+        1,
+        Some(r#"{"obsName":"O","groupCode":"B2","type":"map","data":"Ascent"}"#),
+    ));
     r.hub.handle(Command::TestClock {
         socket: 1,
         ms: BASE + 300,
@@ -359,14 +358,16 @@ fn shutdown_closes_every_replay_file() {
         ms: BASE,
         ack: None,
     });
-    r.hub.handle(Command::ObsLogon {
-        socket: 1,
-        msg: logon("S1"),
-    });
-    r.hub.handle(Command::ObsLogon {
-        socket: 2,
-        msg: logon("S2"),
-    });
+    r.hub.handle(Command::event(
+        IngestEvent::ObsLogon,
+        1,
+        logon("S1").as_deref(),
+    ));
+    r.hub.handle(Command::event(
+        IngestEvent::ObsLogon,
+        2,
+        logon("S2").as_deref(),
+    ));
     assert!(!r.hub.handle(Command::Shutdown));
     let records: Vec<Record> = r.replay.try_iter().collect();
     let opened = records
