@@ -11,6 +11,7 @@ use crate::http;
 use crate::hub::command::{Command, ToIngest};
 use crate::hub::frames::literal;
 use crate::hub::{EventBatch, IngestEvent};
+use crate::json;
 use crate::net::App;
 use crate::sio::{self, AppEvent};
 
@@ -50,7 +51,9 @@ impl Ingest {
     /// Hands the gathered events to the match thread.
     fn flush(&mut self) {
         if !self.batch.is_empty() {
-            let batch = std::mem::take(&mut self.batch);
+            // The next batch is likely the size of this one.
+            let next = EventBatch::with_capacity(self.batch.len(), self.batch.text_len());
+            let batch = std::mem::replace(&mut self.batch, next);
             self.send(Command::Events(batch));
         }
     }
@@ -95,13 +98,7 @@ pub fn js_text(arg: Option<&str>) -> Option<String> {
 fn js_text_into(arg: &str, out: &mut String) -> bool {
     // The clients send a JSON string: unescape it straight into its text.
     if arg.starts_with('"') {
-        return match serde_json::from_str::<std::borrow::Cow<'_, str>>(arg) {
-            Ok(text) => {
-                out.push_str(&text);
-                true
-            }
-            Err(_) => false,
-        };
+        return json::string::unescape_into(arg, out).is_ok();
     }
     match serde_json::from_str::<serde_json::Value>(arg) {
         Ok(serde_json::Value::Null) | Err(_) => false,

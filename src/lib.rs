@@ -12,6 +12,7 @@ pub mod game;
 pub mod http;
 pub mod hub;
 pub mod ingest;
+pub mod json;
 pub mod net;
 pub mod replay;
 pub mod rest;

@@ -502,7 +502,13 @@ fn timers_of_many_matches_fire_each_in_its_own_time() {
     };
     // Timeouts started 500 ms apart, in reverse order of logon.
     for i in (0..codes.len()).rev() {
-        data(&mut r, i, "left_timeout", json!(true), 4000 - 500 * i as u64);
+        data(
+            &mut r,
+            i,
+            "left_timeout",
+            json!(true),
+            4000 - 500 * i as u64,
+        );
     }
     let remaining = |r: &Registry| -> Vec<Value> {
         codes
@@ -517,7 +523,10 @@ fn timers_of_many_matches_fire_each_in_its_own_time() {
     };
     r.tick(T0 + 6200);
     // Started at 4000, 3500, 3000, 2500: 2, 2, 3 and 3 whole seconds passed.
-    assert_eq!(remaining(&r), vec![json!(28), json!(28), json!(27), json!(27)]);
+    assert_eq!(
+        remaining(&r),
+        vec![json!(28), json!(28), json!(27), json!(27)]
+    );
     // One match ends its timeout early; the others keep counting.
     data(&mut r, 1, "left_timeout", json!(false), 6300);
     r.tick(T0 + 33_100);

@@ -47,6 +47,14 @@ pub struct EventBatch {
 }
 
 impl EventBatch {
+    /// An empty batch with room for `events` events of `text` bytes in all.
+    pub fn with_capacity(events: usize, text: usize) -> Self {
+        EventBatch {
+            texts: String::with_capacity(text),
+            items: Vec::with_capacity(events),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

@@ -6,6 +6,7 @@
 //! first element is a non-reserved string or a number; ACK: an array;
 //! DISCONNECT: nothing).
 
+use crate::json;
 use bytes::Bytes;
 use serde_json::value::RawValue;
 
@@ -169,13 +170,12 @@ fn decode_payload(kind: PacketKind, data: &str) -> Result<Payload, SioError> {
             Ok(Payload::Json(text.to_owned()))
         }
         PacketKind::Event | PacketKind::BinaryEvent => {
-            let items: Vec<&RawValue> =
-                serde_json::from_str(data).map_err(|_| SioError::InvalidPayload)?;
-            let (first, rest) = items.split_first().ok_or(SioError::InvalidPayload)?;
-            let raw = first.get();
+            let items = json::array::elements(data).ok_or(SioError::InvalidPayload)?;
+            let (&raw, rest) = items.split_first().ok_or(SioError::InvalidPayload)?;
             let name = if raw.starts_with('"') {
-                let name: String =
-                    serde_json::from_str(raw).map_err(|_| SioError::InvalidPayload)?;
+                let mut name = String::new();
+                json::string::unescape_into(raw, &mut name)
+                    .map_err(|_| SioError::InvalidPayload)?;
                 if RESERVED_EVENTS.contains(&name.as_str()) {
                     return Err(SioError::ReservedEvent);
                 }
@@ -187,14 +187,13 @@ fn decode_payload(kind: PacketKind, data: &str) -> Result<Payload, SioError> {
             };
             Ok(Payload::Event {
                 name,
-                args: rest.iter().map(|r| r.get().to_owned()).collect(),
+                args: rest.iter().map(|r| (*r).to_owned()).collect(),
             })
         }
         PacketKind::Ack | PacketKind::BinaryAck => {
-            let items: Vec<&RawValue> =
-                serde_json::from_str(data).map_err(|_| SioError::InvalidPayload)?;
+            let items = json::array::elements(data).ok_or(SioError::InvalidPayload)?;
             Ok(Payload::Args(
-                items.iter().map(|r| r.get().to_owned()).collect(),
+                items.iter().map(|r| (*r).to_owned()).collect(),
             ))
         }
     }

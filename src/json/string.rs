@@ -1,0 +1,232 @@
+//! JSON string literals, checked and decoded at `memchr` speed.
+//!
+//! The observer client double-encodes every event (`obs_data` carries the
+//! JSON of the event as a JSON string), so each event is one long string
+//! escaped every few bytes. serde_json walks such a string byte by byte;
+//! this jumps from escape to escape. It accepts and decodes exactly what
+//! serde_json's `String` deserializer does (the tests hold it to that).
+
+/// Why a JSON string literal is malformed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrError {
+    /// The text does not start with `"`.
+    NotAString,
+    /// No closing `"` before the end of the text.
+    Unterminated,
+    /// A raw control character (U+0000–U+001F) inside the quotes.
+    ControlCharacter,
+    /// A backslash not followed by one of `"\/bfnrt` or `u` and four hex digits.
+    InvalidEscape,
+    /// A `\u` surrogate without its other half (a Rust string cannot hold it).
+    LoneSurrogate,
+    /// Something other than whitespace after the closing quote.
+    TrailingCharacters,
+}
+
+impl std::fmt::Display for StrError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StrError::NotAString => "not a JSON string",
+            StrError::Unterminated => "JSON string without its closing quote",
+            StrError::ControlCharacter => "raw control character in a JSON string",
+            StrError::InvalidEscape => "invalid escape in a JSON string",
+            StrError::LoneSurrogate => "lone UTF-16 surrogate in a JSON string",
+            StrError::TrailingCharacters => "characters after a JSON string",
+        })
+    }
+}
+
+impl std::error::Error for StrError {}
+
+/// The length in bytes of the JSON string literal at the start of `s`,
+/// quotes included. Escapes are checked (four hex digits after `\u`), not
+/// decoded, as serde_json checks a string it skips.
+pub fn literal_len(s: &str) -> Result<usize, StrError> {
+    walk(s, None)
+}
+
+/// Appends the content of `lit`, one JSON string literal (whitespace may
+/// follow it), to `out`. On error `out` may hold part of the content.
+pub fn unescape_into(lit: &str, out: &mut String) -> Result<(), StrError> {
+    let end = walk(lit, Some(out))?;
+    match lit.as_bytes().get(end..) {
+        Some(rest)
+            if rest
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) =>
+        {
+            Ok(())
+        }
+        _ => Err(StrError::TrailingCharacters),
+    }
+}
+
+/// Walks the literal at the start of `s`; decodes it into `out` when given.
+/// Returns the literal's length.
+fn walk(s: &str, mut out: Option<&mut String>) -> Result<usize, StrError> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'"') {
+        return Err(StrError::NotAString);
+    }
+    let mut i = 1;
+    loop {
+        let rest = b.get(i..).ok_or(StrError::Unterminated)?;
+        let k = memchr::memchr2(b'"', b'\\', rest).ok_or(StrError::Unterminated)?;
+        // Cut at ASCII bytes, so always on character boundaries.
+        let chunk = s.get(i..i + k).ok_or(StrError::Unterminated)?;
+        if chunk.bytes().any(|c| c < 0x20) {
+            return Err(StrError::ControlCharacter);
+        }
+        if let Some(out) = out.as_deref_mut() {
+            out.push_str(chunk);
+        }
+        i += k;
+        if b.get(i) == Some(&b'"') {
+            return Ok(i + 1);
+        }
+        // A backslash.
+        let esc = *b.get(i + 1).ok_or(StrError::Unterminated)?;
+        let simple = match esc {
+            b'"' => Some('"'),
+            b'\\' => Some('\\'),
+            b'/' => Some('/'),
+            b'b' => Some('\u{8}'),
+            b'f' => Some('\u{c}'),
+            b'n' => Some('\n'),
+            b'r' => Some('\r'),
+            b't' => Some('\t'),
+            b'u' => None,
+            _ => return Err(StrError::InvalidEscape),
+        };
+        if let Some(c) = simple {
+            if let Some(out) = out.as_deref_mut() {
+                out.push(c);
+            }
+            i += 2;
+            continue;
+        }
+        let unit = hex4(b, i + 2)?;
+        i += 6;
+        let Some(out) = out.as_deref_mut() else {
+            continue;
+        };
+        let ch = match unit {
+            0xD800..=0xDBFF => {
+                if b.get(i) != Some(&b'\\') || b.get(i + 1) != Some(&b'u') {
+                    return Err(StrError::LoneSurrogate);
+                }
+                let low = hex4(b, i + 2)?;
+                if !(0xDC00..=0xDFFF).contains(&low) {
+                    return Err(StrError::LoneSurrogate);
+                }
+                i += 6;
+                0x1_0000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00)
+            }
+            0xDC00..=0xDFFF => return Err(StrError::LoneSurrogate),
+            _ => u32::from(unit),
+        };
+        out.push(char::from_u32(ch).ok_or(StrError::LoneSurrogate)?);
+    }
+}
+
+/// The four hex digits at `b[at..at + 4]`.
+fn hex4(b: &[u8], at: usize) -> Result<u16, StrError> {
+    let digits = b.get(at..at + 4).ok_or(StrError::Unterminated)?;
+    let mut n = 0u16;
+    for &d in digits {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            b'A'..=b'F' => d - b'A' + 10,
+            _ => return Err(StrError::InvalidEscape),
+        };
+        n = (n << 4) | u16::from(v);
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn unescape(s: &str) -> Result<String, StrError> {
+        let mut out = String::from("kept:");
+        unescape_into(s, &mut out)?;
+        Ok(out.strip_prefix("kept:").unwrap().to_owned())
+    }
+
+    #[test]
+    fn decodes_every_escape() {
+        assert_eq!(
+            unescape(r#""a\"b\\c\/d\be\ff\ng\rh\ti\u00e9\ud83d\ude00""#).unwrap(),
+            "a\"b\\c/d\u{8}e\u{c}f\ng\rh\tié😀"
+        );
+        assert_eq!(unescape("\"plain é\" \n").unwrap(), "plain é");
+        assert_eq!(literal_len(r#""a\"b" rest"#), Ok(6));
+    }
+
+    #[test]
+    fn rejects_what_serde_json_rejects() {
+        assert_eq!(unescape("\"abc"), Err(StrError::Unterminated));
+        assert_eq!(unescape("\"a\\"), Err(StrError::Unterminated));
+        assert_eq!(unescape("\"a\u{1}\""), Err(StrError::ControlCharacter));
+        assert_eq!(unescape(r#""\x""#), Err(StrError::InvalidEscape));
+        assert_eq!(unescape(r#""\u12g4""#), Err(StrError::InvalidEscape));
+        assert_eq!(unescape(r#""\ud800""#), Err(StrError::LoneSurrogate));
+        assert_eq!(unescape(r#""\udc00""#), Err(StrError::LoneSurrogate));
+        assert_eq!(unescape(r#""\ud800\u0041""#), Err(StrError::LoneSurrogate));
+        assert_eq!(unescape(r#""a"b"#), Err(StrError::TrailingCharacters));
+        assert_eq!(unescape("5"), Err(StrError::NotAString));
+        // Skipping checks the hex digits only, as serde_json does.
+        assert_eq!(literal_len(r#""\ud800""#), Ok(8));
+    }
+
+    /// Strings made of the pieces where mistakes hide: quotes, backslashes,
+    /// escapes whole and broken, surrogates, control and multi-byte chars.
+    fn tricky() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("\"".to_owned()),
+            Just("\\".to_owned()),
+            Just("\\\"".to_owned()),
+            Just("\\\\".to_owned()),
+            Just("\\n".to_owned()),
+            Just("\\u00e9".to_owned()),
+            Just("\\ud83d".to_owned()),
+            Just("\\ude00".to_owned()),
+            Just("\\uZZ".to_owned()),
+            Just("\u{1}".to_owned()),
+            Just("é😀".to_owned()),
+            Just(" ".to_owned()),
+            "[a-z{}:,]{0,12}",
+        ];
+        proptest::collection::vec(piece, 0..12).prop_map(|v| format!("\"{}", v.concat()))
+    }
+
+    proptest! {
+        #[test]
+        fn unescaping_agrees_with_serde_json(s in tricky()) {
+            let ours = unescape(&s).ok();
+            let theirs = serde_json::from_str::<String>(&s).ok();
+            prop_assert_eq!(ours, theirs);
+        }
+
+        #[test]
+        fn skipping_agrees_with_serde_json(s in tricky()) {
+            let mut de = serde_json::Deserializer::from_str(&s)
+                .into_iter::<&serde_json::value::RawValue>();
+            let theirs = match de.next() {
+                Some(Ok(_)) => Some(de.byte_offset()),
+                _ => None,
+            };
+            prop_assert_eq!(literal_len(&s).ok(), theirs);
+        }
+
+        #[test]
+        fn any_string_round_trips(s in any::<String>()) {
+            let lit = serde_json::to_string(&s).unwrap();
+            prop_assert_eq!(unescape(&lit).unwrap(), s.clone());
+            prop_assert_eq!(literal_len(&lit).unwrap(), lit.len());
+        }
+    }
+}
