@@ -351,6 +351,25 @@ struct Listener {
     tls: Option<Arc<ServerConfig>>,
 }
 
+/// Connections the kernel may hold completed for us before we accept them.
+/// An audience arrives in bursts (a stream starts, thousands of overlays
+/// connect within a second); past the backlog the kernel drops their
+/// handshakes and they retry a whole second later. The kernel caps it at
+/// `net.core.somaxconn`.
+const LISTEN_BACKLOG: i32 = 65_535;
+
+/// A non-blocking listener on `addr` with [`LISTEN_BACKLOG`] (mio's and
+/// std's own binds fix it at 1024 and 128).
+fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let sock = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    sock.set_reuse_address(true)?;
+    sock.bind(&addr.into())?;
+    sock.listen(LISTEN_BACKLOG)?;
+    sock.set_nonblocking(true)?;
+    Ok(TcpListener::from_std(sock.into()))
+}
+
 /// One event loop with its listeners, connections and service.
 pub struct Reactor<S: Service> {
     poll: Poll,
@@ -395,7 +414,7 @@ impl<S: Service> Reactor<S> {
         if self.listeners.len() >= MAX_LISTENERS {
             return Err(io::Error::other("too many listeners"));
         }
-        let mut sock = TcpListener::bind(addr)?;
+        let mut sock = bind(addr)?;
         let token = Token(LISTENER_BASE - self.listeners.len());
         self.poll
             .registry()
