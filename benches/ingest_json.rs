@@ -1,0 +1,101 @@
+//! The ingest thread's JSON work on a recorded game's observer events
+//! (`../shared/conformance/game-01-regulation`), sent as the Spectra client
+//! sends them: `["obs_data","<the event's JSON, as a string>"]`.
+//!
+//! - `split`: the event array into its elements' texts, ours
+//!   ([`spectra_server::json::array::elements`]) against serde_json's
+//!   `Vec<&RawValue>`;
+//! - `unescape`: the string argument into its text, ours
+//!   ([`spectra_server::json::string::unescape_into`]) against serde_json's
+//!   `String` and simd-json (the game model's tape parser): on strings
+//!   escaped every few bytes SIMD has little to skip.
+//!
+//!     cargo bench --bench ingest_json
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use serde_json::value::RawValue;
+use spectra_server::game::conformance::{parse_inputs, read_text};
+use spectra_server::json::{array, string};
+
+/// Every `obs_data` event of game-01 as a Socket.IO event array.
+fn packets() -> Vec<String> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = ["../shared/conformance", "../../shared/conformance"]
+        .iter()
+        .map(|d| manifest.join(d).join("game-01-regulation.input.jsonl"))
+        .find(|p| p.exists())
+        .expect("game-01-regulation.input.jsonl beside the repository");
+    let text = read_text(&path).expect("readable input");
+    parse_inputs(&text)
+        .expect("parsable input")
+        .into_iter()
+        .filter(|i| i.event == "obs_data")
+        .map(|i| serde_json::to_string(&("obs_data", i.payload)).expect("JSON"))
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let packets = packets();
+    let bytes: usize = packets.iter().map(String::len).sum();
+    let args: Vec<&str> = packets
+        .iter()
+        .map(|p| array::elements(p).expect("an array")[1])
+        .collect();
+
+    let mut g = c.benchmark_group("split");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("ours", |b| {
+        b.iter(|| {
+            for p in &packets {
+                black_box(array::elements(black_box(p)));
+            }
+        })
+    });
+    g.bench_function("serde_json", |b| {
+        b.iter(|| {
+            for p in &packets {
+                black_box(serde_json::from_str::<Vec<&RawValue>>(black_box(p)).ok());
+            }
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("unescape");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    let mut out = String::with_capacity(64 * 1024);
+    g.bench_function("ours", |b| {
+        b.iter(|| {
+            out.clear();
+            for a in &args {
+                black_box(string::unescape_into(black_box(a), &mut out)).ok();
+            }
+        })
+    });
+    let mut parser = spectra_server::game::Parser::default();
+    g.bench_function("simd_json", |b| {
+        b.iter(|| {
+            out.clear();
+            for a in &args {
+                let _ = parser.parse(black_box(a).as_bytes(), |v| {
+                    if let Some(s) = v.as_str() {
+                        out.push_str(s);
+                    }
+                });
+            }
+        })
+    });
+    g.bench_function("serde_json", |b| {
+        b.iter(|| {
+            for a in &args {
+                black_box(serde_json::from_str::<String>(black_box(a)).ok());
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
