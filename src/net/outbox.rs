@@ -354,7 +354,7 @@ mod tests {
         };
         let mut sizes = Vec::new();
         for i in 0..30 {
-            let msg = room.text(&state(i));
+            let msg = room.text(state(i).into());
             o.push_message(0, &msg, Some(&cfg), LIMIT).unwrap();
             if i % 7 == 3 {
                 continue; // a slow moment: the next message drops this one

@@ -50,7 +50,7 @@ impl Prebuilt {
         stream: &mut RoomStream,
     ) -> Arc<Self> {
         let packet = event_packet(nsp, event, args_json);
-        let ws = stream.text(&packet);
+        let ws = stream.text(packet.clone());
         Arc::new(Prebuilt { kind, packet, ws })
     }
 }

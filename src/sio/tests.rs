@@ -747,7 +747,7 @@ fn broadcast_shares_the_same_bytes_with_every_member() {
     let json = four_kb_json();
     let arg = serde_json::to_string(&json).unwrap();
     let msg = Prebuilt::event("match_data", &[&arg], &mut Deflater::new());
-    assert!(msg.ws.deflated.is_some());
+    assert!(msg.ws.deflated().is_some());
     srv.broadcast("match", &msg);
     let acts = actions(&mut srv);
     assert_eq!(acts.len(), 6);
@@ -765,7 +765,7 @@ fn broadcast_shares_the_same_bytes_with_every_member() {
         assert_eq!(shared.kind, 0);
         let frame = shared.ws.frame_for(deflate.as_ref());
         let want = if deflated.contains(conn) {
-            msg.ws.deflated.as_ref().unwrap()
+            msg.ws.deflated().unwrap()
         } else {
             &msg.ws.plain
         };
@@ -1009,7 +1009,7 @@ fn prebuilt_forms_agree() {
     assert_eq!(&msg.packet[..], br#"42/custom,["ev",1]"#);
     assert_eq!(parse_frame(&msg.ws.plain).2, msg.packet);
     assert!(
-        msg.ws.deflated.is_none(),
+        msg.ws.deflated().is_none(),
         "small messages are not compressed"
     );
 }

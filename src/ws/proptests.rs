@@ -119,8 +119,8 @@ proptest! {
     #[test]
     fn out_messages_decode_to_their_payload(s in "[ -~]{0,3000}") {
         let out = OutMessage::text(s.as_bytes(), &mut Deflater::new());
-        prop_assert_eq!(out.deflated.is_some(), s.len() > COMPRESS_THRESHOLD);
-        for frame in [Some(&out.plain), out.deflated.as_ref()].into_iter().flatten() {
+        prop_assert_eq!(out.deflated().is_some(), s.len() > COMPRESS_THRESHOLD);
+        for frame in [Some(&out.plain), out.deflated()].into_iter().flatten() {
             let mut dec = Decoder::client(Some(DeflateConfig::default()), 1 << 20);
             let got = dec.decode(&mut BytesMut::from(&frame[..])).unwrap();
             prop_assert_eq!(got, Some(Message::Text(s.clone())));

@@ -4,7 +4,7 @@
 //! A client inflates with context takeover: its window is the last 32 KiB of
 //! what it inflated so far, whichever frames carried it (uncompressed frames
 //! never enter it). A room compresses each broadcast once onto its own stream
-//! and once standalone. A client whose window holds exactly the stream's
+//! and, only if some client needs it, once standalone. A client whose window holds exactly the stream's
 //! recent history — it got the stream's previous messages, in order, covering
 //! the whole window (or everything since the stream began) — can take the
 //! stream frame, which refers back into those messages and is several times
@@ -21,7 +21,7 @@ use flate2::{Compress, Compression};
 
 use super::deflate::deflate_message;
 use super::frame::{FRAME_ROOM, TEXT, frame_in_place};
-use super::{DeflateConfig, Deflater, OutMessage};
+use super::{DeflateConfig, OutMessage};
 
 /// How far back a 15-bit deflate stream may refer.
 const WINDOW: usize = 1 << 15;
@@ -49,12 +49,11 @@ pub struct StreamFrame {
     pub frame: Bytes,
 }
 
-/// One room's compressors: the context-takeover stream and a standalone one.
+/// One room's context-takeover compressor.
 pub struct RoomStream {
     id: u64,
     next_seq: u64,
     stream: Compress,
-    standalone: Deflater,
 }
 
 impl Default for RoomStream {
@@ -69,16 +68,16 @@ impl RoomStream {
             id: NEXT_STREAM_ID.fetch_add(1, Ordering::Relaxed),
             next_seq: 0,
             stream: Compress::new_with_window_bits(Compression::new(STREAM_LEVEL), false, 15),
-            standalone: Deflater::new(),
         }
     }
 
     /// Builds a text message's frames once for the whole room: plain, and
-    /// over the compression threshold standalone and on the stream.
-    pub fn text(&mut self, payload: &[u8]) -> OutMessage {
-        let mut msg = OutMessage::text(payload, &mut self.standalone);
-        if msg.deflated.is_some() {
-            msg.stream = self.compress(payload);
+    /// over the compression threshold on the stream (the standalone
+    /// compressed frame is made when a client out of step first needs it).
+    pub fn text(&mut self, payload: Bytes) -> OutMessage {
+        let mut msg = OutMessage::text_deferred(payload.clone());
+        if msg.compresses() {
+            msg.stream = self.compress(&payload);
         }
         msg
     }
@@ -123,7 +122,7 @@ impl StreamCursor {
     /// and the cursor moved past it. Call it when the frame is queued for
     /// certain: if it is later dropped unsent, call [`Self::reset`].
     pub fn pick<'a>(&mut self, msg: &'a OutMessage, deflate: Option<&DeflateConfig>) -> &'a Bytes {
-        let (Some(cfg), Some(deflated)) = (deflate, &msg.deflated) else {
+        let Some(cfg) = deflate.filter(|_| msg.compresses()) else {
             // Uncompressed frames do not touch the client's window.
             return &msg.plain;
         };
@@ -142,7 +141,15 @@ impl StreamCursor {
         };
         let frame = match continued {
             Some(r) if r.first == 0 || r.bytes >= WINDOW => &sf.frame,
-            _ => deflated,
+            // The stream's first frame refers to nothing before it.
+            None if sf.seq == 0 => &sf.frame,
+            _ => match msg.deflated() {
+                Some(d) => d,
+                None => {
+                    self.run = None;
+                    return &msg.plain;
+                }
+            },
         };
         self.run = Some(match continued {
             Some(r) => Run {
@@ -262,21 +269,25 @@ mod tests {
         let mut room = RoomStream::new();
         let mut client = Client::new();
         for i in 0..20 {
-            let msg = room.text(&state(i));
+            let msg = room.text(state(i).into());
             let (text, used_stream) = client.receive(&msg);
             assert_eq!(text, state(i), "message {i}");
-            // joined before the first message: in step from the second on
-            assert_eq!(used_stream, i > 0, "message {i}");
+            // joined before the first message: in step from it on
+            assert!(used_stream, "message {i}");
+            assert!(
+                !msg.deflated_made(),
+                "no standalone frame is made while every client is in step"
+            );
         }
     }
 
     #[test]
     fn stream_frames_are_much_smaller_than_standalone_ones() {
         let mut room = RoomStream::new();
-        let first = room.text(&state(0));
-        let second = room.text(&state(1));
-        let stream = second.stream.unwrap().frame.len();
-        let standalone = second.deflated.unwrap().len();
+        let first = room.text(state(0).into());
+        let second = room.text(state(1).into());
+        let stream = second.stream.as_ref().unwrap().frame.len();
+        let standalone = second.deflated().unwrap().len();
         assert!(first.stream.is_some());
         assert!(
             stream * 3 < standalone,
@@ -290,12 +301,12 @@ mod tests {
         let mut early = Client::new();
         let mut late = Client::new();
         // the late client's window already holds unrelated compressed data
-        let mut other = Deflater::new();
+        let mut other = crate::ws::Deflater::new();
         let noise: Vec<u8> = (0..5000u32).flat_map(|i| i.to_le_bytes()).collect();
-        late.read(&OutMessage::text(&noise, &mut other).deflated.unwrap());
+        late.read(OutMessage::text(&noise, &mut other).deflated().unwrap());
         let mut used = Vec::new();
         for i in 0..10 {
-            let msg = room.text(&state(i));
+            let msg = room.text(state(i).into());
             early.receive(&msg);
             if i >= 3 {
                 let (text, used_stream) = late.receive(&msg);
@@ -315,20 +326,20 @@ mod tests {
         let mut room = RoomStream::new();
         let mut client = Client::new();
         for i in 0..3 {
-            client.receive(&room.text(&state(i)));
+            client.receive(&room.text(state(i).into()));
         }
         // picked, then dropped unwritten by latest-wins
-        let dropped = room.text(&state(3));
+        let dropped = room.text(state(3).into());
         client.cursor.pick(&dropped, Some(&client.cfg));
         client.cursor.reset();
-        let (text, used_stream) = client.receive(&room.text(&state(4)));
+        let (text, used_stream) = client.receive(&room.text(state(4).into()));
         assert_eq!(text, state(4));
         assert!(!used_stream);
         for i in 5..12 {
-            let (text, _) = client.receive(&room.text(&state(i)));
+            let (text, _) = client.receive(&room.text(state(i).into()));
             assert_eq!(text, state(i));
         }
-        let (_, used_stream) = client.receive(&room.text(&state(12)));
+        let (_, used_stream) = client.receive(&room.text(state(12).into()));
         assert!(used_stream);
     }
 
@@ -337,10 +348,10 @@ mod tests {
         let mut room = RoomStream::new();
         let mut client = Client::new();
         for i in 0..6 {
-            client.receive(&room.text(&state(i)));
+            client.receive(&room.text(state(i).into()));
         }
-        let _missed = room.text(&state(6));
-        let (text, used_stream) = client.receive(&room.text(&state(7)));
+        let _missed = room.text(state(6).into());
+        let (text, used_stream) = client.receive(&room.text(state(7).into()));
         assert_eq!(text, state(7));
         assert!(!used_stream);
     }
@@ -354,7 +365,7 @@ mod tests {
         resetting.inflater = Inflater::new(true);
         resetting.cfg.server_no_context_takeover = true;
         for i in 0..6 {
-            let msg = room.text(&state(i));
+            let msg = room.text(state(i).into());
             let (text, used) = narrow.receive(&msg);
             assert_eq!(text, state(i));
             assert!(!used);
@@ -370,9 +381,11 @@ mod tests {
         let mut b = RoomStream::new();
         let mut client = Client::new();
         for i in 0..4 {
-            client.receive(&a.text(&state(i)));
+            client.receive(&a.text(state(i).into()));
         }
-        let (text, used_stream) = client.receive(&b.text(&state(100)));
+        // (b's first frame would do: it refers to nothing before it.)
+        let _ = b.text(state(99).into());
+        let (text, used_stream) = client.receive(&b.text(state(100).into()));
         assert_eq!(text, state(100));
         assert!(!used_stream);
     }
@@ -381,11 +394,11 @@ mod tests {
     fn small_messages_stay_plain_and_leave_the_run_alone() {
         let mut room = RoomStream::new();
         let mut client = Client::new();
-        client.receive(&room.text(&state(0)));
-        let small = room.text(b"42[\"x\"]");
-        assert!(small.deflated.is_none() && small.stream.is_none());
+        client.receive(&room.text(state(0).into()));
+        let small = room.text(Bytes::from_static(b"42[\"x\"]"));
+        assert!(!small.compresses() && small.stream.is_none());
         assert_eq!(client.receive(&small), (b"42[\"x\"]".to_vec(), false));
-        let (text, used_stream) = client.receive(&room.text(&state(1)));
+        let (text, used_stream) = client.receive(&room.text(state(1).into()));
         assert_eq!(text, state(1));
         assert!(used_stream);
     }
@@ -393,7 +406,7 @@ mod tests {
     #[test]
     fn clients_without_deflate_get_the_plain_frame() {
         let mut room = RoomStream::new();
-        let msg = room.text(&state(0));
+        let msg = room.text(state(0).into());
         let mut cursor = StreamCursor::default();
         assert_eq!(cursor.pick(&msg, None), &msg.plain);
     }

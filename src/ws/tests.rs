@@ -671,13 +671,13 @@ fn narrow_window_deflater_suits_a_narrow_inflater() {
 fn out_message_compresses_only_over_the_threshold() {
     let mut d = Deflater::new();
     let small = OutMessage::text(&[b'a'; COMPRESS_THRESHOLD], &mut d);
-    assert_eq!(small.deflated, None);
+    assert_eq!(small.deflated(), None);
     let cfg = DeflateConfig::default();
     assert_eq!(small.frame_for(Some(&cfg)), &small.plain);
 
     let payload = json_event(4096);
     let big = OutMessage::text(&payload, &mut d);
-    let deflated = big.deflated.clone().unwrap();
+    let deflated = big.deflated().unwrap().clone();
     assert!(deflated.len() < big.plain.len() / 2);
     assert_eq!(big.frame_for(Some(&cfg)), &deflated);
     assert_eq!(big.frame_for(None), &big.plain);
