@@ -92,6 +92,10 @@ pub struct Config {
     pub replay: ReplayConfig,
     /// Match thread placement.
     pub pin_core: Pinning,
+    /// Reactor threads serving the broadcast port (`SPECTRA_BROADCAST_SHARDS`,
+    /// 1..=26; default one per CPU up to 8): a room's frames are written by
+    /// all of them at once.
+    pub broadcast_shards: usize,
     /// Largest REST request body (`SPECTRA_REST_MAX_BODY`, default 100 kB as express' json parser).
     pub rest_max_body: usize,
     /// Seconds a graceful stop may take before the process exits anyway (`SPECTRA_SHUTDOWN_SECS`).
@@ -295,6 +299,20 @@ impl Config {
             },
         };
 
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        let broadcast_shards = match positive(vars, "SPECTRA_BROADCAST_SHARDS", cpus.min(8) as u64)?
+        {
+            n @ 1..=26 => n as usize,
+            _ => {
+                return Err(ConfigError::NotPositive {
+                    var: "SPECTRA_BROADCAST_SHARDS",
+                    value: format!(
+                        "{} (at most 26)",
+                        get(vars, "SPECTRA_BROADCAST_SHARDS").unwrap_or("")
+                    ),
+                });
+            }
+        };
         let rest_max_body = positive(vars, "SPECTRA_REST_MAX_BODY", 100 * 1024)?;
         let rest_max_body = usize::try_from(rest_max_body).unwrap_or(usize::MAX);
         let shutdown_secs = positive(vars, "SPECTRA_SHUTDOWN_SECS", 5)?;
@@ -309,6 +327,7 @@ impl Config {
             backend,
             replay,
             pin_core,
+            broadcast_shards,
             rest_max_body,
             shutdown_secs,
         })
@@ -363,10 +382,11 @@ impl Config {
             Some(t) => format!("TLS (key {}, cert {})", t.key.display(), t.cert.display()),
         };
         format!(
-            "{mode}; ingest {bind}:{}, REST {bind}:{}, broadcast {bind}:{}; replays {}",
+            "{mode}; ingest {bind}:{}, REST {bind}:{}, broadcast {bind}:{} ({} shard(s)); replays {}",
             self.ingest_port,
             self.rest_port,
             self.broadcast_port,
+            self.broadcast_shards,
             if self.replay.enabled {
                 format!("on in {}", self.replay.dir.display())
             } else {
@@ -530,6 +550,7 @@ mod tests {
             ("SPECTRA_REPLAYS", "false"),
             ("SPECTRA_REPLAY_DIR", "/var/lib/spectra"),
             ("SPECTRA_PIN_CORE", "3"),
+            ("SPECTRA_BROADCAST_SHARDS", "3"),
             ("SPECTRA_REST_MAX_BODY", "2048"),
         ]))
         .unwrap();
@@ -541,6 +562,7 @@ mod tests {
         assert!(!c.replay.enabled);
         assert_eq!(c.replay.dir, PathBuf::from("/var/lib/spectra"));
         assert_eq!(c.pin_core, Pinning::Core(3));
+        assert_eq!(c.broadcast_shards, 3);
         assert_eq!(c.rest_max_body, 2048);
         assert!(c.describe().contains("replays off"));
     }

@@ -9,7 +9,7 @@ use spectra_server::broadcast::Broadcast;
 use spectra_server::config::Config;
 use spectra_server::eio::EngineConfig;
 use spectra_server::game::AuthPolicy;
-use spectra_server::hub::{self, Command, Hub, Outputs, Published};
+use spectra_server::hub::{self, Command, Hub, Outputs, Published, ToBroadcast};
 use spectra_server::ingest::Ingest;
 use spectra_server::net::{self, Options, Reactor, SioService};
 use spectra_server::rest::{Rest, RestApp, RestConfig};
@@ -138,13 +138,35 @@ fn serve() -> Result<(), String> {
         .listen(addr(cfg.ingest_port), tls.clone())
         .map_err(|e| format!("SPECTRA_INGEST_PORT {}: {e}", cfg.ingest_port))?;
 
-    let mut broadcast = Reactor::new(service(Broadcast::new()), opts.clone())
-        .map_err(|e| format!("broadcast reactor: {e}"))?;
-    let (bc_post, bc_rx) = broadcast.remote().channel();
-    broadcast.service().app.set_states(bc_rx);
-    broadcast
-        .listen(addr(cfg.broadcast_port), tls.clone())
-        .map_err(|e| format!("SPECTRA_BROADCAST_PORT {}: {e}", cfg.broadcast_port))?;
+    let mut broadcast = Vec::with_capacity(cfg.broadcast_shards);
+    for i in 0..cfg.broadcast_shards {
+        let engine = EngineConfig {
+            sid_mark: if cfg.broadcast_shards > 1 {
+                net::shards::sid_mark(i)
+            } else {
+                None
+            },
+            ..engine_config()
+        };
+        let app = SioService::new(sio::Server::new(engine), Broadcast::new());
+        broadcast
+            .push(Reactor::new(app, opts.clone()).map_err(|e| format!("broadcast reactor: {e}"))?);
+    }
+    let mut bc_posts: Vec<Box<dyn hub::command::Post<ToBroadcast>>> = Vec::new();
+    for r in &mut broadcast {
+        let (post, rx) = r.remote().channel();
+        r.service().app.set_states(rx);
+        bc_posts.push(Box::new(post));
+    }
+    if broadcast.len() > 1 {
+        Reactor::shard(&mut broadcast);
+    }
+    let mut bc_addr = addr(cfg.broadcast_port);
+    for r in &mut broadcast {
+        bc_addr = r
+            .listen_shared(bc_addr, tls.clone())
+            .map_err(|e| format!("SPECTRA_BROADCAST_PORT {}: {e}", cfg.broadcast_port))?;
+    }
 
     let rest_cfg = RestConfig {
         auth: cfg.auth.clone(),
@@ -189,7 +211,7 @@ fn serve() -> Result<(), String> {
         test_clock,
         Outputs {
             ingest: Box::new(ingest_post),
-            broadcast: vec![Box::new(bc_post)],
+            broadcast: bc_posts,
             published,
             replay: replay_sink,
         },
@@ -208,11 +230,11 @@ fn serve() -> Result<(), String> {
         hub::spawn(hub, cmd_rx, cfg.pin_core).map_err(|e| format!("match thread: {e}"))?;
 
     let (done_tx, done_rx) = crossbeam_channel::unbounded();
-    let reactors = vec![
-        start_reactor("ingest", ingest, done_tx.clone())?,
-        start_reactor("broadcast", broadcast, done_tx.clone())?,
-        start_reactor("rest", rest, done_tx.clone())?,
-    ];
+    let mut reactors = vec![start_reactor("ingest", ingest, done_tx.clone())?];
+    for r in broadcast {
+        reactors.push(start_reactor("broadcast", r, done_tx.clone())?);
+    }
+    reactors.push(start_reactor("rest", rest, done_tx.clone())?);
     let mut signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGINT,

@@ -24,3 +24,26 @@ fn a_thousand_frontends_on_one_match_all_get_the_final_state() {
     check_frontends(&game, &audience.finish(), &group, 1000);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Four reactors share the broadcast port; a polling session's requests
+/// land on any of them and are handed to the one holding the session.
+#[test]
+fn frontends_on_a_sharded_broadcast_port_all_get_the_final_state() {
+    let mut server = Server::start(&[
+        ("SPECTRA_BROADCAST_SHARDS", "4"),
+        ("RUST_LOG", "info,spectra_server::net::reactor=trace"),
+    ]);
+    let game = game("edge/edge-09-timers");
+    let group = game.states[0].group_code.clone();
+    let dir = temp_dir("shards");
+    let states = write_states(&game, &dir);
+    let audience = Frontends::start(&server, &group, 300, &states, final_index(&game));
+    node(
+        "e2e_observer.js",
+        &[&server.ingest_url(), &game.input.to_string_lossy()],
+        Duration::from_secs(60),
+    );
+    check_frontends(&game, &audience.finish(), &group, 300);
+    server.wait_for_log("connection handed to shard", Duration::from_secs(5));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -30,6 +30,9 @@ pub struct EngineConfig {
     /// Raw Engine.IO mode: no Socket.IO layer; every Engine.IO message goes
     /// to the application as [`crate::sio::AppEvent::EngineMessage`].
     pub raw_engine_io: bool,
+    /// The first character of every session id, when several shards serve
+    /// the port (see [`crate::net::shards`]).
+    pub sid_mark: Option<char>,
 }
 
 impl Default for EngineConfig {
@@ -45,6 +48,7 @@ impl Default for EngineConfig {
             close_timeout_ms: 30_000,
             max_buffered_bytes: 10_000_000,
             offer_deflate: true,
+            sid_mark: None,
             raw_engine_io: false,
         }
     }

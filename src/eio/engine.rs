@@ -286,7 +286,10 @@ impl Engine {
 
     fn fresh_sid(&self) -> Result<String, RequestError> {
         loop {
-            let sid = sid::generate().map_err(|_| RequestError::IdGeneration)?;
+            let mut sid = sid::generate().map_err(|_| RequestError::IdGeneration)?;
+            if let Some(mark) = self.cfg.sid_mark {
+                sid.replace_range(..1, mark.encode_utf8(&mut [0; 4]));
+            }
             if !self.by_sid.contains_key(&sid) {
                 return Ok(sid);
             }

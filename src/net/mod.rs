@@ -16,6 +16,7 @@
 pub mod outbox;
 pub mod pool;
 pub mod reactor;
+pub mod shards;
 pub mod sio_service;
 pub mod stream;
 pub mod tls;

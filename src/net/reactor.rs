@@ -7,6 +7,7 @@
 
 use super::outbox::Outbox;
 use super::pool::BufPool;
+use super::shards::{Handover, Shards};
 use super::stream::{ReadEnd, Stream, TlsStream};
 use crate::ws::{DeflateConfig, OutMessage};
 use bytes::{Bytes, BytesMut};
@@ -127,6 +128,10 @@ pub struct Io<T> {
     dirty: Vec<ConnId>,
     dead: Vec<ConnId>,
     resumed: Vec<ConnId>,
+    /// Connections to hand to another shard, and which.
+    handed: Vec<(ConnId, usize)>,
+    /// This reactor's index among the port's shards, and those shards.
+    shard: Option<(usize, Shards)>,
     pool: BufPool,
     opts: Options,
     start: Instant,
@@ -243,6 +248,30 @@ impl<T> Io<T> {
         }
     }
 
+    /// This reactor's shard index and the number of shards of its port
+    /// (`None`: it serves its port alone).
+    pub fn shard(&self) -> Option<(usize, usize)> {
+        self.shard.as_ref().map(|(i, s)| (*i, s.len()))
+    }
+
+    /// Moves `conn` to shard `to` with its unread input (the service must
+    /// leave the request it read unconsumed), once the service returns.
+    /// Only a connection with nothing queued can move; false otherwise, or
+    /// when this reactor has no such shard.
+    pub fn hand_over(&mut self, conn: ConnId, to: usize) -> bool {
+        let shards = self.shard.as_ref().map_or(0, |(_, s)| s.len());
+        let Some(c) = self.conns.get_mut(conn) else {
+            return false;
+        };
+        if to >= shards || c.flags & (DEAD | CLOSING) != 0 || c.out.queued_bytes() > 0 {
+            return false;
+        }
+        // Nothing more is read or written here.
+        c.flags |= DEAD;
+        self.handed.push((conn, to));
+        true
+    }
+
     /// Stops handing `conn`'s input to the service (e.g. while a long-poll
     /// request is held) until [`Io::resume`].
     pub fn pause(&mut self, conn: ConnId) {
@@ -279,8 +308,9 @@ impl<T> Io<T> {
     }
 
     fn put_buf(&mut self, conn: ConnId, buf: BytesMut) {
+        let handed = self.handed.iter().any(|(c, _)| *c == conn);
         match self.conns.get_mut(conn) {
-            Some(c) if !buf.is_empty() && c.flags & DEAD == 0 => c.input = Some(buf),
+            Some(c) if !buf.is_empty() && (c.flags & DEAD == 0 || handed) => c.input = Some(buf),
             _ => self.pool.give(buf),
         }
     }
@@ -360,10 +390,13 @@ const LISTEN_BACKLOG: i32 = 65_535;
 
 /// A non-blocking listener on `addr` with [`LISTEN_BACKLOG`] (mio's and
 /// std's own binds fix it at 1024 and 128).
-fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+fn bind(addr: SocketAddr, shared: bool) -> io::Result<TcpListener> {
     use socket2::{Domain, Socket, Type};
     let sock = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
     sock.set_reuse_address(true)?;
+    if shared {
+        sock.set_reuse_port(true)?;
+    }
     sock.bind(&addr.into())?;
     sock.listen(LISTEN_BACKLOG)?;
     sock.set_nonblocking(true)?;
@@ -377,6 +410,8 @@ pub struct Reactor<S: Service> {
     io: Io<S::State>,
     service: S,
     remote: Remote,
+    /// Connections other shards hand to this one.
+    handovers: Option<Receiver<Handover>>,
 }
 
 impl<S: Service> Reactor<S> {
@@ -391,6 +426,8 @@ impl<S: Service> Reactor<S> {
                 dirty: Vec::new(),
                 dead: Vec::new(),
                 resumed: Vec::new(),
+                handed: Vec::new(),
+                shard: None,
                 pool: BufPool::new(opts.pooled_buffers),
                 opts,
                 start: Instant::now(),
@@ -401,7 +438,18 @@ impl<S: Service> Reactor<S> {
                 waker,
                 stop: Arc::new(AtomicBool::new(false)),
             },
+            handovers: None,
         })
+    }
+
+    /// Makes these reactors the shards of one port: listen on it with
+    /// [`Reactor::listen_shared`] on each.
+    pub fn shard(reactors: &mut [Reactor<S>]) {
+        let (shards, inboxes) = Shards::new(reactors.iter().map(|r| r.remote()).collect());
+        for (i, (r, inbox)) in reactors.iter_mut().zip(inboxes).enumerate() {
+            r.io.shard = Some((i, shards.clone()));
+            r.handovers = Some(inbox);
+        }
     }
 
     /// Listens on `addr` (port 0 picks a free one); TLS when `tls` is set.
@@ -411,10 +459,29 @@ impl<S: Service> Reactor<S> {
         addr: SocketAddr,
         tls: Option<Arc<ServerConfig>>,
     ) -> io::Result<SocketAddr> {
+        self.listen_on(addr, tls, false)
+    }
+
+    /// As [`Reactor::listen`], on a port other shards listen on too
+    /// (`SO_REUSEPORT`; give them all the port the first one got).
+    pub fn listen_shared(
+        &mut self,
+        addr: SocketAddr,
+        tls: Option<Arc<ServerConfig>>,
+    ) -> io::Result<SocketAddr> {
+        self.listen_on(addr, tls, true)
+    }
+
+    fn listen_on(
+        &mut self,
+        addr: SocketAddr,
+        tls: Option<Arc<ServerConfig>>,
+        shared: bool,
+    ) -> io::Result<SocketAddr> {
         if self.listeners.len() >= MAX_LISTENERS {
             return Err(io::Error::other("too many listeners"));
         }
-        let mut sock = bind(addr)?;
+        let mut sock = bind(addr, shared)?;
         let token = Token(LISTENER_BASE - self.listeners.len());
         self.poll
             .registry()
@@ -472,6 +539,7 @@ impl<S: Service> Reactor<S> {
             for ev in events.iter() {
                 match ev.token() {
                     WAKER => {
+                        self.adopt();
                         self.service.on_wake(&mut self.io);
                         self.settle();
                     }
@@ -705,6 +773,41 @@ impl<S: Service> Reactor<S> {
 
     /// Runs the consequences of a callback until none are left: resumed
     /// input, flushes, removals (whose `on_closed` may queue more).
+    /// Takes in the connections other shards handed over; their input is
+    /// delivered as if just read.
+    fn adopt(&mut self) {
+        let Some(inbox) = &self.handovers else {
+            return;
+        };
+        while let Ok(h) = inbox.try_recv() {
+            let entry = self.io.conns.vacant_entry();
+            let id = entry.key();
+            let mut conn = Conn {
+                stream: h.stream,
+                peer: h.peer,
+                input: h.input,
+                out: Outbox::default(),
+                flags: 0,
+                last_input_ms: self.io.now_ms,
+                state: S::State::default(),
+            };
+            if let Err(e) = self.poll.registry().register(
+                conn.stream.socket_mut(),
+                Token(id),
+                Interest::READABLE | Interest::WRITABLE,
+            ) {
+                log::error!("{}: cannot register a handed-over connection: {e}", h.peer);
+                continue;
+            }
+            let has_input = conn.input.is_some();
+            entry.insert(conn);
+            if has_input {
+                self.io.resumed.push(id);
+            }
+        }
+        self.settle();
+    }
+
     fn settle(&mut self) {
         loop {
             if let Some(id) = self.io.resumed.pop() {
@@ -719,6 +822,30 @@ impl<S: Service> Reactor<S> {
                     c.flags &= !DIRTY;
                 }
                 self.flush(id);
+                continue;
+            }
+            if let Some((id, to)) = self.io.handed.pop() {
+                if self.io.conns.contains(id) {
+                    let mut c = self.io.conns.remove(id);
+                    let _ = self.poll.registry().deregister(c.stream.socket_mut());
+                    let peer = c.peer;
+                    let sent = self.io.shard.as_ref().is_some_and(|(_, s)| {
+                        s.send(
+                            to,
+                            Handover {
+                                stream: c.stream,
+                                peer,
+                                input: c.input,
+                            },
+                        )
+                    });
+                    if sent {
+                        log::trace!("{peer}: connection handed to shard {to}");
+                    } else {
+                        log::warn!("{peer}: shard {to} is gone; connection dropped");
+                    }
+                    self.service.on_closed(&mut self.io, id, c.state);
+                }
                 continue;
             }
             if let Some(id) = self.io.dead.pop() {

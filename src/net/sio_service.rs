@@ -51,6 +51,13 @@ pub enum ConnState {
     Ws(Box<ws::Decoder>),
 }
 
+/// The shard whose session the request names, when not this one.
+fn other_shard(io: &Io<ConnState>, req: &http::Request) -> Option<usize> {
+    let (me, count) = io.shard()?;
+    let sid = req.query_param("sid")?;
+    super::shards::shard_of_sid(&sid, count).filter(|s| *s != me)
+}
+
 /// Drives a [`sio::Server`] and an [`App`] from a reactor.
 pub struct SioService<A> {
     pub srv: sio::Server,
@@ -121,6 +128,8 @@ impl<A: App> SioService<A> {
             if !io.is_open(conn) || io.is_paused(conn) {
                 return;
             }
+            // A sharded port may have to pass the request on unread.
+            let unread = io.shard().map(|_| input.clone());
             let req = match http::parse_request(input, &self.http_limits) {
                 Ok(Some(req)) => req,
                 Ok(None) => return,
@@ -148,6 +157,12 @@ impl<A: App> SioService<A> {
                 self.respond(io, conn, &resp, keep_alive);
                 self.drain(io);
                 continue;
+            }
+            if let (Some(unread), Some(to)) = (unread, other_shard(io, &req))
+                && io.hand_over(conn, to)
+            {
+                *input = unread;
+                return;
             }
             let outcome = self.srv.on_http(conn, req, io.now_ms());
             match outcome {
