@@ -4,7 +4,7 @@ use bytes::{Buf, BytesMut};
 use tungstenite::protocol::frame::coding::{CloseCode, Control, Data, OpCode};
 
 use super::frame::{FrameHeader, apply_mask};
-use super::inflate::Inflater;
+use super::inflate::{Inflater, inflate_message};
 use super::{DeflateConfig, Message, WsError};
 
 /// Which side of the connection we are: a server requires masked frames, a
@@ -26,6 +26,9 @@ struct Partial {
     utf8_checked: usize,
     /// Compressed bytes received so far (bounded by the limit too).
     wire_len: usize,
+    /// The compressed fragments so far of a message inflated whole at its
+    /// end (a peer without context takeover).
+    wire: Vec<u8>,
 }
 
 /// Decodes one connection's frames. Enforces RFC 6455 framing rules, joins
@@ -241,6 +244,7 @@ impl Decoder {
                     data: Vec::new(),
                     utf8_checked: 0,
                     wire_len: 0,
+                    wire: Vec::new(),
                 });
                 self.on_data(h.fin, &payload)
             }
@@ -260,12 +264,28 @@ impl Decoder {
                 Some(cfg) => cfg.server_no_context_takeover,
                 None => true,
             };
-            let inflater = self
-                .inflater
-                .get_or_insert_with(|| Box::new(Inflater::new(reset)));
-            inflater.feed(payload, &mut p.data, limit)?;
-            if fin {
-                inflater.finish(&mut p.data, limit)?;
+            if reset {
+                // Inflated whole, by the thread's shared inflater, once the
+                // last fragment is in.
+                if !fin {
+                    p.wire.extend_from_slice(payload);
+                    return Ok(None);
+                }
+                if p.wire.is_empty() {
+                    inflate_message(payload, &mut p.data, limit)?;
+                } else {
+                    p.wire.extend_from_slice(payload);
+                    let wire = std::mem::take(&mut p.wire);
+                    inflate_message(&wire, &mut p.data, limit)?;
+                }
+            } else {
+                let inflater = self
+                    .inflater
+                    .get_or_insert_with(|| Box::new(Inflater::new(false)));
+                inflater.feed(payload, &mut p.data, limit)?;
+                if fin {
+                    inflater.finish(&mut p.data, limit)?;
+                }
             }
         } else {
             if p.data.len() + payload.len() > limit {

@@ -37,8 +37,7 @@ impl Default for DeflateConfig {
 /// an invalid value is declined and the next one tried.
 /// `server_no_context_takeover` is answered only when the client asked for
 /// it (we want context takeover for room streams). `client_no_context_takeover`
-/// is echoed when offered (the client then really resets, so our inflater
-/// can reset too). `client_max_window_bits` is not answered: we inflate with
+/// is always answered. `client_max_window_bits` is not answered: we inflate with
 /// a 32 KiB window, which accepts any client window.
 ///
 /// `server_max_window_bits` of 9..=14 is accepted and echoed: compressed
@@ -81,7 +80,7 @@ fn accept_offer(offer: &str) -> Option<(DeflateConfig, String)> {
         }
         match (slot, value) {
             (0, None) => cfg.server_no_context_takeover = true,
-            (1, None) => cfg.client_no_context_takeover = true,
+            (1, None) => {}
             (2, Some(v)) => {
                 let bits = window_bits(v)?;
                 if bits < 9 {
@@ -97,6 +96,10 @@ fn accept_offer(offer: &str) -> Option<(DeflateConfig, String)> {
             _ => return None,
         }
     }
+    // Always asked of the client (RFC 7692 7.1.1.1 lets a server ask unasked):
+    // its messages then stand alone, so one inflater per thread serves every
+    // connection and no connection keeps a 32 KiB window of its own.
+    cfg.client_no_context_takeover = true;
     let mut answer = String::from("permessage-deflate");
     if cfg.server_no_context_takeover {
         answer.push_str("; server_no_context_takeover");
@@ -154,12 +157,18 @@ mod tests {
     #[test]
     fn browser_offer_is_accepted_without_server_no_context_takeover() {
         let (cfg, answer) = neg("permessage-deflate; client_max_window_bits").unwrap();
-        assert_eq!(cfg, DeflateConfig::default());
-        assert_eq!(answer, "permessage-deflate");
+        assert_eq!(
+            cfg,
+            DeflateConfig {
+                client_no_context_takeover: true,
+                ..DeflateConfig::default()
+            }
+        );
+        assert_eq!(answer, "permessage-deflate; client_no_context_takeover");
     }
 
     #[test]
-    fn context_takeover_flags_are_echoed_only_when_asked() {
+    fn server_context_takeover_is_given_up_only_when_asked() {
         let (cfg, answer) =
             neg("permessage-deflate; server_no_context_takeover; client_no_context_takeover")
                 .unwrap();
@@ -174,9 +183,15 @@ mod tests {
     fn server_window_bits_are_echoed_and_8_is_declined() {
         let (cfg, answer) = neg("permessage-deflate; server_max_window_bits=10").unwrap();
         assert_eq!(cfg.server_max_window_bits, 10);
-        assert_eq!(answer, "permessage-deflate; server_max_window_bits=10");
+        assert_eq!(
+            answer,
+            "permessage-deflate; client_no_context_takeover; server_max_window_bits=10"
+        );
         let (_, answer) = neg("permessage-deflate; server_max_window_bits=\"15\"").unwrap();
-        assert_eq!(answer, "permessage-deflate; server_max_window_bits=15");
+        assert_eq!(
+            answer,
+            "permessage-deflate; client_no_context_takeover; server_max_window_bits=15"
+        );
         assert_eq!(neg("permessage-deflate; server_max_window_bits=8"), None);
     }
 

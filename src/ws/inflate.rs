@@ -1,6 +1,8 @@
 //! Inflating permessage-deflate messages (RFC 7692 7.2.2), with a hard cap
 //! on the output so a deflate bomb ends at the message limit.
 
+use std::cell::RefCell;
+
 use flate2::{Decompress, FlushDecompress, Status};
 
 use super::WsError;
@@ -72,9 +74,37 @@ impl Inflater {
     pub fn finish(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), WsError> {
         self.feed(&TAIL, out, limit)?;
         if self.reset_per_message || self.ended {
-            self.stream.reset(false);
-            self.ended = false;
+            self.reset();
         }
         Ok(())
     }
+
+    fn reset(&mut self) {
+        self.stream.reset(false);
+        self.ended = false;
+    }
+}
+
+thread_local! {
+    /// Inflates the messages of every peer that compresses without context
+    /// takeover, one whole message at a time: such a peer's connection then
+    /// holds no 32 KiB window of its own, however often it compresses.
+    static SHARED: RefCell<Inflater> = RefCell::new(Inflater::new(true));
+}
+
+/// Inflates one whole message (every frame's payload, joined) that was
+/// compressed without context takeover, with this thread's inflater;
+/// appends to `out`, failing past `limit` bytes.
+pub fn inflate_message(input: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), WsError> {
+    SHARED.with(|cell| {
+        let mut inflater = cell.borrow_mut();
+        let result = inflater
+            .feed(input, out, limit)
+            .and_then(|()| inflater.finish(out, limit));
+        if result.is_err() {
+            // The next message must not start inside this one's stream.
+            inflater.reset();
+        }
+        result
+    })
 }

@@ -129,10 +129,16 @@ fn handshake_negotiates_deflate_only_when_we_offer_it() {
         "{UPGRADE}Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
     );
     let (resp, deflate) = accept(&request(&raw), true).unwrap();
-    assert_eq!(deflate, Some(DeflateConfig::default()));
+    assert_eq!(
+        deflate,
+        Some(DeflateConfig {
+            client_no_context_takeover: true,
+            ..DeflateConfig::default()
+        })
+    );
     assert_eq!(
         resp.get_header("sec-websocket-extensions"),
-        Some("permessage-deflate")
+        Some("permessage-deflate; client_no_context_takeover")
     );
     let (resp, deflate) = accept(&request(&raw), false).unwrap();
     assert_eq!(
@@ -564,6 +570,36 @@ fn inflates_without_context_takeover_when_agreed() {
         got[2],
         Message::Binary(Bytes::from(format!("message 2 {}", "x".repeat(2000))))
     );
+}
+
+#[test]
+fn connections_without_context_takeover_share_one_inflater_and_hold_none() {
+    let cfg = DeflateConfig {
+        client_no_context_takeover: true,
+        ..DeflateConfig::default()
+    };
+    let (mut a, mut b) = (
+        Decoder::new(Some(cfg), 1 << 20),
+        Decoder::new(Some(cfg), 1 << 20),
+    );
+    let long = json_event(6000);
+    let z = Deflater::new().compress(&long).unwrap();
+    let (first, second) = z.split_at(z.len() / 2);
+    // A's message is half in when B's whole one arrives, then A's ends.
+    let got = decode_all(&mut a, &encode_masked(false, true, TEXT, first, MASK)).unwrap();
+    assert!(got.is_empty());
+    let zb = Deflater::new().compress(b"from b, compressed").unwrap();
+    let got = decode_all(&mut b, &encode_masked(true, true, TEXT, &zb, MASK)).unwrap();
+    assert_eq!(got, vec![text("from b, compressed")]);
+    let got = decode_all(&mut a, &masked(true, CONT, second)).unwrap();
+    assert_eq!(got, vec![Message::Text(String::from_utf8(long).unwrap())]);
+    // A deflate bomb fails its connection and leaves the shared inflater clean.
+    let bomb = Deflater::new().compress(&vec![0u8; 4 << 20]).unwrap();
+    let e = err_of(&mut b, &encode_masked(true, true, BINARY, &bomb, MASK));
+    assert_eq!(e, WsError::MessageTooBig { limit: 1 << 20 });
+    let got = decode_all(&mut a, &encode_masked(true, true, TEXT, &zb, MASK)).unwrap();
+    assert_eq!(got, vec![text("from b, compressed")]);
+    assert!(!a.has_inflater() && !b.has_inflater());
 }
 
 #[test]
