@@ -4,7 +4,8 @@
 //!
 //! - `split`: the event array into its elements' texts, ours
 //!   ([`spectra_server::json::array::elements`]) against serde_json's
-//!   `Vec<&RawValue>`;
+//!   `Vec<&RawValue>`; `ours_decoding_the_argument` also decodes the
+//!   string argument in the same pass (what the ingest port does);
 //! - `unescape`: the string argument into its text, ours
 //!   ([`spectra_server::json::string::unescape_into`]) against serde_json's
 //!   `String` and simd-json (the game model's tape parser): on strings
@@ -51,6 +52,15 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for p in &packets {
                 black_box(array::elements(black_box(p)));
+            }
+        })
+    });
+    let mut text = String::with_capacity(64 * 1024);
+    g.bench_function("ours_decoding_the_argument", |b| {
+        b.iter(|| {
+            text.clear();
+            for p in &packets {
+                black_box(array::elements_decoding(black_box(p), 1, &mut text));
             }
         })
     });

@@ -116,13 +116,18 @@ impl App for Ingest {
                 socket,
                 name,
                 args,
+                text,
                 ack,
                 ..
             } => {
                 if let Some(event) = IngestEvent::from_name(&name) {
-                    let arg = args.first();
-                    self.batch.push_with(event, socket, |out| {
-                        arg.is_some_and(|a| js_text_into(a, out))
+                    self.batch.push_with(event, socket, |out| match &text {
+                        // The clients send a JSON string, decoded already.
+                        Some(t) => {
+                            out.push_str(t);
+                            true
+                        }
+                        None => args.first().is_some_and(|a| js_text_into(a, out)),
                     });
                     if self.batch.len() >= BATCH_EVENTS || self.batch.text_len() >= BATCH_TEXT {
                         self.flush();

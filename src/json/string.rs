@@ -44,6 +44,12 @@ pub fn literal_len(s: &str) -> Result<usize, StrError> {
     walk(s, None)
 }
 
+/// The length of the JSON string literal at the start of `s`, as
+/// [`literal_len`], with its content appended to `out` in the same pass.
+pub fn decode_literal(s: &str, out: &mut String) -> Result<usize, StrError> {
+    walk(s, Some(out))
+}
+
 /// Appends the content of `lit`, one JSON string literal (whitespace may
 /// follow it), to `out`. On error `out` may hold part of the content.
 pub fn unescape_into(lit: &str, out: &mut String) -> Result<(), StrError> {

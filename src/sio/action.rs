@@ -82,6 +82,9 @@ pub enum AppEvent {
         nsp: String,
         name: String,
         args: Vec<String>,
+        /// The first argument's content when it is a JSON string, decoded
+        /// already (so the app need not decode `args[0]` again).
+        text: Option<String>,
         ack: Option<u64>,
         attachments: Vec<Bytes>,
     },

@@ -71,10 +71,12 @@ pub enum Payload {
     /// CONNECT's auth object / CONNECT_ERROR's data, as JSON text.
     Json(String),
     /// EVENT: the name (a number's text for numeric names) and the
-    /// arguments as JSON texts.
+    /// arguments as JSON texts; `text`: the first argument's content when
+    /// it is a string (decoded while the array was checked).
     Event {
         name: String,
         args: Vec<String>,
+        text: Option<String>,
     },
     /// ACK: the arguments as JSON texts.
     Args(Vec<String>),
@@ -170,7 +172,9 @@ fn decode_payload(kind: PacketKind, data: &str) -> Result<Payload, SioError> {
             Ok(Payload::Json(text.to_owned()))
         }
         PacketKind::Event | PacketKind::BinaryEvent => {
-            let items = json::array::elements(data).ok_or(SioError::InvalidPayload)?;
+            let mut text = String::new();
+            let (items, decoded) = json::array::elements_decoding(data, 1, &mut text)
+                .ok_or(SioError::InvalidPayload)?;
             let (&raw, rest) = items.split_first().ok_or(SioError::InvalidPayload)?;
             let name = if raw.starts_with('"') {
                 let mut name = String::new();
@@ -188,6 +192,7 @@ fn decode_payload(kind: PacketKind, data: &str) -> Result<Payload, SioError> {
             Ok(Payload::Event {
                 name,
                 args: rest.iter().map(|r| (*r).to_owned()).collect(),
+                text: decoded.then_some(text),
             })
         }
         PacketKind::Ack | PacketKind::BinaryAck => {
@@ -263,6 +268,9 @@ mod tests {
         Payload::Event {
             name: name.into(),
             args: args.iter().map(|s| s.to_string()).collect(),
+            text: args
+                .first()
+                .and_then(|a| serde_json::from_str::<String>(a).ok()),
         }
     }
 

@@ -469,11 +469,12 @@ impl Server {
 
     fn deliver(&mut self, socket: SocketId, p: SioPacket, attachments: Vec<Bytes>) {
         match p.payload {
-            Payload::Event { name, args } => self.app(AppEvent::Event {
+            Payload::Event { name, args, text } => self.app(AppEvent::Event {
                 socket,
                 nsp: p.nsp,
                 name,
                 args,
+                text,
                 ack: p.id,
                 attachments,
             }),

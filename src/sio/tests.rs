@@ -243,7 +243,7 @@ fn polling_connect_events_and_acks_both_ways() {
     assert_eq!(&b[10..30], srv.socket_sid(socket).unwrap());
 
     // Client event with an ack id; the app answers.
-    polling_post(&mut srv, 2, &sid, r#"42["hello",1,{"a":[true]}]"#, 3);
+    polling_post(&mut srv, 2, &sid, r#"42["hello","a\"b",1,{"a":[true]}]"#, 3);
     polling_post(&mut srv, 2, &sid, r#"4212["ask"]"#, 3);
     let evs = app_events(&actions(&mut srv));
     assert_eq!(
@@ -253,7 +253,8 @@ fn polling_connect_events_and_acks_both_ways() {
                 socket,
                 nsp: "/".into(),
                 name: "hello".into(),
-                args: vec!["1".into(), r#"{"a":[true]}"#.into()],
+                args: vec![r#""a\"b""#.into(), "1".into(), r#"{"a":[true]}"#.into()],
+                text: Some("a\"b".into()),
                 ack: None,
                 attachments: vec![],
             },
@@ -262,6 +263,7 @@ fn polling_connect_events_and_acks_both_ways() {
                 nsp: "/".into(),
                 name: "ask".into(),
                 args: vec![],
+                text: None,
                 ack: Some(12),
                 attachments: vec![],
             }
