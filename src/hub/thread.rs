@@ -103,7 +103,10 @@ impl Hub {
 
     /// Fires every timer due at or before the clock's time, in order.
     pub fn run_timers(&mut self) {
-        let now = self.clock.now_ms();
+        self.run_timers_at(self.clock.now_ms());
+    }
+
+    fn run_timers_at(&mut self, now: u64) {
         self.team_info.tick(now);
         while let Some((_, outcome)) = self.registry.tick_one(now) {
             self.apply(outcome, "timer");
@@ -121,8 +124,9 @@ impl Hub {
         let now = self.clock.now_ms();
         match cmd {
             Command::Events(batch) => {
+                // Read together, so applied at one time (one clock read).
                 for (event, socket, msg) in batch.iter() {
-                    self.event(event, socket, msg);
+                    self.event(event, socket, msg, now);
                 }
             }
             Command::IngestClosed { socket } => {
@@ -151,9 +155,8 @@ impl Hub {
 
     /// Applies one ingest event (`msg`: its argument's text, `None` where
     /// the reference's `msg.toString()` throws).
-    fn event(&mut self, event: IngestEvent, socket: SocketId, msg: Option<&str>) {
-        self.run_timers();
-        let now = self.clock.now_ms();
+    fn event(&mut self, event: IngestEvent, socket: SocketId, msg: Option<&str>, now: u64) {
+        self.run_timers_at(now);
         let conn = conn_of(socket);
         match (event, msg) {
             (IngestEvent::ObsLogon, msg) => {
@@ -231,6 +234,10 @@ impl Hub {
 
     /// Carries out a registry outcome's effects in order.
     fn apply(&mut self, outcome: Outcome, what: &str) {
+        // Most data events change state and nothing else.
+        if outcome.effects.is_empty() && outcome.error.is_none() {
+            return;
+        }
         let now = self.clock.now_ms();
         let mut unverified = Vec::new();
         for effect in outcome.effects {

@@ -172,7 +172,8 @@ fn decode_payload(kind: PacketKind, data: &str) -> Result<Payload, SioError> {
             Ok(Payload::Json(text.to_owned()))
         }
         PacketKind::Event | PacketKind::BinaryEvent => {
-            let mut text = String::new();
+            // No decoded argument is longer than the array's text.
+            let mut text = String::with_capacity(data.len());
             let (items, decoded) = json::array::elements_decoding(data, 1, &mut text)
                 .ok_or(SioError::InvalidPayload)?;
             let (&raw, rest) = items.split_first().ok_or(SioError::InvalidPayload)?;
