@@ -93,8 +93,8 @@ pub struct Config {
     /// Match thread placement.
     pub pin_core: Pinning,
     /// Reactor threads serving the broadcast port (`SPECTRA_BROADCAST_SHARDS`,
-    /// 1..=26; default one per CPU up to 8): a room's frames are written by
-    /// all of them at once.
+    /// 1..=26; default one per CPU but one, up to 8): a room's frames are
+    /// written by all of them at once.
     pub broadcast_shards: usize,
     /// Largest REST request body (`SPECTRA_REST_MAX_BODY`, default 100 kB as express' json parser).
     pub rest_max_body: usize,
@@ -299,9 +299,11 @@ impl Config {
             },
         };
 
+        // One per core the match thread (pinned to the last) leaves; on two
+        // cores, two writers only slowed a co-located client's reads.
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-        let broadcast_shards = match positive(vars, "SPECTRA_BROADCAST_SHARDS", cpus.min(8) as u64)?
-        {
+        let default_shards = cpus.saturating_sub(1).clamp(1, 8) as u64;
+        let broadcast_shards = match positive(vars, "SPECTRA_BROADCAST_SHARDS", default_shards)? {
             n @ 1..=26 => n as usize,
             _ => {
                 return Err(ConfigError::NotPositive {

@@ -771,14 +771,14 @@ impl<S: Service> Reactor<S> {
         }
     }
 
-    /// Runs the consequences of a callback until none are left: resumed
-    /// input, flushes, removals (whose `on_closed` may queue more).
     /// Takes in the connections other shards handed over; their input is
-    /// delivered as if just read.
+    /// delivered as if just read, then whatever else is waiting is read
+    /// (TLS may hold decrypted bytes the socket will not signal again).
     fn adopt(&mut self) {
         let Some(inbox) = &self.handovers else {
             return;
         };
+        let mut adopted = Vec::new();
         while let Ok(h) = inbox.try_recv() {
             let entry = self.io.conns.vacant_entry();
             let id = entry.key();
@@ -804,10 +804,17 @@ impl<S: Service> Reactor<S> {
             if has_input {
                 self.io.resumed.push(id);
             }
+            adopted.push(id);
         }
         self.settle();
+        for id in adopted {
+            self.read(id);
+            self.settle();
+        }
     }
 
+    /// Runs the consequences of a callback until none are left: resumed
+    /// input, flushes, removals (whose `on_closed` may queue more).
     fn settle(&mut self) {
         loop {
             if let Some(id) = self.io.resumed.pop() {
