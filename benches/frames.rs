@@ -72,5 +72,78 @@ fn decode(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, build, decode);
+/// game-01's recorded broadcast states, as the `match_data` packets a room
+/// compresses one after another.
+fn recorded_packets() -> Vec<Vec<u8>> {
+    use std::io::Read;
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(path) = ["../shared/conformance", "../../shared/conformance"]
+        .iter()
+        .map(|d| {
+            manifest
+                .join(d)
+                .join("game-01-regulation.expected.jsonl.gz")
+        })
+        .find(|p| p.exists())
+    else {
+        return Vec::new();
+    };
+    let mut text = String::new();
+    let file = std::fs::File::open(path).expect("readable states");
+    flate2::read::GzDecoder::new(file)
+        .read_to_string(&mut text)
+        .expect("gzip text");
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| {
+            let state = serde_json::to_string(&v["state"]).unwrap_or_default();
+            let lit = serde_json::to_string(&state).unwrap_or_default();
+            format!("42[\"match_data\",{lit}]").into_bytes()
+        })
+        .collect()
+}
+
+/// A room's context-takeover stream at several levels, over consecutive
+/// recorded states (what `ws::RoomStream` does once per room per tick);
+/// prints the average frame size of each level.
+fn room_stream(c: &mut Criterion) {
+    use flate2::{Compress, Compression, FlushCompress};
+    let packets = recorded_packets();
+    if packets.is_empty() {
+        eprintln!("room_stream: no recorded states beside the repository; skipped");
+        return;
+    }
+    let mut g = c.benchmark_group("room_stream");
+    for level in [3, 6, 9] {
+        let mut z = Compress::new(Compression::new(level), false);
+        let mut out = Vec::with_capacity(64 * 1024);
+        let mut compress = |p: &[u8], out: &mut Vec<u8>| {
+            out.clear();
+            let before = z.total_in();
+            while ((z.total_in() - before) as usize) < p.len() || out.len() == out.capacity() {
+                if out.len() == out.capacity() {
+                    out.reserve(out.capacity());
+                }
+                let done = (z.total_in() - before) as usize;
+                let _ = z.compress_vec(&p[done..], out, FlushCompress::Sync);
+            }
+            out.len()
+        };
+        let total: usize = packets.iter().map(|p| compress(p, &mut out)).sum();
+        eprintln!(
+            "room_stream level {level}: {} B per frame on average",
+            total / packets.len()
+        );
+        let mut i = 0;
+        g.bench_function(format!("level_{level}"), |b| {
+            b.iter(|| {
+                i = (i + 1) % packets.len();
+                compress(black_box(&packets[i]), &mut out)
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, build, decode, room_stream);
 criterion_main!(benches);
