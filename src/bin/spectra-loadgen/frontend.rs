@@ -1,6 +1,9 @@
 //! One overlay frontend's protocol state (sans-IO: bytes in, bytes out):
 //! WebSocket upgrade with permessage-deflate offered, Engine.IO open,
-//! Socket.IO connect, `logon` → `logon_success`, then `match_data`.
+//! Socket.IO connect, `logon` → `logon_success`, then `match_data`. In
+//! polling mode it starts as socket.io-client does by default: the session
+//! opens and joins the namespace over HTTP long-polling (keep-alive, on the
+//! same connection), then upgrades to a WebSocket (`2probe`, `3probe`, `5`).
 //!
 //! Every connection inflates everything until `logon_success` (servers may
 //! compress even tiny frames: socket.io 4.8 compresses its open packet).
@@ -22,7 +25,15 @@ use super::wire;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     Connecting,
+    /// Polling mode: waiting for the Engine.IO open packet over HTTP.
+    PollOpen,
+    /// Polling mode: `40` posted, waiting for the `ok`.
+    PollConnect,
+    /// Polling mode: polling for the namespace connect answer.
+    PollJoin,
     Upgrading,
+    /// Polling mode: `2probe` sent on the new WebSocket.
+    Probing,
     /// Waiting for the Engine.IO open packet.
     Opening,
     /// `40` sent, waiting for the namespace connect answer.
@@ -62,6 +73,13 @@ pub struct Frontend {
     /// When the connect started and when `logon_success` came (µs).
     pub started_us: u64,
     pub live_us: u64,
+    /// Polling mode: the Host header, and the session id once open.
+    polling: Option<Polling>,
+}
+
+struct Polling {
+    host: String,
+    sid: Option<String>,
 }
 
 /// Largest frame accepted from a server.
@@ -72,7 +90,8 @@ const MAX_FRAME: u64 = 64 << 20;
 pub const TINY: u64 = 16;
 
 impl Frontend {
-    pub fn new(group: u32, sampled: bool, now_us: u64) -> Frontend {
+    /// `polling`: open the session over HTTP long-polling, then upgrade.
+    pub fn new(group: u32, sampled: bool, now_us: u64, polling: bool) -> Frontend {
         Frontend {
             phase: Phase::Connecting,
             group,
@@ -85,14 +104,82 @@ impl Frontend {
             frag: None,
             started_us: now_us,
             live_us: 0,
+            polling: polling.then(|| Polling {
+                host: String::new(),
+                sid: None,
+            }),
         }
     }
 
-    /// The TCP connection is up: queue the upgrade request.
+    /// The TCP connection is up: queue the first request.
     pub fn on_connected(&mut self, host: &str) {
+        if let Some(p) = &mut self.polling {
+            p.host = host.to_owned();
+            self.out
+                .extend_from_slice(&wire::poll_request(host, None, None));
+            self.phase = Phase::PollOpen;
+            return;
+        }
         let req = ws::client::client_request(host, wire::WS_PATH, wire::WS_KEY, true);
         self.out.extend_from_slice(&req);
         self.phase = Phase::Upgrading;
+    }
+
+    /// Polling mode: the answers before the upgrade.
+    fn on_poll_responses(&mut self) -> Result<(), String> {
+        while matches!(
+            self.phase,
+            Phase::PollOpen | Phase::PollConnect | Phase::PollJoin
+        ) {
+            let Some((status, body)) = wire::take_http_response(&mut self.inbuf)? else {
+                return Ok(());
+            };
+            let body = String::from_utf8_lossy(&body).into_owned();
+            if status != 200 {
+                return Err(format!("polling: HTTP {status}: {body:.200}"));
+            }
+            let Some(p) = &mut self.polling else {
+                return Ok(());
+            };
+            match self.phase {
+                Phase::PollOpen => {
+                    let open = body
+                        .strip_prefix('0')
+                        .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok());
+                    let sid = open
+                        .as_ref()
+                        .and_then(|v| v["sid"].as_str())
+                        .ok_or_else(|| format!("polling: no open packet: {body:.200}"))?;
+                    p.sid = Some(sid.to_owned());
+                    let req = wire::poll_request(&p.host, Some(sid), Some("40"));
+                    self.out.extend_from_slice(&req);
+                    self.phase = Phase::PollConnect;
+                }
+                Phase::PollConnect => {
+                    let sid = p.sid.as_deref();
+                    let req = wire::poll_request(&p.host, sid, None);
+                    self.out.extend_from_slice(&req);
+                    self.phase = Phase::PollJoin;
+                }
+                _ => {
+                    let sid = p.sid.clone().unwrap_or_default();
+                    let packets: Vec<&str> = body.split('\u{1e}').collect();
+                    if let Some(refused) = packets.iter().find(|t| t.starts_with("44")) {
+                        return Err(format!("namespace refused: {refused:.200}"));
+                    }
+                    let req = if packets.iter().any(|t| t.starts_with("40")) {
+                        self.phase = Phase::Upgrading;
+                        let path = format!("{}&sid={sid}", wire::WS_PATH);
+                        ws::client::client_request(&p.host, &path, wire::WS_KEY, true).to_vec()
+                    } else {
+                        // A ping or noop first: poll again.
+                        wire::poll_request(&p.host, Some(&sid), None)
+                    };
+                    self.out.extend_from_slice(&req);
+                }
+            }
+        }
+        Ok(())
     }
 
     fn send_text(&mut self, text: &str) {
@@ -108,12 +195,24 @@ impl Frontend {
         now_us: u64,
         lat: &mut Histogram,
     ) -> Result<(), String> {
+        self.on_poll_responses()?;
+        if matches!(
+            self.phase,
+            Phase::PollOpen | Phase::PollConnect | Phase::PollJoin
+        ) {
+            return Ok(());
+        }
         if self.phase == Phase::Upgrading {
             match ws::client::client_read_response(&mut self.inbuf, wire::WS_KEY) {
                 Ok(None) => return Ok(()),
                 Ok(Some(deflate)) => {
                     self.decoder = Some(Box::new(Decoder::client(deflate, MAX_FRAME as usize)));
-                    self.phase = Phase::Opening;
+                    self.phase = if self.polling.is_some() {
+                        self.send_text("2probe");
+                        Phase::Probing
+                    } else {
+                        Phase::Opening
+                    };
                 }
                 Err(e) => return Err(format!("upgrade: {e:?}")),
             }
@@ -264,6 +363,11 @@ impl Frontend {
             Phase::Joining if t.starts_with("44") => {
                 return Err(format!("namespace refused: {t:.200}"));
             }
+            Phase::Probing if t == "3probe" => {
+                self.send_text("5");
+                self.send_text(logon);
+                self.phase = Phase::LoggingOn;
+            }
             Phase::LoggingOn if t.starts_with("42[\"logon_success\"") => {
                 self.phase = Phase::Live;
                 self.live_us = now_us;
@@ -312,6 +416,83 @@ mod tests {
         assert_eq!(f.phase, Phase::Live);
     }
 
+    fn http_ok(body: &str) -> Vec<u8> {
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn polling_mode_opens_and_joins_over_http_then_upgrades() {
+        let mut lat = Histogram::new();
+        let logon = wire::event_packet("logon", &[&wire::json_string("{\"groupCode\":\"G\"}")]);
+        let mut f = Frontend::new(0, true, 0, true);
+        f.on_connected("h:1");
+        assert!(
+            f.out
+                .starts_with(b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\n")
+        );
+        f.out.clear();
+        // The open packet arrives in two reads.
+        let open = http_ok("0{\"sid\":\"S1\",\"upgrades\":[\"websocket\"]}");
+        f.inbuf.extend_from_slice(&open[..20]);
+        f.on_bytes(&logon, 1, &mut lat).unwrap();
+        assert_eq!(f.phase, Phase::PollOpen);
+        f.inbuf.extend_from_slice(&open[20..]);
+        f.on_bytes(&logon, 1, &mut lat).unwrap();
+        assert_eq!(f.phase, Phase::PollConnect);
+        let post = String::from_utf8(std::mem::take(&mut f.out)).unwrap();
+        assert!(post.starts_with("POST /socket.io/?EIO=4&transport=polling&sid=S1 HTTP/1.1"));
+        assert!(post.ends_with("Content-Length: 2\r\n\r\n40"), "{post}");
+        f.inbuf.extend_from_slice(&http_ok("ok"));
+        f.on_bytes(&logon, 2, &mut lat).unwrap();
+        assert_eq!(f.phase, Phase::PollJoin);
+        f.out.clear();
+        // A noop first: it polls again.
+        f.inbuf.extend_from_slice(&http_ok("6"));
+        f.on_bytes(&logon, 2, &mut lat).unwrap();
+        assert!(
+            f.out
+                .starts_with(b"GET /socket.io/?EIO=4&transport=polling&sid=S1 ")
+        );
+        f.out.clear();
+        f.inbuf.extend_from_slice(&http_ok("40{\"sid\":\"N1\"}"));
+        f.on_bytes(&logon, 3, &mut lat).unwrap();
+        assert_eq!(f.phase, Phase::Upgrading);
+        assert!(
+            f.out
+                .starts_with(b"GET /socket.io/?EIO=4&transport=websocket&sid=S1 HTTP/1.1\r\n")
+        );
+        f.out.clear();
+        let accept = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+            Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+        f.inbuf.extend_from_slice(accept.as_bytes());
+        f.on_bytes(&logon, 4, &mut lat).unwrap();
+        assert_eq!(f.phase, Phase::Probing);
+        f.out.clear();
+        f.inbuf.extend_from_slice(&server_text("3probe"));
+        f.on_bytes(&logon, 5, &mut lat).unwrap();
+        assert_eq!(f.phase, Phase::LoggingOn);
+        f.inbuf
+            .extend_from_slice(&server_text("42[\"logon_success\",\"{}\"]"));
+        f.on_bytes(&logon, 6, &mut lat).unwrap();
+        assert_eq!(f.phase, Phase::Live);
+    }
+
+    #[test]
+    fn polling_errors_end_the_frontend() {
+        let mut lat = Histogram::new();
+        let mut f = Frontend::new(0, true, 0, true);
+        f.on_connected("h:1");
+        f.inbuf.extend_from_slice(
+            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 18\r\n\r\n{\"code\":1,\"x\":\"y\"}",
+        );
+        let e = f.on_bytes("", 1, &mut lat).unwrap_err();
+        assert!(e.starts_with("polling: HTTP 400"), "{e}");
+    }
+
     fn match_data(probe: u64) -> Vec<u8> {
         let state = format!(
             "{{\"matchType\":\"perf-probe-{probe}\",\"pad\":\"{}\"}}",
@@ -328,7 +509,7 @@ mod tests {
     fn sampled_frontends_inflate_and_measure_probes_others_only_count() {
         for sampled in [true, false] {
             let mut lat = Histogram::new();
-            let mut f = Frontend::new(0, sampled, 0);
+            let mut f = Frontend::new(0, sampled, 0, false);
             handshake(&mut f, &mut lat);
             let frame = match_data(1_000);
             f.inbuf.extend_from_slice(&frame);
@@ -383,7 +564,7 @@ mod tests {
         for sampled in [true, false] {
             let mut z = Takeover::new();
             let mut lat = Histogram::new();
-            let mut f = Frontend::new(0, sampled, 0);
+            let mut f = Frontend::new(0, sampled, 0, false);
             f.on_connected("h:1");
             f.inbuf.extend_from_slice(
                 b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
@@ -418,7 +599,7 @@ mod tests {
 
     #[test]
     fn a_bad_upgrade_answer_is_an_error() {
-        let mut f = Frontend::new(0, false, 0);
+        let mut f = Frontend::new(0, false, 0, false);
         f.on_connected("h:1");
         f.inbuf
             .extend_from_slice(b"HTTP/1.1 400 Bad Request\r\n\r\n");

@@ -4,7 +4,7 @@
 //!
 //!   spectra-loadgen fanout  --ingest URL --broadcast URL [--pid PID] --frontends N
 //!   spectra-loadgen matches --matches M --per-match K ...
-//!   spectra-loadgen ingest | storm --frontends N | idle --frontends N
+//!   spectra-loadgen ingest | storm --frontends N [--live | --polling] | idle --frontends N
 //!   spectra-loadgen all --server name=ours,ingest=URL,broadcast=URL,pid=PID [--server ...] --out FILE.md
 //!   spectra-loadgen replay FILE ...   (the same as the spectra-replay binary)
 //!   spectra-loadgen sink --listen ADDR   (a bare broadcast server: the generator's ceiling)
@@ -30,7 +30,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use args::Args;
-use scenario::{Common, Outcome, Server};
+use scenario::{Common, Outcome, Server, Storm};
 
 const USAGE: &str =
     "usage: spectra-loadgen <fanout|matches|ingest|storm|idle|all> [options]; see perf/README.md";
@@ -150,7 +150,16 @@ fn run_one(cmd: &str, srv: &Server, c: &Common, a: &Args) -> Outcome {
             "matches",
         ),
         "ingest" => scenario::ingest(srv, c),
-        "storm" => scenario::storm(srv, c, a.get("frontends", 1000), a.has("live")),
+        "storm" => {
+            let kind = if a.has("live") {
+                Storm::Live
+            } else if a.has("polling") {
+                Storm::Polling
+            } else {
+                Storm::WebSocket
+            };
+            scenario::storm(srv, c, a.get("frontends", 1000), kind)
+        }
         _ => scenario::idle_memory(srv, c, a.get("frontends", 1000)),
     }
 }
@@ -201,11 +210,16 @@ fn all(a: &Args, mut c: Common) {
                 || (!srv.only.is_empty() && !srv.only.iter().any(|s| s == name))
         };
         // Idle memory first, while the server process is fresh.
-        let singles: [(&str, &Scenario); 3] = [
+        let singles: [(&str, &Scenario); 4] = [
             ("idle", &|c: &Common| scenario::idle_memory(srv, c, idle)),
-            ("storm", &|c: &Common| scenario::storm(srv, c, storm, false)),
+            ("storm", &|c: &Common| {
+                scenario::storm(srv, c, storm, Storm::WebSocket)
+            }),
+            ("storm-polling", &|c: &Common| {
+                scenario::storm(srv, c, storm, Storm::Polling)
+            }),
             ("storm-live", &|c: &Common| {
-                scenario::storm(srv, c, storm_live, true)
+                scenario::storm(srv, c, storm_live, Storm::Live)
             }),
         ];
         for (name, f) in singles {

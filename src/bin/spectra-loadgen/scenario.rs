@@ -354,6 +354,7 @@ fn run_matches(
         rate: 3000.0,
         inflight: 512,
         run: c.run,
+        polling: false,
     })?;
     wait_ready(&ws, &mut [], Duration::from_secs(30 + total as u64 / 250))?;
     if let (Some(r), true) = (rss(srv), c.rss_limit > 0)
@@ -499,6 +500,7 @@ fn run_ingest(srv: &Server, c: &Common, o: &mut Outcome) -> Result<(), String> {
         rate: 0.0,
         inflight: 16,
         run: c.run,
+        polling: false,
     })?;
     wait_ready(
         &ws,
@@ -563,20 +565,35 @@ fn run_ingest(srv: &Server, c: &Common, o: &mut Outcome) -> Result<(), String> {
     Ok(())
 }
 
-/// `n` frontends connecting and logging on as fast as the server takes them,
-/// to a group without a match, or (`live`) to a live match, as audiences
-/// join one (the reference then sends the whole state to the room on every
-/// logon).
-pub fn storm(srv: &Server, c: &Common, n: usize, live: bool) -> Outcome {
+/// How the frontends of a storm connect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storm {
+    /// WebSocket from the start, to a group without a match.
+    WebSocket,
+    /// Long-polling first, then the upgrade (socket.io-client's default),
+    /// to a group without a match.
+    Polling,
+    /// WebSocket from the start, to a live match, as audiences join one
+    /// (the reference then sends the whole state to the room on every logon).
+    Live,
+}
+
+/// `n` frontends connecting and logging on as fast as the server takes them.
+pub fn storm(srv: &Server, c: &Common, n: usize, kind: Storm) -> Outcome {
     let mut o = Outcome {
-        scenario: if live { "storm-live" } else { "storm" }.into(),
+        scenario: match kind {
+            Storm::WebSocket => "storm",
+            Storm::Polling => "storm-polling",
+            Storm::Live => "storm-live",
+        }
+        .into(),
         load: sysinfo::loadavg(),
         server: srv.name.clone(),
         frontends: n,
         matches: 1,
         ..Outcome::default()
     };
-    if let Err(e) = run_storm(srv, c, n, live, &mut o) {
+    if let Err(e) = run_storm(srv, c, n, kind, &mut o) {
         o.notes.push(e);
     }
     o
@@ -586,12 +603,12 @@ fn run_storm(
     srv: &Server,
     c: &Common,
     n: usize,
-    live: bool,
+    kind: Storm,
     o: &mut Outcome,
 ) -> Result<(), String> {
     let group = group_code("PS", c.run, 0);
     let mut feeds = Vec::new();
-    if live {
+    if kind == Storm::Live {
         feeds.push(Feed::start(srv, c, &group, 300)?);
         settle(&mut feeds, Duration::from_millis(300))?;
     }
@@ -605,6 +622,7 @@ fn run_storm(
         rate: 0.0,
         inflight: 2048,
         run: c.run,
+        polling: kind == Storm::Polling,
     })?;
     let mut ws = ws;
     let mut obs: Vec<Observer> = feeds.into_iter().map(|f| f.obs).collect();
@@ -654,6 +672,7 @@ pub fn idle_memory(srv: &Server, c: &Common, n: usize) -> Outcome {
             rate: 4000.0,
             inflight: 1024,
             run: c.run,
+            polling: false,
         })?;
         wait_ready(&ws, &mut [], Duration::from_secs(30 + n as u64 / 200))?;
         std::thread::sleep(Duration::from_secs(2));

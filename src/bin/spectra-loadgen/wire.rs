@@ -40,6 +40,56 @@ pub fn parse_target(url: &str) -> Result<Target, String> {
 /// The Engine.IO WebSocket path (websocket transport from the start).
 pub const WS_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
 
+/// The Engine.IO polling path (a session opens here, then upgrades).
+pub const POLL_PATH: &str = "/socket.io/?EIO=4&transport=polling";
+
+/// A polling request (`GET`, or `POST` with a body) on a keep-alive
+/// connection; `sid` once the session is open.
+pub fn poll_request(host: &str, sid: Option<&str>, body: Option<&str>) -> Vec<u8> {
+    let path = match sid {
+        Some(s) => format!("{POLL_PATH}&sid={s}"),
+        None => POLL_PATH.to_owned(),
+    };
+    match body {
+        None => format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n").into_bytes(),
+        Some(b) => format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n\r\n{b}",
+            b.len()
+        )
+        .into_bytes(),
+    }
+}
+
+/// Takes one whole HTTP response (status and body, by `Content-Length`)
+/// from the front of `buf`; `None` until it is all there.
+pub fn take_http_response(buf: &mut bytes::BytesMut) -> Result<Option<(u16, Vec<u8>)>, String> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut resp = httparse::Response::new(&mut headers);
+    let head = match resp.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(format!("HTTP response: {e}")),
+    };
+    let status = resp.code.unwrap_or(0);
+    let len = resp
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+        .and_then(|h| {
+            std::str::from_utf8(h.value)
+                .ok()?
+                .trim()
+                .parse::<usize>()
+                .ok()
+        })
+        .unwrap_or(0);
+    if buf.len() < head + len {
+        return Ok(None);
+    }
+    let whole = buf.split_to(head + len);
+    Ok(Some((status, whole[head..].to_vec())))
+}
+
 /// A fixed valid key: servers only echo its hash.
 pub const WS_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 

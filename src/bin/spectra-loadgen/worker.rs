@@ -33,6 +33,8 @@ pub struct Config {
     /// Frontends allowed between connect and `logon_success` at once.
     pub inflight: usize,
     pub sources: Vec<Ipv4Addr>,
+    /// Open each session over long-polling, then upgrade.
+    pub polling: bool,
 }
 
 impl Config {
@@ -46,6 +48,7 @@ impl Config {
             rate: a.get("rate", 0.0),
             inflight: a.get("inflight", 256).max(1),
             sources: a.list("sources", &[]),
+            polling: a.has("polling"),
         })
     }
 }
@@ -142,7 +145,12 @@ pub fn run(cfg: Config) -> io::Result<()> {
                     )?;
                     let group = (i % cfg.groups.len()) as u32;
                     entry.insert(Conn {
-                        fe: Frontend::new(group, i.is_multiple_of(cfg.sample_every), now),
+                        fe: Frontend::new(
+                            group,
+                            i.is_multiple_of(cfg.sample_every),
+                            now,
+                            cfg.polling,
+                        ),
                         stream: Some(s),
                     });
                     pending += 1;

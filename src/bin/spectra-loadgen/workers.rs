@@ -26,6 +26,8 @@ pub struct Spread<'a> {
     /// Distinguishes the source addresses of successive runs
     /// (127.0.<run>.<2 + worker>), so no run meets an earlier run's sockets.
     pub run: usize,
+    /// Frontends open their sessions over long-polling, then upgrade.
+    pub polling: bool,
 }
 
 pub fn spawn(s: &Spread) -> Result<Vec<Worker>, String> {
@@ -44,6 +46,7 @@ pub fn spawn(s: &Spread) -> Result<Vec<Worker>, String> {
             .args(["--rate", &(s.rate / n as f64).to_string()])
             .args(["--inflight", &(s.inflight / n).max(16).to_string()])
             .args(["--sources", &src.to_string()])
+            .args(if s.polling { &["--polling"][..] } else { &[] })
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
