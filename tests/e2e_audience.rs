@@ -8,21 +8,26 @@ use std::time::Duration;
 
 use e2e_support::*;
 
-#[test]
-fn a_thousand_frontends_on_one_match_all_get_the_final_state() {
-    let server = Server::start(&[]);
+/// Plays edge-09 to `n` frontends of one match; every one must end on the
+/// game's final state.
+fn play_to_audience(server: &Server, n: usize, tag: &str) {
     let game = game("edge/edge-09-timers");
     let group = game.states[0].group_code.clone();
-    let dir = temp_dir("audience");
+    let dir = temp_dir(tag);
     let states = write_states(&game, &dir);
-    let audience = Frontends::start(&server, &group, 1000, &states, final_index(&game));
+    let audience = Frontends::start(server, &group, n, &states, final_index(&game));
     node(
         "e2e_observer.js",
         &[&server.ingest_url(), &game.input.to_string_lossy()],
         Duration::from_secs(60),
     );
-    check_frontends(&game, &audience.finish(), &group, 1000);
+    check_frontends(&game, &audience.finish(), &group, n);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_thousand_frontends_on_one_match_all_get_the_final_state() {
+    play_to_audience(&Server::start(&[]), 1000, "audience");
 }
 
 /// Four reactors share the broadcast port; a polling session's requests
@@ -33,17 +38,6 @@ fn frontends_on_a_sharded_broadcast_port_all_get_the_final_state() {
         ("SPECTRA_BROADCAST_SHARDS", "4"),
         ("RUST_LOG", "info,spectra_server::net::reactor=trace"),
     ]);
-    let game = game("edge/edge-09-timers");
-    let group = game.states[0].group_code.clone();
-    let dir = temp_dir("shards");
-    let states = write_states(&game, &dir);
-    let audience = Frontends::start(&server, &group, 300, &states, final_index(&game));
-    node(
-        "e2e_observer.js",
-        &[&server.ingest_url(), &game.input.to_string_lossy()],
-        Duration::from_secs(60),
-    );
-    check_frontends(&game, &audience.finish(), &group, 300);
+    play_to_audience(&server, 300, "shards");
     server.wait_for_log("connection handed to shard", Duration::from_secs(5));
-    let _ = std::fs::remove_dir_all(&dir);
 }

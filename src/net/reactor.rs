@@ -643,27 +643,39 @@ impl<S: Service> Reactor<S> {
                     }
                 },
             };
-            let entry = self.io.conns.vacant_entry();
-            let id = entry.key();
-            let mut conn = Conn {
-                stream,
-                peer,
-                input: None,
-                out: Outbox::default(),
-                flags: 0,
-                last_input_ms: self.io.now_ms,
-                state: S::State::default(),
-            };
-            if let Err(e) = self.poll.registry().register(
-                conn.stream.socket_mut(),
-                Token(id),
-                Interest::READABLE | Interest::WRITABLE,
-            ) {
-                log::error!("{peer}: cannot register: {e}");
-                continue;
-            }
-            entry.insert(conn);
+            self.insert(stream, peer, None);
         }
+    }
+
+    /// Registers a new connection (accepted, or handed over with `input`
+    /// already read); `None` when the poll refuses it (it is dropped).
+    fn insert(
+        &mut self,
+        stream: Stream,
+        peer: SocketAddr,
+        input: Option<BytesMut>,
+    ) -> Option<ConnId> {
+        let entry = self.io.conns.vacant_entry();
+        let id = entry.key();
+        let mut conn = Conn {
+            stream,
+            peer,
+            input,
+            out: Outbox::default(),
+            flags: 0,
+            last_input_ms: self.io.now_ms,
+            state: S::State::default(),
+        };
+        if let Err(e) = self.poll.registry().register(
+            conn.stream.socket_mut(),
+            Token(id),
+            Interest::READABLE | Interest::WRITABLE,
+        ) {
+            log::error!("{peer}: cannot register: {e}");
+            return None;
+        }
+        entry.insert(conn);
+        Some(id)
     }
 
     /// Reads until the socket would block, handing input to the service.
@@ -778,29 +790,13 @@ impl<S: Service> Reactor<S> {
         let Some(inbox) = &self.handovers else {
             return;
         };
+        let handed: Vec<Handover> = inbox.try_iter().collect();
         let mut adopted = Vec::new();
-        while let Ok(h) = inbox.try_recv() {
-            let entry = self.io.conns.vacant_entry();
-            let id = entry.key();
-            let mut conn = Conn {
-                stream: h.stream,
-                peer: h.peer,
-                input: h.input,
-                out: Outbox::default(),
-                flags: 0,
-                last_input_ms: self.io.now_ms,
-                state: S::State::default(),
-            };
-            if let Err(e) = self.poll.registry().register(
-                conn.stream.socket_mut(),
-                Token(id),
-                Interest::READABLE | Interest::WRITABLE,
-            ) {
-                log::error!("{}: cannot register a handed-over connection: {e}", h.peer);
+        for h in handed {
+            let has_input = h.input.is_some();
+            let Some(id) = self.insert(h.stream, h.peer, h.input) else {
                 continue;
-            }
-            let has_input = conn.input.is_some();
-            entry.insert(conn);
+            };
             if has_input {
                 self.io.resumed.push(id);
             }

@@ -241,6 +241,24 @@ fn logon(group: &str) -> Option<String> {
     ))
 }
 
+/// Open logons at `BASE`: socket 1 opens match `a`, socket 2 match `b`.
+fn two_matches(a: &str, b: &str) -> Rig {
+    let mut r = rig(open_auth());
+    r.hub.handle(Command::TestClock {
+        socket: 1,
+        ms: BASE,
+        ack: None,
+    });
+    for (socket, code) in [(1, a), (2, b)] {
+        r.hub.handle(Command::event(
+            IngestEvent::ObsLogon,
+            socket,
+            logon(code).as_deref(),
+        ));
+    }
+    r
+}
+
 #[test]
 fn logons_are_acked_and_keys_checked() {
     let mut r = rig(AuthPolicy {
@@ -308,22 +326,7 @@ fn logons_are_acked_and_keys_checked() {
 
 #[test]
 fn data_naming_another_group_changes_nothing_and_is_not_logged() {
-    let mut r = rig(open_auth());
-    r.hub.handle(Command::TestClock {
-        socket: 1,
-        ms: BASE,
-        ack: None,
-    });
-    r.hub.handle(Command::event(
-        IngestEvent::ObsLogon,
-        1,
-        logon("A1").as_deref(),
-    ));
-    r.hub.handle(Command::event(
-        IngestEvent::ObsLogon,
-        2,
-        logon("B2").as_deref(),
-    ));
+    let mut r = two_matches("A1", "B2");
     r.hub.handle(Command::TestClock {
         socket: 1,
         ms: BASE + 100,
@@ -352,22 +355,7 @@ fn data_naming_another_group_changes_nothing_and_is_not_logged() {
 
 #[test]
 fn shutdown_closes_every_replay_file() {
-    let mut r = rig(open_auth());
-    r.hub.handle(Command::TestClock {
-        socket: 1,
-        ms: BASE,
-        ack: None,
-    });
-    r.hub.handle(Command::event(
-        IngestEvent::ObsLogon,
-        1,
-        logon("S1").as_deref(),
-    ));
-    r.hub.handle(Command::event(
-        IngestEvent::ObsLogon,
-        2,
-        logon("S2").as_deref(),
-    ));
+    let mut r = two_matches("S1", "S2");
     assert!(!r.hub.handle(Command::Shutdown));
     let records: Vec<Record> = r.replay.try_iter().collect();
     let opened = records
