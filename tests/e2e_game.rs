@@ -130,6 +130,8 @@ fn over_tls_an_observer_and_auxiliary_clients_drive_a_game() {
         ("INSECURE", "false"),
         ("SERVER_KEY", &key_path.to_string_lossy()),
         ("SERVER_CERT", &cert_path.to_string_lossy()),
+        // TLS sessions are handed between shards too.
+        ("SPECTRA_BROADCAST_SHARDS", "3"),
     ]);
     replay_game("game-03-aux-and-tools", &mut server);
     let _ = std::fs::remove_dir_all(&dir);
