@@ -15,8 +15,10 @@ use spectra_server::net::{self, Options, Reactor, SioService};
 use spectra_server::rest::{Rest, RestApp, RestConfig};
 use spectra_server::{backend, replay, sio};
 
-/// Queued commands the match thread may lag behind before ingest waits for it.
-const COMMAND_QUEUE: usize = 64 * 1024;
+/// Queued commands the match thread may lag behind before ingest waits for
+/// it. Ingest events come in batches of at most 512 events or 256 KiB of
+/// text, so this bounds the backlog at about 130k events or 64 MiB.
+const COMMAND_QUEUE: usize = 256;
 /// Queued replay records before the writer drops.
 const REPLAY_QUEUE: usize = 64 * 1024;
 
