@@ -20,7 +20,7 @@ pub use error::HttpError;
 pub use limits::Limits;
 pub use method::Method;
 pub use query::percent_decode;
-pub use request::{Request, parse_request};
+pub use request::{Request, parse_request, peek_query_param};
 pub use response::{Response, reason_phrase};
 
 #[cfg(test)]

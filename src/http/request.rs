@@ -163,6 +163,19 @@ fn malformed_reason(e: httparse::Error) -> &'static str {
     }
 }
 
+/// The `name` query parameter of the request at the front of `buf`, read
+/// from its request line alone, consuming nothing: `None` until the line
+/// has arrived (within `max_head` bytes), or when it has no such parameter.
+/// Lets a sharded port route a request before it is parsed (and before the
+/// rest of it has even arrived).
+pub fn peek_query_param(buf: &[u8], name: &str, max_head: usize) -> Option<String> {
+    let end = buf.iter().take(max_head).position(|&b| b == b'\n')?;
+    let line = std::str::from_utf8(buf.get(..end)?).ok()?;
+    let target = line.split(' ').nth(1)?;
+    let (_, query) = split_target(target).ok()?;
+    pairs(&query).find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
 /// Splits a request target into raw path and query. Absolute-form
 /// (`http://host/p?q`, used through proxies) is reduced to its path.
 fn split_target(target: &str) -> Result<(String, String), HttpError> {
@@ -208,6 +221,18 @@ mod tests {
 
     fn parse(raw: &[u8]) -> Result<Option<Request>, HttpError> {
         parse_request(&mut BytesMut::from(raw), &limits())
+    }
+
+    #[test]
+    fn a_query_parameter_is_read_from_the_request_line_alone() {
+        let raw = b"GET /socket.io/?EIO=4&transport=polling&sid=B%41c HTTP/1.1\r\nHost: x\r\n";
+        assert_eq!(peek_query_param(raw, "sid", 512).as_deref(), Some("BAc"));
+        assert_eq!(peek_query_param(raw, "t", 512), None);
+        // Not before the line is whole, nor past the head limit.
+        assert_eq!(peek_query_param(&raw[..30], "sid", 512), None);
+        assert_eq!(peek_query_param(raw, "sid", 20), None);
+        assert_eq!(peek_query_param(b"garbage\n", "sid", 512), None);
+        assert_eq!(peek_query_param(b"\xff\xfe x?sid=1 y\n", "sid", 512), None);
     }
 
     #[test]

@@ -51,10 +51,11 @@ pub enum ConnState {
     Ws(Box<ws::Decoder>),
 }
 
-/// The shard whose session the request names, when not this one.
-fn other_shard(io: &Io<ConnState>, req: &http::Request) -> Option<usize> {
+/// The shard whose session the request at the front of `input` names, when
+/// not this one.
+fn other_shard(io: &Io<ConnState>, input: &[u8], limits: &http::Limits) -> Option<usize> {
     let (me, count) = io.shard()?;
-    let sid = req.query_param("sid")?;
+    let sid = http::peek_query_param(input, "sid", limits.max_head)?;
     super::shards::shard_of_sid(&sid, count).filter(|s| *s != me)
 }
 
@@ -128,8 +129,13 @@ impl<A: App> SioService<A> {
             if !io.is_open(conn) || io.is_paused(conn) {
                 return;
             }
-            // A sharded port may have to pass the request on unread.
-            let unread = io.shard().map(|_| input.clone());
+            // A request for another shard's session goes there, unread,
+            // with its connection.
+            if let Some(to) = other_shard(io, input, &self.http_limits)
+                && io.hand_over(conn, to)
+            {
+                return;
+            }
             let req = match http::parse_request(input, &self.http_limits) {
                 Ok(Some(req)) => req,
                 Ok(None) => return,
@@ -157,12 +163,6 @@ impl<A: App> SioService<A> {
                 self.respond(io, conn, &resp, keep_alive);
                 self.drain(io);
                 continue;
-            }
-            if let (Some(unread), Some(to)) = (unread, other_shard(io, &req))
-                && io.hand_over(conn, to)
-            {
-                *input = unread;
-                return;
             }
             let outcome = self.srv.on_http(conn, req, io.now_ms());
             match outcome {
