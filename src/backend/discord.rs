@@ -164,13 +164,6 @@ mod tests {
         }
     }
 
-    fn reply(status: u16, body: &str) -> Reply {
-        Reply {
-            status,
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
     #[test]
     fn token_request_is_the_reference_form() {
         let c = token_call(&cfg(), Some("abc")).unwrap();
@@ -189,23 +182,23 @@ mod tests {
     fn user_request_uses_the_token() {
         let c = user_call(
             &cfg(),
-            &reply(200, r#"{"token_type":"Bearer","access_token":"xyz"}"#),
+            &Reply::text(200, r#"{"token_type":"Bearer","access_token":"xyz"}"#),
         )
         .unwrap();
         assert_eq!(c.headers, vec![("Authorization", "Bearer xyz".to_owned())]);
-        let c = user_call(&cfg(), &reply(400, r#"{"error":"invalid_grant"}"#)).unwrap();
+        let c = user_call(&cfg(), &Reply::text(400, r#"{"error":"invalid_grant"}"#)).unwrap();
         assert_eq!(
             c.headers,
             vec![("Authorization", "undefined undefined".to_owned())]
         );
-        assert!(user_call(&cfg(), &reply(200, "<html>")).is_err());
+        assert!(user_call(&cfg(), &Reply::text(200, "<html>")).is_err());
     }
 
     #[test]
     fn user_answer_makes_the_deeplink() {
         let out = read_user_reply(
             &cfg(),
-            &reply(
+            &Reply::text(
                 200,
                 r#"{"id":"42","username":"neo","avatar":null,"global_name":"Neo"}"#,
             ),
@@ -219,17 +212,17 @@ mod tests {
         );
         let plain = read_user_reply(
             &cfg(),
-            &reply(200, r#"{"id":"1","username":"u","avatar":"h"}"#),
+            &Reply::text(200, r#"{"id":"1","username":"u","avatar":"h"}"#),
         );
         assert!(
             matches!(plain, DiscordOutcome::SignedIn { display_name, .. } if display_name == "u")
         );
         assert_eq!(
-            read_user_reply(&cfg(), &reply(401, "{}")),
+            read_user_reply(&cfg(), &Reply::text(401, "{}")),
             DiscordOutcome::UserFetchFailed(401)
         );
         assert!(matches!(
-            read_user_reply(&cfg(), &reply(200, "x")),
+            read_user_reply(&cfg(), &Reply::text(200, "x")),
             DiscordOutcome::Failed(_)
         ));
     }

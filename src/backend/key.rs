@@ -254,10 +254,7 @@ mod tests {
     use serde_json::json;
 
     fn reply(status: u16, body: &str) -> Result<Reply, BackendError> {
-        Ok(Reply {
-            status,
-            body: body.as_bytes().to_vec(),
-        })
+        Ok(Reply::text(status, body))
     }
 
     fn cfg() -> BackendConfig {

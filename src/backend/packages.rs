@@ -141,20 +141,13 @@ mod tests {
         }
     }
 
-    fn reply(status: u16, body: &str) -> Reply {
-        Reply {
-            status,
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
     #[test]
     fn url_and_checkout_links() {
         assert_eq!(
             packages_call(&cfg()).unwrap().url,
             "https://t.example/packages/st?extensionId=ex"
         );
-        let out = read_packages_reply(&cfg(), &reply(200, r#"[{"id":5,"name":"Plus"}]"#));
+        let out = read_packages_reply(&cfg(), &Reply::text(200, r#"[{"id":5,"name":"Plus"}]"#));
         assert_eq!(
             out,
             PackagesOutcome::Fetched(
@@ -167,19 +160,19 @@ mod tests {
     #[test]
     fn failures() {
         assert_eq!(
-            read_packages_reply(&cfg(), &reply(404, "")),
+            read_packages_reply(&cfg(), &Reply::text(404, "")),
             PackagesOutcome::StoreStatus(404)
         );
         assert!(matches!(
-            read_packages_reply(&cfg(), &reply(200, "{")),
+            read_packages_reply(&cfg(), &Reply::text(200, "{")),
             PackagesOutcome::Failed(_)
         ));
         assert!(matches!(
-            read_packages_reply(&cfg(), &reply(200, "{}")),
+            read_packages_reply(&cfg(), &Reply::text(200, "{}")),
             PackagesOutcome::Failed(_)
         ));
         assert!(matches!(
-            read_packages_reply(&cfg(), &reply(200, "[1]")),
+            read_packages_reply(&cfg(), &Reply::text(200, "[1]")),
             PackagesOutcome::Failed(_)
         ));
     }

@@ -103,13 +103,6 @@ impl Job for FetchPlayercams {
 mod tests {
     use super::*;
 
-    fn reply(status: u16, body: &str) -> Reply {
-        Reply {
-            status,
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
     #[test]
     fn url_and_need() {
         let cfg = BackendConfig {
@@ -134,7 +127,7 @@ mod tests {
 
     #[test]
     fn answers_are_used_only_when_both_fields_are_truthy() {
-        let ok = read_playercam_reply(&reply(
+        let ok = read_playercam_reply(&Reply::text(
             200,
             r#"{"nameOverrides":"[[\"a\",\"b\"]]","enabledPlayers":["p1"]}"#,
         ))
@@ -143,14 +136,20 @@ mod tests {
         assert_eq!(ok.enabled_players, serde_json::json!(["p1"]));
         // The status is not looked at, as in the reference.
         assert!(
-            read_playercam_reply(&reply(404, r#"{"nameOverrides":"[]","enabledPlayers":[]}"#))
-                .is_ok()
+            read_playercam_reply(&Reply::text(
+                404,
+                r#"{"nameOverrides":"[]","enabledPlayers":[]}"#
+            ))
+            .is_ok()
         );
         assert!(
-            read_playercam_reply(&reply(200, r#"{"nameOverrides":"","enabledPlayers":[]}"#))
-                .is_err()
+            read_playercam_reply(&Reply::text(
+                200,
+                r#"{"nameOverrides":"","enabledPlayers":[]}"#
+            ))
+            .is_err()
         );
-        assert!(read_playercam_reply(&reply(200, r#"{"enabledPlayers":[]}"#)).is_err());
-        assert!(read_playercam_reply(&reply(500, "oops")).is_err());
+        assert!(read_playercam_reply(&Reply::text(200, r#"{"enabledPlayers":[]}"#)).is_err());
+        assert!(read_playercam_reply(&Reply::text(500, "oops")).is_err());
     }
 }

@@ -191,10 +191,7 @@ mod tests {
 
     #[test]
     fn mmr_results_are_read_leniently() {
-        let r = |s, b: &str| Reply {
-            status: s,
-            body: b.as_bytes().to_vec(),
-        };
+        let r = Reply::text;
         let got = read_mmr_reply(&r(
             200,
             r#"{"results":[{"puuid":"a","currentMMRTier":21,"peakMMRTier":24},{"puuid":"b","currentMMRTier":null},{"x":1}]}"#,

@@ -65,6 +65,17 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
+#[cfg(test)]
+impl Reply {
+    /// A reply with a text body, as the services' tests fake them.
+    pub fn text(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+}
+
 /// The shared client.
 #[derive(Clone)]
 pub struct Transport {
