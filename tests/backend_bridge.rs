@@ -6,27 +6,13 @@ mod backend_stub;
 
 use std::time::Duration;
 
-use backend_stub::{Answer, Stub, collect};
+use backend_stub::{Answer, Stub, collect, services_config};
 use crossbeam_channel::unbounded;
 use serde_json::json;
 use spectra_server::backend::{
     Backend, BackendError, Bridge, Finished, KeyCheck, MatchFacts, Moment, Options, registered,
 };
-use spectra_server::config::BackendConfig;
 use spectra_server::http::Method;
-
-fn cfg(base: &str) -> BackendConfig {
-    BackendConfig {
-        use_backend: true,
-        backend_url: Some(base.to_owned()),
-        backend_token: Some("BT".to_owned()),
-        supporter_check_url: Some(format!("{base}/supporter")),
-        playercam_url: Some(format!("{base}/cams")),
-        stats_backend_url: Some(format!("{base}/stats")),
-        stats_backend_token: Some("ST".to_owned()),
-        ..Default::default()
-    }
-}
 
 fn opts() -> Options {
     Options {
@@ -67,9 +53,12 @@ fn facts(registered: bool) -> MatchFacts {
 fn logons_get_their_key_check_back_by_connection() {
     let stub = stub();
     let (tx, rx) = unbounded();
-    let bridge = Bridge::new(Backend::start(cfg(&stub.base), opts()).unwrap(), move |f| {
-        let _ = tx.send(f);
-    });
+    let bridge = Bridge::new(
+        Backend::start(services_config(&stub.base), opts()).unwrap(),
+        move |f| {
+            let _ = tx.send(f);
+        },
+    );
     assert!(bridge.verify_key(11, "ORG-KEY".into()).is_none());
     assert!(bridge.verify_key(12, "OLD-KEY".into()).is_none());
     let mut got = collect(&rx, 2, Duration::from_secs(5));
@@ -101,9 +90,12 @@ fn logons_get_their_key_check_back_by_connection() {
 fn a_match_life_makes_the_reference_calls() {
     let stub = stub();
     let (tx, rx) = unbounded();
-    let bridge = Bridge::new(Backend::start(cfg(&stub.base), opts()).unwrap(), move |f| {
-        let _ = tx.send(f);
-    })
+    let bridge = Bridge::new(
+        Backend::start(services_config(&stub.base), opts()).unwrap(),
+        move |f| {
+            let _ = tx.send(f);
+        },
+    )
     .with_stats_delay(Duration::from_millis(200));
 
     // Created: playercams.
@@ -203,7 +195,7 @@ fn refusals_come_back_at_once_and_the_rest_through_the_sink() {
     let (tx, rx) = unbounded();
     let bridge = Bridge::new(
         Backend::start(
-            cfg(&stub.base),
+            services_config(&stub.base),
             Options {
                 workers: 1,
                 queue: 1,

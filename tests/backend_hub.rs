@@ -8,11 +8,10 @@ mod backend_stub;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use backend_stub::{Answer, Stub, dead_address};
+use backend_stub::{Answer, Stub, dead_address, services_config};
 use crossbeam_channel::{Receiver, unbounded};
 use serde_json::Value;
 use spectra_server::backend::{Backend, Bridge, Options};
-use spectra_server::config::BackendConfig;
 use spectra_server::game::AuthPolicy;
 use spectra_server::http::Method;
 use spectra_server::hub::{Command, Hub, IngestEvent, Outputs, Published, ToBroadcast, ToIngest};
@@ -30,16 +29,7 @@ struct Rig {
 }
 
 fn rig(base: &str, delay_stats: Duration) -> Rig {
-    let cfg = BackendConfig {
-        use_backend: true,
-        backend_url: Some(base.to_owned()),
-        backend_token: Some("BT".to_owned()),
-        supporter_check_url: Some(format!("{base}/supporter")),
-        playercam_url: Some(format!("{base}/cams")),
-        stats_backend_url: Some(format!("{base}/stats")),
-        stats_backend_token: Some("ST".to_owned()),
-        ..Default::default()
-    };
+    let cfg = services_config(base);
     let (itx, ingest) = unbounded();
     let (btx, broadcast) = unbounded();
     let (ctx, from_backend) = unbounded();

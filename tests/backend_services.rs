@@ -5,7 +5,7 @@ mod backend_stub;
 
 use std::time::{Duration, Instant};
 
-use backend_stub::{Answer, Stub, collect, dead_address};
+use backend_stub::{Answer, Stub, collect, dead_address, services_config};
 use crossbeam_channel::unbounded;
 use serde_json::{Value, json};
 use spectra_server::backend::{
@@ -30,13 +30,6 @@ fn opts() -> Options {
 
 fn cfg(base: &str) -> BackendConfig {
     BackendConfig {
-        use_backend: true,
-        backend_url: Some(base.to_owned()),
-        backend_token: Some("BT".to_owned()),
-        supporter_check_url: Some(format!("{base}/supporter")),
-        playercam_url: Some(format!("{base}/cams")),
-        stats_backend_url: Some(format!("{base}/stats")),
-        stats_backend_token: Some("ST".to_owned()),
         tebex_base_url: Some(format!("{base}/tebex")),
         tebex_store_id: Some("store1".to_owned()),
         tebex_extension_id: Some("ext1".to_owned()),
@@ -46,6 +39,7 @@ fn cfg(base: &str) -> BackendConfig {
         discord_oauth_url: Some(format!("{base}/discord/token")),
         discord_user_url: Some(format!("{base}/discord/me")),
         spectra_client_deeplink: Some("spectra-client://discord".to_owned()),
+        ..services_config(base)
     }
 }
 

@@ -14,6 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
+use spectra_server::config::BackendConfig;
 use spectra_server::http::{Limits, Request, Response, parse_request};
 
 /// What the stub sends back for one request.
@@ -133,4 +134,19 @@ pub fn collect<T>(rx: &crossbeam_channel::Receiver<T>, n: usize, within: Duratio
         }
     }
     out
+}
+
+/// The backend on, with the organisation, supporter, playercam and stats
+/// services all under the stub at `base`.
+pub fn services_config(base: &str) -> BackendConfig {
+    BackendConfig {
+        use_backend: true,
+        backend_url: Some(base.to_owned()),
+        backend_token: Some("BT".to_owned()),
+        supporter_check_url: Some(format!("{base}/supporter")),
+        playercam_url: Some(format!("{base}/cams")),
+        stats_backend_url: Some(format!("{base}/stats")),
+        stats_backend_token: Some("ST".to_owned()),
+        ..Default::default()
+    }
 }
