@@ -9,17 +9,7 @@ use std::time::Duration;
 
 use backend_stub::{Answer, Stub};
 use e2e_support::*;
-use serde_json::{Value, json};
-
-fn logon(group: &str, key: &str) -> Value {
-    json!({
-        "type": "authenticate", "clientVersion": "0.3.20", "obsName": "Obs#1",
-        "key": key, "groupCode": group, "groupSecret": "",
-        "leftTeam": {"name": "Left", "tricode": "LFT", "url": "", "attackStart": true},
-        "rightTeam": {"name": "Right", "tricode": "RGT", "url": "", "attackStart": false},
-        "toolsData": {}
-    })
-}
+use serde_json::json;
 
 #[test]
 fn the_backend_decides_observer_keys() {

@@ -10,16 +10,6 @@ use std::time::Duration;
 use e2e_support::*;
 use serde_json::{Value, json};
 
-fn logon(group: &str, key: &str) -> Value {
-    json!({
-        "type": "authenticate", "clientVersion": "0.3.20", "obsName": "Obs#1",
-        "key": key, "groupCode": group, "groupSecret": "",
-        "leftTeam": {"name": "Left", "tricode": "LFT", "url": "", "attackStart": true},
-        "rightTeam": {"name": "Right", "tricode": "RGT", "url": "", "attackStart": false},
-        "toolsData": {}
-    })
-}
-
 fn line(t: u64, socket: &str, event: &str, data: Value) -> String {
     json!({"t": t, "socket": socket, "event": event, "data": data}).to_string()
 }

@@ -550,3 +550,14 @@ pub fn check_frontends(game: &Game, frontends: &[Value], group: &str, count: usi
         }
     }
 }
+
+/// An observer's `obs_logon` payload for `group` with `key` (no tools).
+pub fn logon(group: &str, key: &str) -> Value {
+    serde_json::json!({
+        "type": "authenticate", "clientVersion": "0.3.20", "obsName": "Obs#1",
+        "key": key, "groupCode": group, "groupSecret": "",
+        "leftTeam": {"name": "Left", "tricode": "LFT", "url": "", "attackStart": true},
+        "rightTeam": {"name": "Right", "tricode": "RGT", "url": "", "attackStart": false},
+        "toolsData": {}
+    })
+}
