@@ -253,10 +253,22 @@ impl JsValue {
 impl JsObject {
     /// `JSON.stringify` of the object (properties holding `undefined` are skipped).
     pub fn write_json(&self, out: &mut Vec<u8>) {
+        self.write_json_with(out, |_| true, |out, _, v| v.write_json(out));
+    }
+
+    /// `JSON.stringify` of the object's properties whose key passes `keep`,
+    /// each value written by `value` (properties holding `undefined` are
+    /// skipped).
+    pub fn write_json_with(
+        &self,
+        out: &mut Vec<u8>,
+        keep: impl Fn(&str) -> bool,
+        mut value: impl FnMut(&mut Vec<u8>, &str, &JsValue),
+    ) {
         out.push(b'{');
         let mut first = true;
         for (k, v) in self.iter() {
-            if v.is_undefined() {
+            if v.is_undefined() || !keep(k) {
                 continue;
             }
             if !first {
@@ -265,7 +277,7 @@ impl JsObject {
             first = false;
             write_string(out, k);
             out.push(b':');
-            v.write_json(out);
+            value(out, k, v);
         }
         out.push(b'}');
     }

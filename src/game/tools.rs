@@ -304,39 +304,17 @@ impl Tools {
 
     /// The broadcast form: `playercamsInfo` without `secret` and `endTime`.
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        out.push(b'{');
-        let mut first = true;
-        for (k, v) in self.data.iter() {
-            if v.is_undefined() {
-                continue;
-            }
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            super::js::write_string(out, k);
-            out.push(b':');
-            match (k, v) {
-                ("playercamsInfo", JsValue::Obj(o)) => {
-                    out.push(b'{');
-                    let mut first = true;
-                    for (k, v) in o.iter() {
-                        if v.is_undefined() || k == "secret" || k == "endTime" {
-                            continue;
-                        }
-                        if !first {
-                            out.push(b',');
-                        }
-                        first = false;
-                        super::js::write_string(out, k);
-                        out.push(b':');
-                        v.write_json(out);
-                    }
-                    out.push(b'}');
-                }
+        self.data.write_json_with(
+            out,
+            |_| true,
+            |out, k, v| match (k, v) {
+                ("playercamsInfo", JsValue::Obj(o)) => o.write_json_with(
+                    out,
+                    |k| k != "secret" && k != "endTime",
+                    |out, _, v| v.write_json(out),
+                ),
                 _ => v.write_json(out),
-            }
-        }
-        out.push(b'}');
+            },
+        );
     }
 }
