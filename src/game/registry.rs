@@ -266,33 +266,52 @@ impl Registry {
         }
     }
 
-    /// An `obs_logon` event: checks the packet, client version, group code
-    /// and key, then creates the match or reconnects to it (same secret).
-    pub fn obs_logon(&mut self, conn: ConnId, payload: &str, now: u64) -> Outcome {
-        const EV: &str = "obs_logon_ack";
+    /// The checks both logons start with, in the reference's order: the
+    /// connection is open and has not used its one logon of this kind (it
+    /// has now), the packet parses, the connection is not logged on yet,
+    /// and the packet's type and client version are right. `Err`: the
+    /// outcome to return.
+    fn logon_checks(&mut self, conn: ConnId, payload: &str, aux: bool) -> Result<JsValue, Outcome> {
+        let (event, auth) = if aux {
+            ("aux_logon_ack", AUX_AUTH)
+        } else {
+            ("obs_logon_ack", AUTH)
+        };
         let state = self.conn(conn);
         if state.closed {
-            return Outcome::err(GameError::ConnectionClosed);
+            return Err(Outcome::err(GameError::ConnectionClosed));
         }
-        if state.obs_logon_used {
-            return Outcome::err(GameError::LogonAlreadyUsed);
-        }
-        state.obs_logon_used = true;
-        let data = match self.parse_logon(payload) {
-            Ok(d) => d,
-            Err(e) => return Outcome::err(e),
+        let used = if aux {
+            &mut state.aux_logon_used
+        } else {
+            &mut state.obs_logon_used
         };
-        if self.conn(conn).client.is_some() {
-            return Outcome::err(GameError::AlreadyLoggedOn);
+        if std::mem::replace(used, true) {
+            return Err(Outcome::err(GameError::LogonAlreadyUsed));
         }
-        if data.prop("type").as_str() != Some(AUTH) {
-            return self.reject(conn, EV, logon::INVALID_PACKET);
+        let data = self.parse_logon(payload).map_err(Outcome::err)?;
+        if self.conn(conn).client.is_some() {
+            return Err(Outcome::err(GameError::AlreadyLoggedOn));
+        }
+        if data.prop("type").as_str() != Some(auth) {
+            return Err(self.reject(conn, event, logon::INVALID_PACKET));
         }
         let version = data.prop("clientVersion");
         if !logon::is_compatible_version(version) {
             let reason = logon::incompatible_reason(version);
-            return self.reject(conn, EV, &reason);
+            return Err(self.reject(conn, event, &reason));
         }
+        Ok(data)
+    }
+
+    /// An `obs_logon` event: checks the packet, client version, group code
+    /// and key, then creates the match or reconnects to it (same secret).
+    pub fn obs_logon(&mut self, conn: ConnId, payload: &str, now: u64) -> Outcome {
+        const EV: &str = "obs_logon_ack";
+        let data = match self.logon_checks(conn, payload, false) {
+            Ok(d) => d,
+            Err(out) => return out,
+        };
         let Some(code) = data.prop("groupCode").as_str().map(str::to_owned) else {
             let reason = logon::invalid_group_code_reason("is not a string");
             return self.reject(conn, EV, &reason);
@@ -407,29 +426,10 @@ impl Registry {
     /// An `aux_logon` event: joins the match whose match id is given.
     pub fn aux_logon(&mut self, conn: ConnId, payload: &str, _now: u64) -> Outcome {
         const EV: &str = "aux_logon_ack";
-        let state = self.conn(conn);
-        if state.closed {
-            return Outcome::err(GameError::ConnectionClosed);
-        }
-        if state.aux_logon_used {
-            return Outcome::err(GameError::LogonAlreadyUsed);
-        }
-        state.aux_logon_used = true;
-        let data = match self.parse_logon(payload) {
+        let data = match self.logon_checks(conn, payload, true) {
             Ok(d) => d,
-            Err(e) => return Outcome::err(e),
+            Err(out) => return out,
         };
-        if self.conn(conn).client.is_some() {
-            return Outcome::err(GameError::AlreadyLoggedOn);
-        }
-        if data.prop("type").as_str() != Some(AUX_AUTH) {
-            return self.reject(conn, EV, logon::INVALID_PACKET);
-        }
-        let version = data.prop("clientVersion");
-        if !logon::is_compatible_version(version) {
-            let reason = logon::incompatible_reason(version);
-            return self.reject(conn, EV, &reason);
-        }
         let match_id = data.prop("matchId");
         let found = self
             .order
