@@ -11,7 +11,6 @@ use std::sync::Arc;
 use crossbeam_channel::Receiver;
 use serde_json::Value;
 
-use crate::http;
 use crate::hub::command::ToBroadcast;
 use crate::hub::frames::literal;
 use crate::ingest::js_text;
@@ -103,10 +102,6 @@ impl App for Broadcast {
             }
             _ => {}
         }
-    }
-
-    fn on_http(&mut self, _req: &http::Request) -> Option<http::Response> {
-        None
     }
 
     fn on_wake(&mut self, srv: &mut sio::Server) {

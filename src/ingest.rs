@@ -7,7 +7,6 @@
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
-use crate::http;
 use crate::hub::command::{Command, ToIngest};
 use crate::hub::frames::literal;
 use crate::hub::{EventBatch, IngestEvent};
@@ -149,10 +148,6 @@ impl App for Ingest {
 
     fn after_poll(&mut self) {
         self.flush();
-    }
-
-    fn on_http(&mut self, _req: &http::Request) -> Option<http::Response> {
-        None
     }
 
     fn on_wake(&mut self, srv: &mut sio::Server) {

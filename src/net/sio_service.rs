@@ -18,7 +18,9 @@ pub trait App {
 
     /// A request whose path is not the engine's (REST routes). `None`
     /// answers 404.
-    fn on_http(&mut self, req: &http::Request) -> Option<http::Response>;
+    fn on_http(&mut self, _req: &http::Request) -> Option<http::Response> {
+        None
+    }
 
     /// Another thread woke the reactor: drain the channels it posted to.
     fn on_wake(&mut self, srv: &mut sio::Server);
