@@ -266,8 +266,19 @@ pub fn with_team_lines<R>(
     Ok(f(&lines))
 }
 
-/// Reads a payload object into an [`Envelope`].
-pub fn parse_envelope<'a>(root: &View<'_, 'a>) -> Result<Envelope<'a>, GameError> {
+/// A payload's routing keys, read before its `data` is checked: the
+/// reference hands an event to its match (and its replay log) before the
+/// match looks at the data.
+#[derive(Clone, Copy)]
+pub struct Head<'t, 'a> {
+    pub route: Route<'a>,
+    player_id: Option<View<'t, 'a>>,
+    ty: View<'t, 'a>,
+    data: View<'t, 'a>,
+}
+
+/// Reads the reference's `isAuthedData` keys of a payload object.
+pub fn parse_head<'t, 'a>(root: &View<'t, 'a>) -> Result<Head<'t, 'a>, GameError> {
     if !root.is_object() {
         return Err(GameError::NotAnObject);
     }
@@ -295,15 +306,32 @@ pub fn parse_envelope<'a>(root: &View<'_, 'a>) -> Result<Envelope<'a>, GameError
         (None, Some(m)) => Route::MatchId(m.as_str()),
         (None, None) => return Err(GameError::NotAuthedData),
     };
-    let event = match ty.as_str() {
-        None => Event::Unknown(""),
-        Some(ty) => parse_event(ty, &data)?,
-    };
-    Ok(Envelope {
+    Ok(Head {
         route,
-        player_id: player_id.and_then(|v| v.as_str()),
-        event,
+        player_id,
+        ty,
+        data,
     })
+}
+
+impl<'a> Head<'_, 'a> {
+    /// Checks the data of the payload's `type`.
+    pub fn envelope(&self) -> Result<Envelope<'a>, GameError> {
+        let event = match self.ty.as_str() {
+            None => Event::Unknown(""),
+            Some(ty) => parse_event(ty, &self.data)?,
+        };
+        Ok(Envelope {
+            route: self.route,
+            player_id: self.player_id.and_then(|v| v.as_str()),
+            event,
+        })
+    }
+}
+
+/// Reads a payload object into an [`Envelope`].
+pub fn parse_envelope<'a>(root: &View<'_, 'a>) -> Result<Envelope<'a>, GameError> {
+    parse_head(root)?.envelope()
 }
 
 fn parse_event<'a>(ty: &'a str, data: &View<'_, 'a>) -> Result<Event<'a>, GameError> {

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::error::GameError;
-use super::event::{Envelope, Event, Route, parse_envelope};
+use super::event::{Envelope, Event, Route, parse_head};
 use super::game_match::{Applied, Match, MatchTimer};
 use super::js::{JsValue, array_index};
 use super::logon::{self, AUTH, AUX_AUTH, AuthPolicy, KeyDecision, KeyVerdict};
@@ -67,13 +67,17 @@ pub enum Effect {
 pub struct Outcome {
     pub effects: Vec<Effect>,
     pub error: Option<GameError>,
+    /// The matches a data event was handed to, in order, whether or not its
+    /// data then checked out: the reference writes the event to each one's
+    /// replay log before the match reads it.
+    pub routed: Vec<String>,
 }
 
 impl Outcome {
     fn err(e: GameError) -> Self {
         Outcome {
-            effects: Vec::new(),
             error: Some(e),
+            ..Outcome::default()
         }
     }
 }
@@ -169,6 +173,15 @@ impl Registry {
         self.matches.get(group_code).map(|m| &m.game)
     }
 
+    /// The group a logged-on, open connection sends for.
+    pub fn group_of(&self, conn: ConnId) -> Option<&str> {
+        let state = self.conns.get(&conn)?;
+        if state.closed {
+            return None;
+        }
+        state.group.as_deref()
+    }
+
     /// Changes a live match (to apply what the external services
     /// answered); `None` for an unknown match.
     pub fn update<R>(&mut self, group_code: &str, f: impl FnOnce(&mut Match) -> R) -> Option<R> {
@@ -262,7 +275,7 @@ impl Registry {
                 },
                 Effect::Disconnect { conn },
             ],
-            error: None,
+            ..Outcome::default()
         }
     }
 
@@ -328,7 +341,7 @@ impl Registry {
                 self.pending_keys.insert(conn, data);
                 Outcome {
                     effects: vec![Effect::VerifyKey { conn, key }],
-                    error: None,
+                    ..Outcome::default()
                 }
             }
         }
@@ -393,7 +406,7 @@ impl Registry {
                 event: EV,
                 payload: logon::ack(AUTH, true, Some(&answer)),
             }],
-            error: None,
+            ..Outcome::default()
         }
     }
 
@@ -451,7 +464,7 @@ impl Registry {
                 event: EV,
                 payload: logon::ack(AUX_AUTH, true, None),
             }],
-            error: None,
+            ..Outcome::default()
         }
     }
 
@@ -497,13 +510,12 @@ impl Registry {
         now: u64,
         aux_event: bool,
     ) -> Outcome {
-        let env = match parse_envelope(root) {
-            Ok(env) => env,
+        let head = match parse_head(root) {
+            Ok(head) => head,
             Err(e) => return Outcome::err(e),
         };
         let mut out = Outcome::default();
-        let mut threw = false;
-        match env.route {
+        match head.route {
             Route::GroupCode(code) => {
                 let Some(code) = code else {
                     return Outcome::err(GameError::UnknownMatch(String::new()));
@@ -517,10 +529,10 @@ impl Registry {
                 if !self.matches.contains_key(code) {
                     return Outcome::err(GameError::UnknownMatch(code.to_owned()));
                 }
-                threw = self.apply_to(code, &env, now, &mut out);
+                out.routed.push(code.to_owned());
             }
             Route::MatchId(id) => {
-                let targets: Vec<String> = self
+                out.routed = self
                     .order
                     .iter()
                     .filter(|c| {
@@ -530,14 +542,24 @@ impl Registry {
                     })
                     .cloned()
                     .collect();
-                for code in targets {
-                    if self.apply_to(&code, &env, now, &mut out) {
-                        threw = true;
-                        break;
-                    }
-                }
             }
         }
+        let env = match head.envelope() {
+            Ok(env) => env,
+            Err(e) => {
+                out.error = Some(e);
+                return out;
+            }
+        };
+        let routed = std::mem::take(&mut out.routed);
+        let mut threw = false;
+        for code in &routed {
+            if self.apply_to(code, &env, now, &mut out) {
+                threw = true;
+                break;
+            }
+        }
+        out.routed = routed;
         if aux_event
             && !threw
             && matches!(env.event, Event::AuxScoreboard(_))

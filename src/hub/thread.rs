@@ -45,8 +45,6 @@ pub struct Hub {
     /// The replay file of each live match.
     files: HashMap<String, FileId>,
     next_file: FileId,
-    /// Ingest connections logged on, and the group each belongs to.
-    conn_group: HashMap<ConnId, String>,
     /// Each live match's room compression stream.
     streams: HashMap<String, RoomStream>,
     state_buf: Vec<u8>,
@@ -62,14 +60,6 @@ fn socket_of(conn: ConnId) -> SocketId {
     conn as SocketId
 }
 
-/// The reference's `isAuthedData` on a parsed payload.
-fn authed_data(obj: &serde_json::Map<String, Value>) -> bool {
-    (obj.contains_key("obsName") || obj.contains_key("playerId"))
-        && (obj.contains_key("groupCode") || obj.contains_key("matchId"))
-        && obj.contains_key("type")
-        && obj.contains_key("data")
-}
-
 impl Hub {
     pub fn new(auth: AuthPolicy, test_clock: bool, out: Outputs) -> Self {
         let team_info = TeamInfo::new(out.published.clone());
@@ -80,7 +70,6 @@ impl Hub {
             team_info,
             files: HashMap::new(),
             next_file: 0,
-            conn_group: HashMap::new(),
             streams: HashMap::new(),
             state_buf: Vec::with_capacity(32 * 1024),
             backend: None,
@@ -130,9 +119,7 @@ impl Hub {
                 }
             }
             Command::IngestClosed { socket } => {
-                let conn = conn_of(socket);
-                self.conn_group.remove(&conn);
-                let outcome = self.registry.disconnect(conn, now);
+                let outcome = self.registry.disconnect(conn_of(socket), now);
                 self.apply(outcome, "disconnect");
             }
             Command::TestClock { socket, ms, ack } => {
@@ -179,42 +166,26 @@ impl Hub {
                     self.await_key(conn, group.clone(), text);
                 }
                 self.apply(outcome, "obs_logon");
-                self.logon_finished(conn, accepted, group, existed, text, now);
+                self.logon_finished(accepted, group, existed, text, now);
             }
             (IngestEvent::AuxLogon, msg) => {
                 let text = msg.unwrap_or_default();
                 let outcome = self.registry.aux_logon(conn, text, now);
-                let accepted = logon_accepted(&outcome);
                 self.apply(outcome, "aux_logon");
-                if accepted {
-                    let id = serde_json::from_str::<Value>(text)
-                        .ok()
-                        .and_then(|v| v.get("matchId").map(replay::js_json::js_string));
-                    let group = self
-                        .registry
-                        .group_codes()
-                        .find(|c| {
-                            self.registry
-                                .get(c)
-                                .is_some_and(|m| Some(m.match_id()) == id.as_deref())
-                        })
-                        .map(str::to_owned);
-                    self.conn_group.insert(conn, group.unwrap_or_default());
-                }
             }
             (IngestEvent::ObsData | IngestEvent::AuxData, None) => {
                 log::debug!("data event without a readable argument from socket {socket}");
             }
             (IngestEvent::ObsData, Some(text)) => {
-                self.log_replay(conn, text, now);
                 let before = self.snapshot(conn);
                 let outcome = self.registry.obs_data(conn, text, now);
+                self.log_replay(&outcome.routed, text, now);
                 self.apply(outcome, "obs_data");
                 self.after_event(before, now);
             }
             (IngestEvent::AuxData, Some(text)) => {
-                self.log_replay(conn, text, now);
                 let outcome = self.registry.aux_data(conn, text, now);
+                self.log_replay(&outcome.routed, text, now);
                 self.apply(outcome, "aux_data");
             }
         }
@@ -256,12 +227,9 @@ impl Hub {
                     event,
                     payload,
                 }),
-                Effect::Disconnect { conn } => {
-                    self.conn_group.remove(&conn);
-                    self.to_ingest(ToIngest::Disconnect {
-                        socket: socket_of(conn),
-                    });
-                }
+                Effect::Disconnect { conn } => self.to_ingest(ToIngest::Disconnect {
+                    socket: socket_of(conn),
+                }),
                 Effect::Broadcast { group_code } => self.broadcast(&group_code),
                 Effect::Removed {
                     group_code,
@@ -353,22 +321,21 @@ impl Hub {
     }
 
     /// After an observer logon is answered (at once, or once its key was
-    /// checked): the new match's set-up and the connection's group.
+    /// checked): the set-up of the match it created.
     fn logon_finished(
         &mut self,
-        conn: ConnId,
         accepted: bool,
         group: Option<String>,
         existed: bool,
         text: &str,
         now: u64,
     ) {
-        if let (true, Some(g)) = (accepted, group) {
-            if !existed && self.registry.get(&g).is_some() {
-                self.match_created(&g, text, now);
-                self.backend_match_created(&g, now);
-            }
-            self.conn_group.insert(conn, g);
+        if let (true, Some(g)) = (accepted, group)
+            && !existed
+            && self.registry.get(&g).is_some()
+        {
+            self.match_created(&g, text, now);
+            self.backend_match_created(&g, now);
         }
     }
 
@@ -399,42 +366,15 @@ impl Hub {
         });
     }
 
-    /// Appends a data event to the replay file of every match the reference
-    /// would hand it to: the connection's own group for a `groupCode`
-    /// payload, every match with that match id for a `matchId` payload.
-    fn log_replay(&mut self, conn: ConnId, text: &str, now: u64) {
-        if self.out.replay.is_none() {
-            return;
-        }
-        let Some(own) = self.conn_group.get(&conn) else {
-            return;
-        };
-        let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(text) else {
-            return;
-        };
-        if !authed_data(&obj) {
-            return;
-        }
-        let targets: Vec<String> = match (obj.get("groupCode"), obj.get("matchId")) {
-            (Some(code), _) => match code.as_str() {
-                Some(c) if c == own && self.registry.get(c).is_some() => vec![c.to_owned()],
-                _ => Vec::new(),
-            },
-            (None, Some(id)) => {
-                let id = replay::js_json::js_string(id);
-                self.registry
-                    .group_codes()
-                    .filter(|c| self.registry.get(c).is_some_and(|m| m.match_id() == id))
-                    .map(str::to_owned)
-                    .collect()
-            }
-            (None, None) => Vec::new(),
-        };
+    /// Appends a data event to the replay file of each match it was handed
+    /// to. Called before the outcome's effects, so an event that ends a game
+    /// is written before its file is closed.
+    fn log_replay(&mut self, routed: &[String], text: &str, now: u64) {
         let Some(sink) = &mut self.out.replay else {
             return;
         };
-        for t in targets {
-            if let Some(&file) = self.files.get(&t) {
+        for code in routed {
+            if let Some(&file) = self.files.get(code) {
                 sink.send(Record::Event {
                     file,
                     payload_json: text.to_owned(),

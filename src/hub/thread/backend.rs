@@ -172,9 +172,9 @@ impl Hub {
     /// Snapshot of the connection's match before a data event (backend only).
     pub(super) fn snapshot(&self, conn: ConnId) -> Option<(String, Snapshot)> {
         self.backend.as_ref()?;
-        let group = self.conn_group.get(&conn)?;
+        let group = self.registry.group_of(conn)?;
         let m = self.registry.get(group)?;
-        Some((group.clone(), Snapshot::of(m)))
+        Some((group.to_owned(), Snapshot::of(m)))
     }
 
     /// After a data event: the calls of the moments it reached.
@@ -257,7 +257,7 @@ impl Hub {
                 let outcome = self.registry.obs_logon_verdict(conn, verdict, now);
                 let accepted = logon_accepted(&outcome);
                 self.apply(outcome, "obs_logon");
-                self.logon_finished(conn, accepted, group, existed, &text, now);
+                self.logon_finished(accepted, group, existed, &text, now);
                 if let Some(link) = &mut self.backend {
                     link.checked = None;
                 }

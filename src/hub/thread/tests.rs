@@ -324,6 +324,64 @@ fn logons_are_acked_and_keys_checked() {
     );
 }
 
+/// The group codes of the replay events recorded since the last call, in
+/// order; `groups` keeps each file's group, read from its name.
+fn replay_events(r: &Rig, groups: &mut HashMap<FileId, String>) -> Vec<String> {
+    let mut events = Vec::new();
+    for rec in r.replay.try_iter() {
+        match rec {
+            Record::Open { file, name, .. } => {
+                groups.insert(file, name.split('_').nth(1).unwrap_or("").to_owned());
+            }
+            Record::Event { file, .. } => events.push(groups[&file].clone()),
+            Record::Close { file } => events.push(format!("close {}", groups[&file])),
+        }
+    }
+    events
+}
+
+#[test]
+fn the_replay_log_takes_each_event_a_match_was_handed_even_when_its_data_is_wrong() {
+    let mut r = two_matches("A1", "B2");
+    let mut files = HashMap::new();
+    let data = |socket: SocketId, event: IngestEvent, payload: &str| {
+        Command::event(event, socket, Some(payload))
+    };
+    for (socket, code) in [(1, "A1"), (2, "B2")] {
+        let start =
+            format!(r#"{{"obsName":"O","groupCode":"{code}","type":"match_start","data":"M"}}"#);
+        r.hub.handle(data(socket, IngestEvent::ObsData, &start));
+    }
+    let aux = r#"{"type":"aux_authenticate","clientVersion":"0.3.20","playerId":"P","matchId":"M","name":"P"}"#;
+    r.hub.handle(data(3, IngestEvent::AuxLogon, aux));
+    assert_eq!(replay_events(&r, &mut files), ["A1", "B2"]);
+    for payload in [
+        // Wrong data for its type: handed over, then refused by the match.
+        r#"{"obsName":"O","groupCode":"A1","type":"score","data":"x"}"#,
+        // A type the reference does not know.
+        r#"{"obsName":"O","groupCode":"A1","type":"nonsense","data":1}"#,
+        // Not authed data (no type): never handed to a match.
+        r#"{"obsName":"O","groupCode":"A1","data":1}"#,
+        // Another connection's group.
+        r#"{"obsName":"O","groupCode":"B2","type":"map","data":"Ascent"}"#,
+        // A group code that is not a string names no match.
+        r#"{"obsName":"O","groupCode":1,"type":"map","data":"Ascent"}"#,
+    ] {
+        r.hub.handle(data(1, IngestEvent::ObsData, payload));
+    }
+    assert_eq!(replay_events(&r, &mut files), ["A1", "A1"]);
+    for payload in [
+        // Every match with that match id.
+        r#"{"playerId":"P","matchId":"M","type":"aux_health","data":50}"#,
+        // A match id that is not a string: the model applies it nowhere.
+        r#"{"playerId":"P","matchId":7,"type":"aux_health","data":50}"#,
+        r#"{"playerId":"P","matchId":"X","type":"aux_health","data":50}"#,
+    ] {
+        r.hub.handle(data(3, IngestEvent::AuxData, payload));
+    }
+    assert_eq!(replay_events(&r, &mut files), ["A1", "B2"]);
+}
+
 #[test]
 fn data_naming_another_group_changes_nothing_and_is_not_logged() {
     let mut r = two_matches("A1", "B2");
