@@ -76,15 +76,9 @@ fn decode(c: &mut Criterion) {
 /// compresses one after another.
 fn recorded_packets() -> Vec<Vec<u8>> {
     use std::io::Read;
-    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let Some(path) = ["../shared/conformance", "../../shared/conformance"]
-        .iter()
-        .map(|d| {
-            manifest
-                .join(d)
-                .join("game-01-regulation.expected.jsonl.gz")
-        })
-        .find(|p| p.exists())
+    let Some(path) = spectra_server::game::conformance::recordings_dir()
+        .map(|d| d.join("game-01-regulation.expected.jsonl.gz"))
+        .filter(|p| p.exists())
     else {
         return Vec::new();
     };

@@ -16,7 +16,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -46,17 +46,9 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn game_input() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for dir in ["../shared/conformance", "../../shared/conformance"] {
-        let p = manifest.join(dir).join("game-01-regulation.input.jsonl");
-        if p.exists() {
-            return p;
-        }
-    }
-    panic!(
-        "game-01-regulation.input.jsonl not found beside {}",
-        manifest.display()
-    );
+    spectra_server::game::conformance::recordings_dir()
+        .expect("../shared/conformance beside the repository")
+        .join("game-01-regulation.input.jsonl")
 }
 
 const OBS: usize = 1;

@@ -6,6 +6,9 @@
 //!   ([`spectra_server::json::array::elements`]) against serde_json's
 //!   `Vec<&RawValue>`; `ours_decoding_the_argument` also decodes the
 //!   string argument in the same pass (what the ingest port does);
+//! - `replay_line`: the replay writer's line for each event, the payload
+//!   recognised as `JSON.stringify` output ([`format::event`]) against
+//!   parsing and printing it ([`format::reprinted_event`]);
 //! - `unescape`: the string argument into its text, ours
 //!   ([`spectra_server::json::string::unescape_into`]) against serde_json's
 //!   `String` and simd-json (the game model's tape parser): on strings
@@ -14,21 +17,18 @@
 //!     cargo bench --bench ingest_json
 
 use std::hint::black_box;
-use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::value::RawValue;
-use spectra_server::game::conformance::{parse_inputs, read_text};
+use spectra_server::game::conformance::{parse_inputs, read_text, recordings_dir};
 use spectra_server::json::{array, string};
+use spectra_server::replay::format;
 
 /// Every `obs_data` event of game-01 as a Socket.IO event array.
 fn packets() -> Vec<String> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let path = ["../shared/conformance", "../../shared/conformance"]
-        .iter()
-        .map(|d| manifest.join(d).join("game-01-regulation.input.jsonl"))
-        .find(|p| p.exists())
-        .expect("game-01-regulation.input.jsonl beside the repository");
+    let path = recordings_dir()
+        .expect("../shared/conformance beside the repository")
+        .join("game-01-regulation.input.jsonl");
     let text = read_text(&path).expect("readable input");
     parse_inputs(&text)
         .expect("parsable input")
@@ -101,6 +101,35 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for a in &args {
                 black_box(serde_json::from_str::<String>(black_box(a)).ok());
+            }
+        })
+    });
+    g.finish();
+
+    // The replay writer's line for each event: the payload text as the
+    // client sent it, recognised as `JSON.stringify` output, against parsing
+    // and printing it.
+    let payloads: Vec<String> = args
+        .iter()
+        .map(|a| serde_json::from_str::<String>(a).expect("a string argument"))
+        .collect();
+    let payload_bytes: usize = payloads.iter().map(String::len).sum();
+    let mut g = c.benchmark_group("replay_line");
+    g.throughput(Throughput::Bytes(payload_bytes as u64));
+    let mut line = String::with_capacity(64 * 1024);
+    g.bench_function("shortcut", |b| {
+        b.iter(|| {
+            for p in &payloads {
+                line.clear();
+                black_box(format::event(black_box(p), 1_750_000_000_000, &mut line).ok());
+            }
+        })
+    });
+    g.bench_function("reprinted", |b| {
+        b.iter(|| {
+            for p in &payloads {
+                line.clear();
+                black_box(format::reprinted_event(black_box(p), 1_750_000_000_000, &mut line).ok());
             }
         })
     });

@@ -19,8 +19,10 @@ use spectra_server::{backend, replay, sio};
 /// it. Ingest events come in batches of at most 512 events or 256 KiB of
 /// text, so this bounds the backlog at about 130k events or 64 MiB.
 const COMMAND_QUEUE: usize = 256;
-/// Queued replay records before the writer drops.
-const REPLAY_QUEUE: usize = 64 * 1024;
+/// Queued replay records before the match thread drops them. Events go in
+/// gatherings of at most 512 or 256 KiB, so this bounds the backlog at about
+/// 130k events or 64 MiB, as [`COMMAND_QUEUE`] does.
+const REPLAY_QUEUE: usize = 256;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();

@@ -5,21 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use spectra_server::game::conformance::{parse_inputs, read_lines, read_text, replay};
+use spectra_server::game::conformance::{
+    parse_inputs, read_lines, read_text, recordings_dir, replay,
+};
 
 fn conformance_dir() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [
-        std::env::var_os("SPECTRA_CONFORMANCE_DIR").map(PathBuf::from),
-        Some(manifest.join("../shared/conformance")),
-        // Engineers' worktrees live one level deeper than the checkout.
-        Some(manifest.join("../../shared/conformance")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.is_dir())
-        .unwrap_or_else(|| panic!("no conformance directory beside {}", manifest.display()))
+    recordings_dir().expect("no conformance directory beside the repository")
 }
 
 /// Every game: the path of its input file without `.input.jsonl[.gz]`.

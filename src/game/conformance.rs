@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::js::{write_int, write_string};
 use super::logon::AuthPolicy;
@@ -32,6 +32,20 @@ pub struct Replay {
     pub expected: Vec<String>,
     pub acks: Vec<String>,
     pub broadcasts: Vec<String>,
+}
+
+/// Where the recorded games are, for tests and benchmarks:
+/// `$SPECTRA_CONFORMANCE`, or `shared/conformance` beside the source tree
+/// (or one level further up, for worktrees kept inside the checkout's folder).
+pub fn recordings_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("SPECTRA_CONFORMANCE") {
+        return Some(PathBuf::from(d));
+    }
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    ["../shared/conformance", "../../shared/conformance"]
+        .iter()
+        .map(|d| here.join(d))
+        .find(|d| d.is_dir())
 }
 
 /// Reads a text file, gunzipping it when its name ends in `.gz`.

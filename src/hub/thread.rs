@@ -117,6 +117,9 @@ impl Hub {
                 for (event, socket, msg) in batch.iter() {
                     self.event(event, socket, msg, now);
                 }
+                if let Some(sink) = &mut self.out.replay {
+                    sink.flush();
+                }
             }
             Command::IngestClosed { socket } => {
                 let outcome = self.registry.disconnect(conn_of(socket), now);
@@ -375,11 +378,7 @@ impl Hub {
         };
         for code in routed {
             if let Some(&file) = self.files.get(code) {
-                sink.send(Record::Event {
-                    file,
-                    payload_json: text.to_owned(),
-                    timestamp_ms: now,
-                });
+                sink.event(file, text, now);
             }
         }
     }

@@ -19,7 +19,7 @@
 
 use serde_json::{Map, Value};
 
-use super::js_json;
+use super::{js_json, stringified};
 
 /// The longest group code allowed into a file name (the name stays well under
 /// the usual 255-byte limit: `Match_` + code + `_` + 13 digits + `.replay`).
@@ -144,11 +144,26 @@ pub fn header(
     Ok(js_json::to_string(&Value::Object(map)))
 }
 
-/// An event item from an accepted data payload's text and its receive time.
-pub fn event(payload_json: &str, timestamp_ms: u64) -> Result<String, FormatError> {
+/// Appends the event item for an accepted data payload's text and its
+/// receive time to `out`.
+pub fn event(payload_json: &str, timestamp_ms: u64, out: &mut String) -> Result<(), FormatError> {
+    if stringified::push_event_line(payload_json, timestamp_ms, out) {
+        return Ok(());
+    }
+    reprinted_event(payload_json, timestamp_ms, out)
+}
+
+/// [`event`] by parsing and printing the payload: the definition that
+/// [`stringified`]'s shortcut is held to.
+pub fn reprinted_event(
+    payload_json: &str,
+    timestamp_ms: u64,
+    out: &mut String,
+) -> Result<(), FormatError> {
     let mut map = object(payload_json)?;
     map.insert("timestamp".to_owned(), Value::from(timestamp_ms));
-    Ok(js_json::to_string(&Value::Object(map)))
+    js_json::write(out, &Value::Object(map));
+    Ok(())
 }
 
 /// What separates two items.
@@ -157,6 +172,11 @@ pub const DELIMITER: &str = ",\n";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line(payload: &str, timestamp_ms: u64) -> Result<String, FormatError> {
+        let mut out = String::new();
+        event(payload, timestamp_ms, &mut out).map(|()| out)
+    }
 
     #[test]
     fn header_drops_key_and_type_and_ends_with_the_start_time() {
@@ -195,7 +215,7 @@ mod tests {
     #[test]
     fn event_sets_the_timestamp_in_place_or_at_the_end() {
         assert_eq!(
-            event(
+            line(
                 r#"{"obsName":"o","groupCode":"A","type":"score","data":{"team_0":1,"team_1":0}}"#,
                 42
             )
@@ -203,15 +223,15 @@ mod tests {
             r#"{"obsName":"o","groupCode":"A","type":"score","data":{"team_0":1,"team_1":0},"timestamp":42}"#
         );
         assert_eq!(
-            event(r#"{"timestamp":1,"type":"map","data":"Ascent"}"#, 42).unwrap(),
+            line(r#"{"timestamp":1,"type":"map","data":"Ascent"}"#, 42).unwrap(),
             r#"{"timestamp":42,"type":"map","data":"Ascent"}"#
         );
     }
 
     #[test]
     fn non_objects_are_errors() {
-        assert_eq!(event("[1]", 1), Err(FormatError::NotAnObject));
-        assert!(matches!(event("{", 1), Err(FormatError::NotJson(_))));
+        assert_eq!(line("[1]", 1), Err(FormatError::NotAnObject));
+        assert!(matches!(line("{", 1), Err(FormatError::NotJson(_))));
         assert!(matches!(
             header("nope", &KeyCheck::default(), 1),
             Err(FormatError::NotJson(_))

@@ -9,6 +9,7 @@
 pub mod format;
 pub mod js_json;
 pub mod reader;
+mod stringified;
 pub mod writer;
 
 pub use format::{KeyCheck, UnsafeGroupCode, check_group_code, file_name};

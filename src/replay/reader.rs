@@ -150,7 +150,7 @@ mod tests {
         .unwrap();
         for t in 0..3 {
             text.push_str(format::DELIMITER);
-            text.push_str(&format::event(r#"{"type":"score","data":{"team_0":1}}"#, t).unwrap());
+            format::event(r#"{"type":"score","data":{"team_0":1}}"#, t, &mut text).unwrap();
         }
         let r = parse(text.as_bytes()).unwrap();
         assert_eq!(

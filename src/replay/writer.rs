@@ -1,9 +1,14 @@
 //! The replay writer thread: the match thread hands it records over a bounded
-//! channel and never waits for the disk. When the channel is full the record
-//! is dropped and counted (logged at most once a second); a file whose write
-//! fails (full disk, removed folder) is logged once and closed, the others go on.
-//! Buffers are flushed when the channel is idle, when a file is closed and
-//! when the last sender is dropped (shutdown).
+//! channel and never waits for the disk. Events are gathered into one record
+//! per command the match thread handles ([`ReplaySink::flush`]), so a burst
+//! costs one channel send and one allocation, not one per event, and the
+//! writer never frees memory the match thread allocated event by event
+//! (glibc's arena lock made that the writer's main cost). When the channel
+//! is full the record is dropped and its events counted (logged at most once
+//! a second); a file whose write fails (full disk, removed folder) is logged
+//! once and closed, the others go on. Buffers are flushed when the channel
+//! is idle, when a file is closed and when the last sender is dropped
+//! (shutdown).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -30,15 +35,49 @@ pub enum Record {
         key_check: KeyCheck,
         start_ms: u64,
     },
-    /// Append one accepted data payload with its receive time.
-    Event {
-        file: FileId,
-        payload_json: String,
-        timestamp_ms: u64,
-    },
+    /// Append accepted data payloads with their receive times.
+    Events(Events),
     /// The match is gone: flush and close its file.
     Close { file: FileId },
 }
+
+/// Accepted data payloads in arrival order, each with its file and receive
+/// time, in one text buffer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Events {
+    text: String,
+    /// Each event's file, the end of its payload in `text`, its time.
+    items: Vec<(FileId, usize, u64)>,
+}
+
+impl Events {
+    pub fn push(&mut self, file: FileId, payload_json: &str, timestamp_ms: u64) {
+        self.text.push_str(payload_json);
+        self.items.push((file, self.text.len(), timestamp_ms));
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Each event's file, payload and receive time, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &str, u64)> {
+        let mut start = 0;
+        self.items.iter().map(move |&(file, end, t)| {
+            let payload = self.text.get(start..end).unwrap_or_default();
+            start = end;
+            (file, payload, t)
+        })
+    }
+}
+
+/// Most events, and payload bytes, one [`Record::Events`] gathers.
+const MAX_GATHERED: usize = 512;
+const MAX_GATHERED_BYTES: usize = 256 * 1024;
 
 /// Counters a writer returns when it stops.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,18 +93,55 @@ pub struct WriterStats {
 /// The match thread's end of the channel.
 pub struct ReplaySink {
     tx: Sender<Record>,
+    /// Events not sent yet.
+    gathered: Events,
     dropped: u64,
     last_warning: Option<Instant>,
 }
 
 impl ReplaySink {
-    /// Queues a record without waiting; returns false (and counts it) when the
-    /// writer is behind or gone.
+    fn new(tx: Sender<Record>) -> Self {
+        ReplaySink {
+            tx,
+            gathered: Events::default(),
+            dropped: 0,
+            last_warning: None,
+        }
+    }
+
+    /// Gathers an event for the next [`ReplaySink::flush`] (sent at once
+    /// when many are gathered).
+    pub fn event(&mut self, file: FileId, payload_json: &str, timestamp_ms: u64) {
+        self.gathered.push(file, payload_json, timestamp_ms);
+        if self.gathered.len() >= MAX_GATHERED || self.gathered.text.len() >= MAX_GATHERED_BYTES {
+            self.flush();
+        }
+    }
+
+    /// Sends the gathered events; false when they were dropped.
+    pub fn flush(&mut self) -> bool {
+        if self.gathered.is_empty() {
+            return true;
+        }
+        let events = std::mem::take(&mut self.gathered);
+        self.queue(Record::Events(events))
+    }
+
+    /// Queues a record after the gathered events, without waiting; returns
+    /// false (and counts what was lost) when the writer is behind or gone.
     pub fn send(&mut self, record: Record) -> bool {
+        let flushed = self.flush();
+        self.queue(record) && flushed
+    }
+
+    fn queue(&mut self, record: Record) -> bool {
         match self.tx.try_send(record) {
             Ok(()) => true,
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                self.dropped += 1;
+            Err(TrySendError::Full(record)) | Err(TrySendError::Disconnected(record)) => {
+                self.dropped += match &record {
+                    Record::Events(events) => events.len() as u64,
+                    _ => 1,
+                };
                 let now = Instant::now();
                 if self
                     .last_warning
@@ -82,9 +158,15 @@ impl ReplaySink {
         }
     }
 
-    /// Records dropped because the writer was behind.
+    /// Events and other records dropped because the writer was behind.
     pub fn dropped(&self) -> u64 {
         self.dropped
+    }
+}
+
+impl Drop for ReplaySink {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 
@@ -92,14 +174,7 @@ impl ReplaySink {
 /// thread (tests, tools).
 pub fn channel(capacity: usize) -> (ReplaySink, Receiver<Record>) {
     let (tx, rx) = crossbeam_channel::bounded(capacity);
-    (
-        ReplaySink {
-            tx,
-            dropped: 0,
-            last_warning: None,
-        },
-        rx,
-    )
+    (ReplaySink::new(tx), rx)
 }
 
 /// The writer thread; [`ReplayWriter::join`] it after dropping the sink.
@@ -120,14 +195,7 @@ pub fn spawn(dir: PathBuf, capacity: usize) -> io::Result<(ReplaySink, ReplayWri
     let handle = std::thread::Builder::new()
         .name("replay-writer".into())
         .spawn(move || run(rx, Files::new(dir, create_file)))?;
-    Ok((
-        ReplaySink {
-            tx,
-            dropped: 0,
-            last_warning: None,
-        },
-        ReplayWriter { handle },
-    ))
+    Ok((ReplaySink::new(tx), ReplayWriter { handle }))
 }
 
 fn create_file(path: &Path) -> io::Result<File> {
@@ -156,6 +224,8 @@ struct Files {
     files: HashMap<FileId, (PathBuf, BufWriter<File>)>,
     dir_ready: bool,
     stats: WriterStats,
+    /// The line being written (kept to reuse its allocation).
+    line: String,
 }
 
 impl Files {
@@ -166,6 +236,7 @@ impl Files {
             files: HashMap::new(),
             dir_ready: false,
             stats: WriterStats::default(),
+            line: String::new(),
         }
     }
 
@@ -178,11 +249,11 @@ impl Files {
                 key_check,
                 start_ms,
             } => self.open(file, &name, &logon_json, &key_check, start_ms),
-            Record::Event {
-                file,
-                payload_json,
-                timestamp_ms,
-            } => self.event(file, &payload_json, timestamp_ms),
+            Record::Events(events) => {
+                for (file, payload, timestamp_ms) in events.iter() {
+                    self.event(file, payload, timestamp_ms);
+                }
+            }
             Record::Close { file } => {
                 if let Some((path, mut w)) = self.files.remove(&file)
                     && let Err(e) = w.flush()
@@ -245,17 +316,14 @@ impl Files {
             self.stats.events_skipped += 1;
             return;
         };
-        let line = match format::event(payload, timestamp_ms) {
-            Ok(l) => l,
-            Err(e) => {
-                log::error!("replay file {}: event not written: {e}", path.display());
-                self.stats.events_skipped += 1;
-                return;
-            }
-        };
-        let written = w
-            .write_all(format::DELIMITER.as_bytes())
-            .and_then(|()| w.write_all(line.as_bytes()));
+        self.line.clear();
+        self.line.push_str(format::DELIMITER);
+        if let Err(e) = format::event(payload, timestamp_ms, &mut self.line) {
+            log::error!("replay file {}: event not written: {e}", path.display());
+            self.stats.events_skipped += 1;
+            return;
+        }
+        let written = w.write_all(self.line.as_bytes());
         match written {
             Ok(()) => self.stats.events_written += 1,
             Err(e) => {
@@ -315,12 +383,12 @@ mod tests {
         }
     }
 
+    const MAP: &str = r#"{"obsName":"O","groupCode":"G1","type":"map","data":"Ascent"}"#;
+
     fn ev(file: FileId, t: u64) -> Record {
-        Record::Event {
-            file,
-            payload_json: r#"{"obsName":"O","groupCode":"G1","type":"map","data":"Ascent"}"#.into(),
-            timestamp_ms: t,
-        }
+        let mut events = Events::default();
+        events.push(file, MAP, t);
+        Record::Events(events)
     }
 
     #[test]
@@ -350,17 +418,52 @@ mod tests {
     #[test]
     fn a_full_channel_drops_and_counts_without_waiting() {
         let (tx, rx) = crossbeam_channel::bounded(1);
-        let mut sink = ReplaySink {
-            tx,
-            dropped: 0,
-            last_warning: None,
-        };
+        let mut sink = ReplaySink::new(tx);
         assert!(sink.send(ev(1, 1)));
         assert!(!sink.send(ev(1, 2)));
         assert!(!sink.send(ev(1, 3)));
         assert_eq!(sink.dropped(), 2);
         drop(rx);
         assert!(!sink.send(ev(1, 4)), "a stopped writer is not waited for");
+        assert_eq!(sink.dropped(), 3);
+    }
+
+    #[test]
+    fn events_are_gathered_into_one_record_sent_before_the_next_record() {
+        let (mut sink, rx) = channel(4);
+        sink.event(1, MAP, 10);
+        sink.event(2, "{}", 11);
+        assert!(rx.try_recv().is_err(), "gathered, not sent");
+        assert!(sink.send(Record::Close { file: 1 }));
+        let Ok(Record::Events(events)) = rx.try_recv() else {
+            panic!("the events first");
+        };
+        let got: Vec<_> = events.iter().collect();
+        assert_eq!(got, [(1, MAP, 10), (2, "{}", 11)]);
+        assert_eq!(rx.try_recv(), Ok(Record::Close { file: 1 }));
+        for t in 0..MAX_GATHERED as u64 {
+            sink.event(1, MAP, t);
+        }
+        let Ok(Record::Events(events)) = rx.try_recv() else {
+            panic!("a full gathering is sent at once");
+        };
+        assert_eq!(events.len(), MAX_GATHERED);
+        sink.event(1, MAP, 1);
+        drop(sink);
+        assert!(
+            matches!(rx.try_recv(), Ok(Record::Events(e)) if e.len() == 1),
+            "sent on drop"
+        );
+    }
+
+    #[test]
+    fn dropped_gatherings_count_their_events() {
+        let (mut sink, _rx) = channel(1);
+        assert!(sink.send(Record::Close { file: 9 }));
+        sink.event(1, MAP, 1);
+        sink.event(1, MAP, 2);
+        sink.event(1, MAP, 3);
+        assert!(!sink.flush());
         assert_eq!(sink.dropped(), 3);
     }
 
@@ -395,11 +498,9 @@ mod tests {
         assert_eq!(files.stats.files_failed, 1);
         assert!(!dir.join("../escape.replay").exists());
         files.apply(open(5, "Match_x_1.replay"));
-        files.apply(Record::Event {
-            file: 5,
-            payload_json: "not json".into(),
-            timestamp_ms: 1,
-        });
+        let mut events = Events::default();
+        events.push(5, "not json", 1);
+        files.apply(Record::Events(events));
         assert_eq!(files.stats.events_skipped, 2);
         files.apply(Record::Close { file: 5 });
         assert!(files.files.is_empty());

@@ -20,19 +20,8 @@ pub fn node_dir() -> PathBuf {
 
 /// `../shared/conformance`, next to the repository (or `$SPECTRA_CONFORMANCE`).
 pub fn conformance_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("SPECTRA_CONFORMANCE") {
-        return PathBuf::from(d);
-    }
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for cand in [
-        here.join("../shared/conformance"),
-        here.join("../../shared/conformance"),
-    ] {
-        if cand.is_dir() {
-            return cand;
-        }
-    }
-    panic!("conformance games not found next to the repository (set SPECTRA_CONFORMANCE)")
+    spectra_server::game::conformance::recordings_dir()
+        .expect("conformance games not found next to the repository (set SPECTRA_CONFORMANCE)")
 }
 
 fn free_port() -> u16 {
