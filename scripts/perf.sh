@@ -26,6 +26,10 @@ ONLY=${ONLY:-}
 WITH_SINK=${WITH_SINK:-1}
 SINK_PORT=${SINK_PORT:-25300}
 OURS_PORTS=${OURS_PORTS:-15100,15101,15200}
+# Ours again with replay logs on (the default a user runs), ingest only; the
+# files go to a temporary folder, removed at the end.
+WITH_REPLAYS=${WITH_REPLAYS:-1}
+OURS_REPLAYS_PORTS=${OURS_REPLAYS_PORTS:-15110,15111,15210}
 NODE_PORTS=${NODE_PORTS:-25100,25200}
 # The whole run is bounded: the generator is killed after this many seconds.
 LIMIT_SECS=${LIMIT_SECS:-3600}
@@ -36,6 +40,7 @@ out="perf/results/$stamp.md"
 logdir=$(mktemp -d /tmp/spectra-perf.XXXXXX)
 
 IFS=, read -r o_in o_rest o_out <<<"$OURS_PORTS"
+IFS=, read -r r_in r_rest r_out <<<"$OURS_REPLAYS_PORTS"
 IFS=, read -r n_in n_out <<<"$NODE_PORTS"
 
 pids=()
@@ -50,6 +55,7 @@ cleanup() {
     done
     kill -9 "$p" 2>/dev/null || true
   done
+  rm -rf "$logdir/replays"
 }
 trap cleanup EXIT INT TERM
 
@@ -91,6 +97,17 @@ if [ "$ONLY" != ours ]; then
   servers+=(--server "name=node,ingest=http://127.0.0.1:$n_in,broadcast=http://127.0.0.1:$n_out,pid=${pids[-1]}")
 fi
 
+# After the Node baseline, so that the ratios compare ours with it.
+if [ "$ONLY" != node ] && [ "$WITH_REPLAYS" = 1 ]; then
+  INSECURE=true REQUIRE_AUTH_KEY=false USE_BACKEND=false SPECTRA_BIND=127.0.0.1 \
+    SPECTRA_INGEST_PORT=$r_in SPECTRA_REST_PORT=$r_rest SPECTRA_BROADCAST_PORT=$r_out \
+    SPECTRA_REPLAYS=true SPECTRA_REPLAY_DIR="$logdir/replays" RUST_LOG=warn \
+    target/release/spectra-server >"$logdir/ours-replays.log" 2>&1 &
+  pids+=($!)
+  wait_port "$r_in" "spectra-server (replays on)"
+  wait_port "$r_out" "spectra-server (replays on)"
+  servers+=(--server "name=ours-replays,ingest=http://127.0.0.1:$r_in,broadcast=http://127.0.0.1:$r_out,pid=${pids[-1]},only=ingest")
+fi
 if [ "$WITH_SINK" = 1 ]; then
   target/release/spectra-loadgen sink --listen "127.0.0.1:$SINK_PORT" >"$logdir/sink.log" 2>&1 &
   pids+=($!)
@@ -98,7 +115,7 @@ if [ "$WITH_SINK" = 1 ]; then
   servers+=(--server "name=sink,ingest=http://127.0.0.1:$SINK_PORT,broadcast=http://127.0.0.1:$SINK_PORT,pid=${pids[-1]},only=fanout+matches")
 fi
 
-cmd="FANOUT=$FANOUT MATCHES=$MATCHES STORM=$STORM STORM_LIVE=$STORM_LIVE IDLE=$IDLE DURATION=$DURATION SKIP=$SKIP ONLY=$ONLY WITH_SINK=$WITH_SINK scripts/perf.sh $*"
+cmd="FANOUT=$FANOUT MATCHES=$MATCHES STORM=$STORM STORM_LIVE=$STORM_LIVE IDLE=$IDLE DURATION=$DURATION SKIP=$SKIP ONLY=$ONLY WITH_SINK=$WITH_SINK WITH_REPLAYS=$WITH_REPLAYS scripts/perf.sh $*"
 timeout --kill-after=10 "$LIMIT_SECS" target/release/spectra-loadgen all "${servers[@]}" \
   --fanout "$FANOUT" --matches "$MATCHES" --storm "$STORM" --storm-live "$STORM_LIVE" --idle "$IDLE" \
   --duration "$DURATION" --skip "$SKIP" --out "$out" --command "$cmd" "$@"
