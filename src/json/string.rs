@@ -47,13 +47,27 @@ pub fn literal_len(s: &str) -> Result<usize, StrError> {
 /// The length of the JSON string literal at the start of `s`, as
 /// [`literal_len`], with its content appended to `out` in the same pass.
 pub fn decode_literal(s: &str, out: &mut String) -> Result<usize, StrError> {
-    walk(s, Some(out))
+    SCRATCH.with_borrow_mut(|bytes| {
+        bytes.clear();
+        let len = walk(s, Some(bytes))?;
+        // Cut at ASCII bytes, escapes decoded to whole characters: always
+        // UTF-8. Checked all the same, rather than trusted.
+        out.push_str(std::str::from_utf8(bytes).map_err(|_| StrError::InvalidEscape)?);
+        Ok(len)
+    })
+}
+
+thread_local! {
+    /// Where [`decode_literal`] decodes: whole words are copied into it and
+    /// cut back, which a `String` cannot hold while a word ends inside a
+    /// character.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Appends the content of `lit`, one JSON string literal (whitespace may
 /// follow it), to `out`. On error `out` may hold part of the content.
 pub fn unescape_into(lit: &str, out: &mut String) -> Result<(), StrError> {
-    let end = walk(lit, Some(out))?;
+    let end = decode_literal(lit, out)?;
     match lit.as_bytes().get(end..) {
         Some(rest)
             if rest
@@ -82,20 +96,17 @@ const STOP: [bool; 256] = {
 
 /// Walks the literal at the start of `s`; decodes it into `out` when given.
 /// Returns the literal's length.
-fn walk(s: &str, mut out: Option<&mut String>) -> Result<usize, StrError> {
+fn walk(s: &str, mut out: Option<&mut Vec<u8>>) -> Result<usize, StrError> {
     let b = s.as_bytes();
     if b.first() != Some(&b'"') {
         return Err(StrError::NotAString);
     }
     let mut i = 1;
     loop {
-        let k = run_len(b, i);
-        // Cut at ASCII bytes, so always on character boundaries.
-        let chunk = s.get(i..i + k).ok_or(StrError::Unterminated)?;
-        if let Some(out) = out.as_deref_mut() {
-            out.push_str(chunk);
-        }
-        i += k;
+        i = match out.as_deref_mut() {
+            Some(out) => copy_run(b, i, out),
+            None => i + run_len(b, i),
+        };
         match b.get(i) {
             Some(b'"') => return Ok(i + 1),
             Some(b'\\') => {}
@@ -105,14 +116,14 @@ fn walk(s: &str, mut out: Option<&mut String>) -> Result<usize, StrError> {
         // A backslash.
         let esc = *b.get(i + 1).ok_or(StrError::Unterminated)?;
         let simple = match esc {
-            b'"' => Some('"'),
-            b'\\' => Some('\\'),
-            b'/' => Some('/'),
-            b'b' => Some('\u{8}'),
-            b'f' => Some('\u{c}'),
-            b'n' => Some('\n'),
-            b'r' => Some('\r'),
-            b't' => Some('\t'),
+            b'"' => Some(b'"'),
+            b'\\' => Some(b'\\'),
+            b'/' => Some(b'/'),
+            b'b' => Some(0x08),
+            b'f' => Some(0x0c),
+            b'n' => Some(b'\n'),
+            b'r' => Some(b'\r'),
+            b't' => Some(b'\t'),
             b'u' => None,
             _ => return Err(StrError::InvalidEscape),
         };
@@ -143,7 +154,8 @@ fn walk(s: &str, mut out: Option<&mut String>) -> Result<usize, StrError> {
             0xDC00..=0xDFFF => return Err(StrError::LoneSurrogate),
             _ => u32::from(unit),
         };
-        out.push(char::from_u32(ch).ok_or(StrError::LoneSurrogate)?);
+        let ch = char::from_u32(ch).ok_or(StrError::LoneSurrogate)?;
+        out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
     }
 }
 
@@ -167,6 +179,29 @@ fn run_len(b: &[u8], start: usize) -> usize {
         i += 1;
     }
     i - start
+}
+
+/// [`run_len`] that also appends the run to `out`; returns where the run
+/// ends. Each word is copied whole and the bytes past a stop cut off again:
+/// one fixed-size store per word instead of a `memcpy` call per run, which
+/// for runs of a few bytes cost more than the copying.
+fn copy_run(b: &[u8], start: usize, out: &mut Vec<u8>) -> usize {
+    let mut i = start;
+    while let Some(word) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+        out.extend_from_slice(&word);
+        let stops = stop_bytes(u64::from_le_bytes(word));
+        if stops != 0 {
+            let keep = (stops.trailing_zeros() / 8) as usize;
+            out.truncate(out.len() - (8 - keep));
+            return i + keep;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i).filter(|&&c| !STOP[usize::from(c)]) {
+        out.push(c);
+        i += 1;
+    }
+    i
 }
 
 /// The high bit of each byte of `w` that is a [`STOP`] byte. Only the
