@@ -46,6 +46,8 @@ pub use error::GameError;
 pub use event::{Envelope, Event, Route, parse_envelope};
 pub use game_match::{Applied, FinishedInfo, Match};
 pub use logon::{AuthPolicy, KeyVerdict, random_group_secret};
-pub use registry::{ConnId, Effect, IDLE_REMOVAL_MS, Outcome, Registry, Removal, SEND_INTERVAL_MS};
+pub use registry::{
+    ConnId, Effect, IDLE_REMOVAL_MS, Outcome, Registry, Removal, Routed, SEND_INTERVAL_MS,
+};
 pub use tape::{Parser, View};
 pub use timers::TimerSeq;

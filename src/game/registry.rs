@@ -8,6 +8,7 @@
 //! (or [`Registry::tick_one`]) when [`Registry::next_deadline`] is reached.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::error::GameError;
 use super::event::{Envelope, Event, Route, parse_head};
@@ -61,6 +62,21 @@ pub enum Effect {
     },
 }
 
+/// [`Registry::refresh_head`] for a match already looked up.
+fn refile_head(heads: &mut BTreeMap<Timer, String>, code: &str, live: &mut LiveMatch) {
+    let head = live.game.next_timer().map(|(t, _)| t);
+    if head == live.head {
+        return;
+    }
+    if let Some(old) = live.head.take() {
+        heads.remove(&old);
+    }
+    if let Some(t) = head {
+        heads.insert(t, code.to_owned());
+    }
+    live.head = head;
+}
+
 /// The result of one call: effects in order, and what went wrong, if
 /// anything (for the caller's log; never fatal).
 #[derive(Debug, Default)]
@@ -70,7 +86,30 @@ pub struct Outcome {
     /// The matches a data event was handed to, in order, whether or not its
     /// data then checked out: the reference writes the event to each one's
     /// replay log before the match reads it.
-    pub routed: Vec<String>,
+    pub routed: Routed,
+}
+
+/// The matches a data event was handed to, in order.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub enum Routed {
+    #[default]
+    Nowhere,
+    /// The sending connection's own match (a `groupCode` payload): the
+    /// common case, without an allocation.
+    Own(Arc<str>),
+    /// Every match with the payload's `matchId`.
+    Matches(Vec<String>),
+}
+
+impl Routed {
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let (one, many): (Option<&str>, &[String]) = match self {
+            Routed::Nowhere => (None, &[]),
+            Routed::Own(code) => (Some(code), &[]),
+            Routed::Matches(codes) => (None, codes),
+        };
+        one.into_iter().chain(many.iter().map(String::as_str))
+    }
 }
 
 impl Outcome {
@@ -192,20 +231,9 @@ impl Registry {
 
     /// Files the match's earliest timer anew after it may have changed.
     fn refresh_head(&mut self, code: &str) {
-        let Some(live) = self.matches.get_mut(code) else {
-            return;
-        };
-        let head = live.game.next_timer().map(|(t, _)| t);
-        if head == live.head {
-            return;
+        if let Some(live) = self.matches.get_mut(code) {
+            refile_head(&mut self.heads, code, live);
         }
-        if let Some(old) = live.head.take() {
-            self.heads.remove(&old);
-        }
-        if let Some(t) = head {
-            self.heads.insert(t, code.to_owned());
-        }
-        live.head = head;
     }
 
     /// The match's event counter (advances with every counted change).
@@ -505,7 +533,7 @@ impl Registry {
     fn apply_payload(
         &mut self,
         root: &View<'_, '_>,
-        own_group: &str,
+        own_group: &Arc<str>,
         key: u64,
         now: u64,
         aux_event: bool,
@@ -520,28 +548,29 @@ impl Registry {
                 let Some(code) = code else {
                     return Outcome::err(GameError::UnknownMatch(String::new()));
                 };
-                if code != own_group {
+                if code != &**own_group {
                     return Outcome::err(GameError::ForeignGroupCode {
-                        own: own_group.to_owned(),
+                        own: own_group.to_string(),
                         named: code.to_owned(),
                     });
                 }
                 if !self.matches.contains_key(code) {
                     return Outcome::err(GameError::UnknownMatch(code.to_owned()));
                 }
-                out.routed.push(code.to_owned());
+                out.routed = Routed::Own(own_group.clone());
             }
             Route::MatchId(id) => {
-                out.routed = self
-                    .order
-                    .iter()
-                    .filter(|c| {
-                        self.matches
-                            .get(*c)
-                            .is_some_and(|m| Some(m.game.match_id()) == id)
-                    })
-                    .cloned()
-                    .collect();
+                out.routed = Routed::Matches(
+                    self.order
+                        .iter()
+                        .filter(|c| {
+                            self.matches
+                                .get(*c)
+                                .is_some_and(|m| Some(m.game.match_id()) == id)
+                        })
+                        .cloned()
+                        .collect(),
+                );
             }
         }
         let env = match head.envelope() {
@@ -553,7 +582,7 @@ impl Registry {
         };
         let routed = std::mem::take(&mut out.routed);
         let mut threw = false;
-        for code in &routed {
+        for code in routed.iter() {
             if self.apply_to(code, &env, now, &mut out) {
                 threw = true;
                 break;
@@ -578,7 +607,7 @@ impl Registry {
             return false;
         };
         let applied = live.game.apply(env, now, &mut self.seq);
-        self.refresh_head(code);
+        refile_head(&mut self.heads, code, live);
         match applied {
             Ok(Applied::Done) => false,
             Ok(Applied::Unknown) => {

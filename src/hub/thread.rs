@@ -21,7 +21,9 @@ use super::command::{Command, Post, ToBroadcast, ToIngest};
 use super::frames;
 use super::team_info::TeamInfo;
 use crate::config::Pinning;
-use crate::game::{AuthPolicy, ConnId, Effect, GameError, KeyVerdict, Outcome, Registry, Removal};
+use crate::game::{
+    AuthPolicy, ConnId, Effect, GameError, KeyVerdict, Outcome, Registry, Removal, Routed,
+};
 use crate::replay::{self, FileId, Record, ReplaySink};
 use crate::sio::SocketId;
 use crate::ws::RoomStream;
@@ -372,11 +374,11 @@ impl Hub {
     /// Appends a data event to the replay file of each match it was handed
     /// to. Called before the outcome's effects, so an event that ends a game
     /// is written before its file is closed.
-    fn log_replay(&mut self, routed: &[String], text: &str, now: u64) {
+    fn log_replay(&mut self, routed: &Routed, text: &str, now: u64) {
         let Some(sink) = &mut self.out.replay else {
             return;
         };
-        for code in routed {
+        for code in routed.iter() {
             if let Some(&file) = self.files.get(code) {
                 sink.event(file, text, now);
             }
