@@ -108,7 +108,7 @@ fn room_stream(c: &mut Criterion) {
         return;
     }
     let mut g = c.benchmark_group("room_stream");
-    for level in [3, 6, 9] {
+    for level in [1, 3, 6, 9] {
         let mut z = Compress::new(Compression::new(level), false);
         let mut out = Vec::with_capacity(64 * 1024);
         let mut compress = |p: &[u8], out: &mut Vec<u8>| {
