@@ -44,6 +44,18 @@ pub fn literal_len(s: &str) -> Result<usize, StrError> {
     walk(s, None)
 }
 
+/// The length of the JSON string literal at the start of `s` when it has
+/// no escapes, so that its content is its text between the quotes; `None`
+/// for one with escapes, and for anything [`literal_len`] refuses.
+pub fn plain_literal_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'"') {
+        return None;
+    }
+    let end = 1 + run_len(b, 1);
+    (b.get(end) == Some(&b'"')).then_some(end + 1)
+}
+
 /// The length of the JSON string literal at the start of `s`, as
 /// [`literal_len`], with its content appended to `out` in the same pass.
 pub fn decode_literal(s: &str, out: &mut String) -> Result<usize, StrError> {
@@ -333,6 +345,14 @@ mod tests {
                 _ => None,
             };
             prop_assert_eq!(literal_len(&s).ok(), theirs);
+        }
+
+        #[test]
+        fn plain_literals_are_the_ones_without_escapes(s in tricky()) {
+            let expected = literal_len(&s)
+                .ok()
+                .filter(|&len| !s[..len].contains('\\'));
+            prop_assert_eq!(plain_literal_len(&s), expected);
         }
 
         #[test]

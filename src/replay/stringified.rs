@@ -7,7 +7,7 @@
 //! definition; the tests hold the two to the same output.
 
 use crate::game::js;
-use crate::json::string::{literal_len, unescape_into};
+use crate::json::string::{literal_len, plain_literal_len, unescape_into};
 
 /// Nesting this check follows; deeper text goes the slow way (serde_json
 /// refuses nesting past 128).
@@ -49,9 +49,12 @@ struct Top {
 }
 
 enum Frame {
-    /// An object whose keys start at this index of the key list.
+    /// An object whose keys start at this index of the key list; `seen`
+    /// has a bit set for each of its keys' [`key_bit`], so that most keys
+    /// are known new without comparing them with the others.
     Object {
         keys_from: usize,
+        seen: u64,
     },
     Array,
 }
@@ -80,8 +83,9 @@ fn check(text: &str) -> Option<Top> {
                     i += 2;
                 } else {
                     let keys_from = keys.len();
-                    stack.push(Frame::Object { keys_from });
-                    i = key(text, i + 1, &mut keys, keys_from, &mut top)?;
+                    let mut seen = 0;
+                    i = key(text, i + 1, &mut keys, keys_from, &mut seen, &mut top)?;
+                    stack.push(Frame::Object { keys_from, seen });
                     continue;
                 }
             }
@@ -105,11 +109,11 @@ fn check(text: &str) -> Option<Top> {
         }
         // After a value: close what ends here, then expect the next one.
         loop {
-            let Some(frame) = stack.last() else {
+            let Some(frame) = stack.last_mut() else {
                 return (i == b.len()).then_some(top);
             };
             match (frame, b.get(i)) {
-                (Frame::Object { keys_from }, Some(b'}')) => {
+                (Frame::Object { keys_from, .. }, Some(b'}')) => {
                     keys.truncate(*keys_from);
                     stack.pop();
                     i += 1;
@@ -118,8 +122,8 @@ fn check(text: &str) -> Option<Top> {
                     stack.pop();
                     i += 1;
                 }
-                (Frame::Object { keys_from }, Some(b',')) => {
-                    i = key(text, i + 1, &mut keys, *keys_from, &mut top)?;
+                (Frame::Object { keys_from, seen }, Some(b',')) => {
+                    i = key(text, i + 1, &mut keys, *keys_from, seen, &mut top)?;
                     break;
                 }
                 (Frame::Array, Some(b',')) => {
@@ -133,21 +137,25 @@ fn check(text: &str) -> Option<Top> {
 }
 
 /// Reads `"key":` at `i` into the keys of the object whose keys start at
-/// `from`; `None` for a key that object has already.
+/// `from` (and whose [`key_bit`]s are `seen`); `None` for a key that object
+/// has already.
 fn key<'t>(
     text: &'t str,
     i: usize,
     keys: &mut Vec<&'t str>,
     from: usize,
+    seen: &mut u64,
     top: &mut Top,
 ) -> Option<usize> {
     let end = string(text, i)?;
     let k = text.get(i..end)?;
     let own = keys.get(from..)?;
+    let bit = key_bit(k);
     // Canonical literals are unique, so equal text is an equal key.
-    if own.len() == MAX_KEYS || own.contains(&k) {
+    if own.len() == MAX_KEYS || (*seen & bit != 0 && own.contains(&k)) {
         return None;
     }
+    *seen |= bit;
     // A nested object starts after its parent's first key, so only the
     // top level's keys start at 0.
     if from == 0 && k == "\"timestamp\"" {
@@ -157,10 +165,26 @@ fn key<'t>(
     (text.as_bytes().get(end) == Some(&b':')).then_some(end + 1)
 }
 
+/// One of 64 bits for a key literal, from its length and two of its bytes.
+fn key_bit(k: &str) -> u64 {
+    let b = k.as_bytes();
+    let (first, last) = (
+        b.get(1).copied(),
+        b.len().checked_sub(2).and_then(|i| b.get(i)),
+    );
+    let h = b.len()
+        + 7 * usize::from(first.unwrap_or(0))
+        + 13 * usize::from(last.copied().unwrap_or(0));
+    1 << (h % 64)
+}
+
 /// The end of the string literal at `i`, when `JSON.stringify` would print
 /// its content exactly so.
 fn string(text: &str, i: usize) -> Option<usize> {
     let rest = text.get(i..)?;
+    if let Some(len) = plain_literal_len(rest) {
+        return Some(i + len);
+    }
     let len = literal_len(rest).ok()?;
     let lit = &rest[..len];
     if lit.contains('\\') {
