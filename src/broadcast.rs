@@ -14,8 +14,8 @@ use serde_json::Value;
 use crate::hub::command::ToBroadcast;
 use crate::hub::frames::literal;
 use crate::ingest::js_text;
+use crate::json::js_json;
 use crate::net::App;
-use crate::replay::js_json;
 use crate::sio::{self, AppEvent, Prebuilt, SocketId};
 
 /// The broadcast application of one reactor.
@@ -38,9 +38,7 @@ pub fn logon(arg: Option<&str>) -> Option<(String, Option<String>)> {
         Value::Object(o) => o.get("groupCode").cloned(),
         _ => None,
     };
-    let shown = code
-        .as_ref()
-        .map_or_else(|| "undefined".to_owned(), js_json::js_string);
+    let shown = js_json::js_string_of(code.as_ref());
     let mut payload = serde_json::Map::new();
     if let Some(c) = &code {
         payload.insert("groupCode".into(), c.clone());

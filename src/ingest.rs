@@ -102,7 +102,7 @@ fn js_text_into(arg: &str, out: &mut String) -> bool {
     match serde_json::from_str::<serde_json::Value>(arg) {
         Ok(serde_json::Value::Null) | Err(_) => false,
         Ok(v) => {
-            out.push_str(&crate::replay::js_json::js_string(&v));
+            out.push_str(&crate::json::js_json::js_string(&v));
             true
         }
     }

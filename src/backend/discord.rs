@@ -21,9 +21,10 @@ use serde_json::Value;
 
 use super::error::BackendError;
 use super::pool::{Ctx, Job};
-use super::text::{form, js_string, parse_json, truthy, uri_component};
+use super::text::{form, parse_json, uri_component};
 use super::transport::{Call, Reply, Verb};
 use crate::config::BackendConfig;
+use crate::json::js_json::{js_string_of, truthy};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum DiscordOutcome {
@@ -69,8 +70,8 @@ pub fn user_call(cfg: &BackendConfig, token_reply: &Reply) -> Result<Call, Backe
     }
     let auth = format!(
         "{} {}",
-        js_string(token.get("token_type")),
-        js_string(token.get("access_token"))
+        js_string_of(token.get("token_type")),
+        js_string_of(token.get("access_token"))
     );
     Ok(Call::new("discord user", Verb::Get, url.to_owned()).header("Authorization", auth))
 }
@@ -88,7 +89,7 @@ pub fn read_user_reply(cfg: &BackendConfig, reply: &Reply) -> DiscordOutcome {
         Ok(_) => return DiscordOutcome::Failed(BackendError::UnexpectedShape("user is null")),
         Err(e) => return DiscordOutcome::Failed(e),
     };
-    let field = |k: &str| js_string(user.get(k));
+    let field = |k: &str| js_string_of(user.get(k));
     let deeplink = format!(
         "{base}?userId={}&username={}&avatar={}",
         uri_component(&field("id")),
@@ -97,7 +98,7 @@ pub fn read_user_reply(cfg: &BackendConfig, reply: &Reply) -> DiscordOutcome {
     );
     let global: Option<&Value> = user.get("global_name");
     let display_name = if truthy(global) {
-        js_string(global)
+        js_string_of(global)
     } else {
         field("username")
     };

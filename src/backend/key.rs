@@ -15,9 +15,10 @@ use serde_json::Value;
 
 use super::error::BackendError;
 use super::pool::{Ctx, Job};
-use super::text::{js_string, parse_json, path_segment, truthy};
+use super::text::{parse_json, path_segment};
 use super::transport::{Call, Reply, Verb};
 use crate::config::{AuthConfig, BackendConfig};
+use crate::json::js_json::{js_string_of, truthy};
 
 /// The organisation a valid key belongs to. `id` and `name` are kept as the
 /// backend sent them (`None` when absent), since `/getOrgForKey` echoes them.
@@ -33,7 +34,7 @@ impl Organization {
     /// truthy and otherwise leaves `""`.
     pub fn match_organization_id(&self) -> String {
         if truthy(self.id.as_ref()) {
-            js_string(self.id.as_ref())
+            js_string_of(self.id.as_ref())
         } else {
             String::new()
         }
@@ -121,7 +122,7 @@ pub fn route_key(auth: &AuthConfig, use_backend: bool, key: Option<&Value>) -> K
         // The reference would ask about `[object Object]` and the like,
         // which no backend knows.
         Some(Value::Array(_) | Value::Object(_)) => KeyRoute::RejectLocally,
-        other => KeyRoute::AskBackend(js_string(other)),
+        other => KeyRoute::AskBackend(js_string_of(other)),
     }
 }
 
@@ -184,7 +185,7 @@ pub fn supporter_call(cfg: &BackendConfig, org_id: Option<&Value>) -> Result<Cal
         .supporter_check_url
         .as_deref()
         .ok_or(BackendError::NotConfigured("SUPPORTER_CHECK_URL"))?;
-    let url = format!("{base}/{}", path_segment(&js_string(org_id)));
+    let url = format!("{base}/{}", path_segment(&js_string_of(org_id)));
     Ok(Call::new("supporter check", Verb::Get, url))
 }
 
@@ -226,8 +227,8 @@ impl Job for ValidateKey {
         };
         log::info!(
             "access key for organization {}:{} verified",
-            js_string(id.as_ref()),
-            js_string(name.as_ref())
+            js_string_of(id.as_ref()),
+            js_string_of(name.as_ref())
         );
         let checked = supporter_call(&ctx.cfg, id.as_ref())
             .and_then(|c| ctx.transport.send(&c))

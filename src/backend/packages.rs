@@ -12,9 +12,10 @@ use serde_json::Value;
 
 use super::error::BackendError;
 use super::pool::{Ctx, Job};
-use super::text::{js_string, parse_json};
+use super::text::parse_json;
 use super::transport::{Call, Reply, Verb};
 use crate::config::BackendConfig;
+use crate::json::js_json::js_string_of;
 
 /// How long a fetched list is served from the cache.
 pub const PACKAGE_CACHE_MS: u64 = 10 * 60 * 1000;
@@ -30,7 +31,7 @@ pub enum PackagesOutcome {
 }
 
 fn var(v: &Option<String>) -> String {
-    v.clone().unwrap_or_else(|| js_string(None))
+    v.clone().unwrap_or_else(|| js_string_of(None))
 }
 
 pub fn packages_call(cfg: &BackendConfig) -> Result<Call, BackendError> {
@@ -68,7 +69,7 @@ pub fn read_packages_reply(cfg: &BackendConfig, reply: &Reply) -> PackagesOutcom
                 "a package is not an object",
             ));
         };
-        let id = js_string(o.get("id"));
+        let id = js_string_of(o.get("id"));
         o.insert(
             "checkoutUrl".to_owned(),
             Value::String(format!("{base}/checkout/{store}/{id}?extensionId={ext}")),

@@ -14,9 +14,10 @@ use serde_json::Value;
 
 use super::error::BackendError;
 use super::pool::{Ctx, Job};
-use super::text::{parse_json, path_segment, truthy};
+use super::text::{parse_json, path_segment};
 use super::transport::{Call, Reply, Verb};
 use crate::config::BackendConfig;
+use crate::json::js_json::truthy;
 
 /// Whether the match has what the call needs.
 pub fn wanted(identifier: &str, secret: &str) -> bool {

@@ -1,38 +1,9 @@
-//! Small text conversions the calls need: URL path segments, form bodies,
-//! and JavaScript's string conversion of JSON values (the reference builds
-//! its URLs and its deep link with template strings).
+//! Small text conversions the calls need: URL path segments, form bodies
+//! and HTML text (the reference builds its URLs and its deep link with
+//! template strings; JavaScript's view of the values it puts in them is
+//! [`crate::json::js_json`]).
 
 use serde_json::Value;
-
-/// A value as a JavaScript template string prints it: a string as is,
-/// `null`, numbers and booleans as JSON writes them, `undefined` when absent.
-pub fn js_string(v: Option<&Value>) -> String {
-    match v {
-        None => "undefined".to_owned(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| match i {
-                Value::Null => String::new(),
-                other => js_string(Some(other)),
-            })
-            .collect::<Vec<_>>()
-            .join(","),
-        Some(Value::Object(_)) => "[object Object]".to_owned(),
-        Some(other) => other.to_string(),
-    }
-}
-
-/// JavaScript truthiness of a JSON value (`None` is `undefined`).
-pub fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(_) | Value::Object(_)) => true,
-    }
-}
 
 fn push_pct(out: &mut String, b: u8) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -118,29 +89,6 @@ pub fn parse_json(body: &[u8]) -> Result<Value, super::BackendError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn js_strings_follow_template_rules() {
-        assert_eq!(js_string(None), "undefined");
-        assert_eq!(js_string(Some(&json!(null))), "null");
-        assert_eq!(js_string(Some(&json!("ab"))), "ab");
-        assert_eq!(js_string(Some(&json!(42))), "42");
-        assert_eq!(js_string(Some(&json!(true))), "true");
-        assert_eq!(js_string(Some(&json!([1, null, "x"]))), "1,,x");
-        assert_eq!(js_string(Some(&json!({"a": 1}))), "[object Object]");
-    }
-
-    #[test]
-    fn truthiness_is_javascripts() {
-        for v in [json!(true), json!(1), json!("x"), json!([]), json!({})] {
-            assert!(truthy(Some(&v)), "{v}");
-        }
-        for v in [json!(false), json!(0), json!(""), json!(null)] {
-            assert!(!truthy(Some(&v)), "{v}");
-        }
-        assert!(!truthy(None));
-    }
 
     #[test]
     fn path_segments_keep_plain_keys_and_escape_structure() {

@@ -2,4 +2,5 @@
 //! decoding its string arguments, faster than a general parser can.
 
 pub mod array;
+pub mod js_json;
 pub mod string;

@@ -14,12 +14,13 @@
 //!   `timestamp` set to the server's receive time (ms since the epoch).
 //!
 //! Every item is the `JSON.stringify` of what `JSON.parse` read, so
-//! [`super::js_json`] writes them. The reference's player reads a file by
+//! [`crate::json::js_json`] writes them. The reference's player reads a file by
 //! wrapping it in `[` `]`.
 
 use serde_json::{Map, Value};
 
-use super::{js_json, stringified};
+use super::stringified;
+use crate::json::js_json;
 
 /// The longest group code allowed into a file name (the name stays well under
 /// the usual 255-byte limit: `Match_` + code + `_` + 13 digits + `.replay`).

@@ -7,7 +7,6 @@
 //! (for the replay player and tests).
 
 pub mod format;
-pub mod js_json;
 pub mod reader;
 mod stringified;
 pub mod writer;

@@ -5,7 +5,7 @@
 //! The reference builds the preview from the request body with JavaScript
 //! object semantics (class defaults, `Object.assign` of the client's tools
 //! settings, random player stats), so this works on `serde_json::Value`s and
-//! writes the result with [`crate::replay::js_json`]. Where the reference
+//! writes the result with [`crate::json::js_json`]. Where the reference
 //! throws on an odd body, the thrown message is reproduced in `details`.
 
 use std::collections::HashMap;
@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use crate::replay::js_json;
+use crate::json::js_json;
 
 /// How long a preview is kept after its (latest) creation.
 pub const PREVIEW_TTL_MS: u64 = 10 * 60 * 1000;
@@ -91,23 +91,6 @@ fn invalid(details: String) -> Created {
         status: 400,
         body: js_json::to_string(&json!({ "error": "Invalid preview data", "details": details })),
     }
-}
-
-/// JavaScript truthiness of a JSON value.
-fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(_)) | Some(Value::Object(_)) => true,
-    }
-}
-
-/// JavaScript `String(v)` of a JSON value that may be `undefined` (for the
-/// code prefix quirk).
-fn js_to_string(v: Option<&Value>) -> String {
-    v.map_or_else(|| "undefined".to_owned(), js_json::js_string)
 }
 
 /// `typeof`-style name and `String()` of a primitive, for TypeError texts.
@@ -266,7 +249,7 @@ impl Previews {
         let obj = body.as_object();
         let get = |k: &str| obj.and_then(|o| o.get(k));
         let key = get("key");
-        if !truthy(key) {
+        if !js_json::truthy(key) {
             return error(400, "Missing or invalid key in preview data");
         }
         if !key.is_some_and(key_valid) {
@@ -278,7 +261,7 @@ impl Previews {
             other => {
                 // The reference appends six characters to whatever was sent,
                 // so a missing code becomes "undefined" + 6 characters.
-                let mut code = js_to_string(other);
+                let mut code = js_json::js_string_of(other);
                 for _ in 0..6 {
                     let i = rng.int(0, CODE_ALPHABET.len() as u64 - 1) as usize;
                     code.push(char::from(CODE_ALPHABET.get(i).copied().unwrap_or(b'A')));

@@ -3,7 +3,7 @@
 //! the reference's send loop made.
 
 use super::*;
-use crate::replay::js_json;
+use crate::json::js_json;
 use crossbeam_channel::Receiver;
 use std::io::Read;
 use std::path::PathBuf;

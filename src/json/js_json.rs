@@ -1,5 +1,6 @@
-//! `JSON.stringify` of a parsed JSON value, as JavaScript writes it: the
-//! replay log's lines are the reference's `JSON.stringify` of what its
+//! Parsed JSON values as JavaScript sees them: `JSON.stringify`, `String()`
+//! and truthiness. The replay log's lines, the REST answers and the
+//! backend's URLs are what the reference's JavaScript made of what its
 //! `JSON.parse` read, so numbers must come out as JavaScript prints them
 //! (`1.0` → `1`, `1e2` → `100`, integers past 2^53 rounded to the nearest double).
 //! Key order is kept (serde_json's `preserve_order`), which is also what
@@ -68,6 +69,23 @@ pub fn js_string(value: &Value) -> String {
     }
 }
 
+/// [`js_string`] of a value that may be absent (`undefined`), as a
+/// template string prints a property.
+pub fn js_string_of(value: Option<&Value>) -> String {
+    value.map_or_else(|| "undefined".to_owned(), js_string)
+}
+
+/// JavaScript truthiness of a value that may be absent (`undefined`).
+pub fn truthy(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(_) | Value::Object(_)) => true,
+    }
+}
+
 /// A JSON number as JavaScript holds it (a double: integers past 2^53 are
 /// rounded) and prints it.
 fn write_number(out: &mut String, n: &serde_json::Number) {
@@ -121,6 +139,21 @@ mod tests {
         assert_eq!(s("false"), "false");
         assert_eq!(s(r#"{"a":1}"#), "[object Object]");
         assert_eq!(s(r#"[1,"x",null,[2,[3]],{}]"#), "1,x,,2,3,[object Object]");
+    }
+
+    #[test]
+    fn absent_values_are_undefined_and_truthiness_is_javascripts() {
+        let v = |t: &str| serde_json::from_str::<Value>(t).unwrap();
+        assert_eq!(js_string_of(None), "undefined");
+        assert_eq!(js_string_of(Some(&v("1.0"))), "1");
+        assert_eq!(js_string_of(Some(&v("1e21"))), "1e+21");
+        for t in ["true", "1", "-0.5", r#""x""#, "[]", "{}"] {
+            assert!(truthy(Some(&v(t))), "{t}");
+        }
+        for t in ["false", "0", "-0", "0.0", r#""""#, "null"] {
+            assert!(!truthy(Some(&v(t))), "{t}");
+        }
+        assert!(!truthy(None));
     }
 
     #[test]
