@@ -196,24 +196,81 @@ fn run_len(b: &[u8], start: usize) -> usize {
 /// [`run_len`] that also appends the run to `out`; returns where the run
 /// ends. Each word is copied whole and the bytes past a stop cut off again:
 /// one fixed-size store per word instead of a `memcpy` call per run, which
-/// for runs of a few bytes cost more than the copying.
+/// for runs of a few bytes cost more than the copying. Words whose only
+/// stops are `\"` escapes inside them are decoded whole ([`unquote_word`]).
 fn copy_run(b: &[u8], start: usize, out: &mut Vec<u8>) -> usize {
     let mut i = start;
     while let Some(word) = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
-        out.extend_from_slice(&word);
-        let stops = stop_bytes(u64::from_le_bytes(word));
-        if stops != 0 {
-            let keep = (stops.trailing_zeros() / 8) as usize;
-            out.truncate(out.len() - (8 - keep));
-            return i + keep;
+        let w = u64::from_le_bytes(word);
+        let stops = stop_bytes(w);
+        if stops == 0 {
+            out.extend_from_slice(&word);
+            i += 8;
+            continue;
         }
-        i += 8;
+        if let Some((decoded, kept, used)) = unquote_word(w) {
+            out.extend_from_slice(&decoded.to_le_bytes());
+            out.truncate(out.len() - (8 - kept));
+            i += used;
+            continue;
+        }
+        out.extend_from_slice(&word);
+        let keep = (stops.trailing_zeros() / 8) as usize;
+        out.truncate(out.len() - (8 - keep));
+        return i + keep;
     }
     while let Some(&c) = b.get(i).filter(|&&c| !STOP[usize::from(c)]) {
         out.push(c);
         i += 1;
     }
     i
+}
+
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+const TOP_BYTE: u64 = 0x80 << 56;
+
+/// The high bit of each byte of `w` equal to `c`, exactly (no borrows).
+fn bytes_equal(w: u64, c: u8) -> u64 {
+    let x = w ^ (ONES * u64::from(c));
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// The high bit of each byte of `w` below 0x20, exactly.
+fn control_bytes(w: u64) -> u64 {
+    !(((w & LOW7) + ONES * 0x60) | w | LOW7)
+}
+
+/// Decodes a word whose stops are all `\"` pairs within it (a
+/// double-encoded event has one every few bytes): the backslashes are
+/// taken out. A backslash in the last byte is left for the next word.
+/// Returns the decoded bytes (in the low end), how many of them count,
+/// and how many input bytes were used; `None` for any other stop.
+fn unquote_word(w: u64) -> Option<(u64, usize, usize)> {
+    let mut backslashes = bytes_equal(w, b'\\');
+    let mut quotes = bytes_equal(w, b'"');
+    let mut controls = control_bytes(w);
+    let mut used = 8;
+    if backslashes & TOP_BYTE != 0 {
+        used = 7;
+        backslashes &= !TOP_BYTE;
+        quotes &= !TOP_BYTE;
+        controls &= !TOP_BYTE;
+    }
+    // Every backslash followed by a quote and every quote preceded by a
+    // backslash: `\\` (whose second backslash is text) fails this too.
+    if controls != 0 || backslashes == 0 || quotes != backslashes << 8 {
+        return None;
+    }
+    let mut decoded = w;
+    let mut left = backslashes;
+    while left != 0 {
+        // From the highest backslash down, so lower positions stay put.
+        let bit = 63 - left.leading_zeros();
+        let below = (1u64 << (bit - 7)) - 1;
+        decoded = (decoded & below) | ((decoded >> 8) & !below);
+        left &= !(1u64 << bit);
+    }
+    Some((decoded, used - backslashes.count_ones() as usize, used))
 }
 
 /// The high bit of each byte of `w` that is a [`STOP`] byte. Only the
@@ -289,6 +346,45 @@ mod tests {
         // Bytes just above the stops (space, '#', ']') and high bytes stop nothing.
         let plain = format!("\"{}\"", " #]\u{7f}é😀".repeat(5));
         assert_eq!(literal_len(&plain), Ok(plain.len()));
+    }
+
+    #[test]
+    fn word_masks_are_exact_for_every_byte_at_every_place() {
+        for place in 0..8 {
+            for byte in 0..=255u8 {
+                // The other bytes are the ones just around the tested values.
+                let mut word = [b'!', b'[', 0x1f, b'#', b'"', b'\\', 0x20, 0x80];
+                word.rotate_left(place);
+                word[place] = byte;
+                let w = u64::from_le_bytes(word);
+                let check = |mask: u64, hit: &dyn Fn(u8) -> bool| {
+                    for (k, &c) in word.iter().enumerate() {
+                        assert_eq!(mask >> (8 * k + 7) & 1 == 1, hit(c), "{word:?} at {k}");
+                    }
+                };
+                check(bytes_equal(w, b'"'), &|c| c == b'"');
+                check(bytes_equal(w, b'\\'), &|c| c == b'\\');
+                check(control_bytes(w), &|c| c < 0x20);
+            }
+        }
+    }
+
+    #[test]
+    fn quote_escapes_decode_at_every_alignment_and_in_runs() {
+        for lead in 0..9 {
+            for run in 1..6 {
+                let content = format!("{}{}x", "a".repeat(lead), "\"b".repeat(run));
+                let lit = serde_json::to_string(&content).unwrap();
+                assert_eq!(unescape(&lit).ok(), Some(content.clone()), "{lit}");
+                // Neighbours that are not a quote escape leave the word to the
+                // one-escape-at-a-time path.
+                for other in ["\\\\", "\\n", "\\/", "\\u0041"] {
+                    let lit = format!("\"{}\\\"{other}\\\"b\"", "a".repeat(lead));
+                    let theirs = serde_json::from_str::<String>(&lit).ok();
+                    assert_eq!(unescape(&lit).ok(), theirs, "{lit}");
+                }
+            }
+        }
     }
 
     #[test]
