@@ -103,8 +103,8 @@ impl<'t, 'i> View<'t, 'i> {
     }
 
     /// The value as an owned JavaScript value; `None` when it is nested
-    /// deeper than [`MAX_DEPTH`], or has more than [`MAX_KEYS`] keys in one
-    /// object or [`MAX_NODES`] values in all (client settings and toasts are
+    /// deeper than `MAX_DEPTH`, or has more than `MAX_KEYS` keys in one
+    /// object or `MAX_NODES` values in all (client settings and toasts are
     /// far smaller; this keeps hostile payloads from costing quadratic time
     /// or the stack).
     pub fn to_js_checked(&self) -> Option<JsValue> {

@@ -154,8 +154,8 @@ pub fn event(payload_json: &str, timestamp_ms: u64, out: &mut String) -> Result<
     reprinted_event(payload_json, timestamp_ms, out)
 }
 
-/// [`event`] by parsing and printing the payload: the definition that
-/// [`stringified`]'s shortcut is held to.
+/// [`event`] by parsing and printing the payload: the definition that the
+/// shortcut for `JSON.stringify` text (`replay/stringified.rs`) is held to.
 pub fn reprinted_event(
     payload_json: &str,
     timestamp_ms: u64,

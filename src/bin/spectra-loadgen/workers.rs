@@ -24,7 +24,7 @@ pub struct Spread<'a> {
     pub rate: f64,
     pub inflight: usize,
     /// Distinguishes the source addresses of successive runs
-    /// (127.0.<run>.<2 + worker>), so no run meets an earlier run's sockets.
+    /// (`127.0.<run>.<2 + worker>`), so no run meets an earlier run's sockets.
     pub run: usize,
     /// Frontends open their sessions over long-polling, then upgrade.
     pub polling: bool,
