@@ -542,8 +542,7 @@ impl Registry {
             Ok(head) => head,
             Err(e) => return Outcome::err(e),
         };
-        let mut out = Outcome::default();
-        match head.route {
+        let routed = match head.route {
             Route::GroupCode(code) => {
                 let Some(code) = code else {
                     return Outcome::err(GameError::UnknownMatch(String::new()));
@@ -557,30 +556,31 @@ impl Registry {
                 if !self.matches.contains_key(code) {
                     return Outcome::err(GameError::UnknownMatch(code.to_owned()));
                 }
-                out.routed = Routed::Own(own_group.clone());
+                Routed::Own(own_group.clone())
             }
-            Route::MatchId(id) => {
-                out.routed = Routed::Matches(
-                    self.order
-                        .iter()
-                        .filter(|c| {
-                            self.matches
-                                .get(*c)
-                                .is_some_and(|m| Some(m.game.match_id()) == id)
-                        })
-                        .cloned()
-                        .collect(),
-                );
-            }
-        }
+            Route::MatchId(id) => Routed::Matches(
+                self.order
+                    .iter()
+                    .filter(|c| {
+                        self.matches
+                            .get(*c)
+                            .is_some_and(|m| Some(m.game.match_id()) == id)
+                    })
+                    .cloned()
+                    .collect(),
+            ),
+        };
         let env = match head.envelope() {
             Ok(env) => env,
             Err(e) => {
-                out.error = Some(e);
-                return out;
+                return Outcome {
+                    error: Some(e),
+                    routed,
+                    ..Outcome::default()
+                };
             }
         };
-        let routed = std::mem::take(&mut out.routed);
+        let mut out = Outcome::default();
         let mut threw = false;
         for code in routed.iter() {
             if self.apply_to(code, &env, now, &mut out) {
