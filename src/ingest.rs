@@ -14,12 +14,6 @@ use crate::json;
 use crate::net::App;
 use crate::sio::{self, AppEvent};
 
-/// Events gathered before a batch goes to the match thread even within one
-/// poll (an observer flood can keep one read loop going).
-const BATCH_EVENTS: usize = 512;
-/// Argument text gathered before a batch goes regardless.
-const BATCH_TEXT: usize = 256 * 1024;
-
 /// The ingest application of one reactor.
 pub struct Ingest {
     commands: Sender<Command>,
@@ -120,7 +114,7 @@ impl App for Ingest {
                 ..
             } => {
                 if let Some(event) = IngestEvent::from_name(&name) {
-                    self.batch.push_with(event, socket, |out| match &text {
+                    self.batch.push_with((event, socket), |out| match &text {
                         // The clients send a JSON string, decoded already.
                         Some(t) => {
                             out.push_str(t);
@@ -128,7 +122,8 @@ impl App for Ingest {
                         }
                         None => args.first().is_some_and(|a| js_text_into(a, out)),
                     });
-                    if self.batch.len() >= BATCH_EVENTS || self.batch.text_len() >= BATCH_TEXT {
+                    // An observer flood can keep one read loop going.
+                    if self.batch.is_full() {
                         self.flush();
                     }
                     return;

@@ -17,4 +17,5 @@ pub mod net;
 pub mod replay;
 pub mod rest;
 pub mod sio;
+pub mod text_batch;
 pub mod ws;

@@ -16,12 +16,13 @@ use spectra_server::rest::{Rest, RestApp, RestConfig};
 use spectra_server::{backend, replay, sio};
 
 /// Queued commands the match thread may lag behind before ingest waits for
-/// it. Ingest events come in batches of at most 512 events or 256 KiB of
-/// text, so this bounds the backlog at about 130k events or 64 MiB.
+/// it. Ingest events come in batches of at most `text_batch::MAX_ITEMS`
+/// (512) events or `MAX_TEXT` (256 KiB) of text, so this bounds the backlog
+/// at about 130k events or 64 MiB.
 const COMMAND_QUEUE: usize = 256;
 /// Queued replay records before the match thread drops them. Events go in
-/// gatherings of at most 512 or 256 KiB, so this bounds the backlog at about
-/// 130k events or 64 MiB, as [`COMMAND_QUEUE`] does.
+/// batches of the same bounds, so this bounds the backlog as
+/// [`COMMAND_QUEUE`] does.
 const REPLAY_QUEUE: usize = 256;
 
 fn main() -> ExitCode {

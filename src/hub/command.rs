@@ -49,7 +49,7 @@ impl Command {
     /// One ingest event on its own.
     pub fn event(event: IngestEvent, socket: SocketId, text: Option<&str>) -> Self {
         let mut batch = EventBatch::default();
-        batch.push(event, socket, text);
+        batch.push((event, socket), text);
         Command::Events(batch)
     }
 }

@@ -116,7 +116,7 @@ impl Hub {
         match cmd {
             Command::Events(batch) => {
                 // Read together, so applied at one time (one clock read).
-                for (event, socket, msg) in batch.iter() {
+                for ((event, socket), msg) in batch.iter() {
                     self.event(event, socket, msg, now);
                 }
                 if let Some(sink) = &mut self.out.replay {

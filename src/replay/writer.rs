@@ -1,9 +1,10 @@
 //! The replay writer thread: the match thread hands it records over a bounded
 //! channel and never waits for the disk. Events are gathered into one record
-//! per command the match thread handles ([`ReplaySink::flush`]), so a burst
-//! costs one channel send and one allocation, not one per event, and the
-//! writer never frees memory the match thread allocated event by event
-//! (glibc's arena lock made that the writer's main cost). When the channel
+//! ([`TextBatch`]) per command the match thread handles
+//! ([`ReplaySink::flush`]), so a burst costs one channel send and one
+//! allocation, not one per event, and the writer never frees memory the
+//! match thread allocated event by event (glibc's arena lock made that the
+//! writer's main cost). When the channel
 //! is full the record is dropped and its events counted (logged at most once
 //! a second); a file whose write fails (full disk, removed folder) is logged
 //! once and closed, the others go on. Buffers are flushed when the channel
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 
 use super::format::{self, KeyCheck};
+use crate::text_batch::TextBatch;
 
 /// Names one open replay file (the match thread's choice; unique per match).
 pub type FileId = u64;
@@ -41,43 +43,9 @@ pub enum Record {
     Close { file: FileId },
 }
 
-/// Accepted data payloads in arrival order, each with its file and receive
-/// time, in one text buffer.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Events {
-    text: String,
-    /// Each event's file, the end of its payload in `text`, its time.
-    items: Vec<(FileId, usize, u64)>,
-}
-
-impl Events {
-    pub fn push(&mut self, file: FileId, payload_json: &str, timestamp_ms: u64) {
-        self.text.push_str(payload_json);
-        self.items.push((file, self.text.len(), timestamp_ms));
-    }
-
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// Each event's file, payload and receive time, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (FileId, &str, u64)> {
-        let mut start = 0;
-        self.items.iter().map(move |&(file, end, t)| {
-            let payload = self.text.get(start..end).unwrap_or_default();
-            start = end;
-            (file, payload, t)
-        })
-    }
-}
-
-/// Most events, and payload bytes, one [`Record::Events`] gathers.
-const MAX_GATHERED: usize = 512;
-const MAX_GATHERED_BYTES: usize = 256 * 1024;
+/// Accepted data payloads in arrival order, each with its file and
+/// receive time.
+pub type Events = TextBatch<(FileId, u64)>;
 
 /// Counters a writer returns when it stops.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -112,8 +80,8 @@ impl ReplaySink {
     /// Gathers an event for the next [`ReplaySink::flush`] (sent at once
     /// when many are gathered).
     pub fn event(&mut self, file: FileId, payload_json: &str, timestamp_ms: u64) {
-        self.gathered.push(file, payload_json, timestamp_ms);
-        if self.gathered.len() >= MAX_GATHERED || self.gathered.text.len() >= MAX_GATHERED_BYTES {
+        self.gathered.push((file, timestamp_ms), Some(payload_json));
+        if self.gathered.is_full() {
             self.flush();
         }
     }
@@ -250,8 +218,8 @@ impl Files {
                 start_ms,
             } => self.open(file, &name, &logon_json, &key_check, start_ms),
             Record::Events(events) => {
-                for (file, payload, timestamp_ms) in events.iter() {
-                    self.event(file, payload, timestamp_ms);
+                for ((file, timestamp_ms), payload) in events.iter() {
+                    self.event(file, payload.unwrap_or_default(), timestamp_ms);
                 }
             }
             Record::Close { file } => {
@@ -387,7 +355,7 @@ mod tests {
 
     fn ev(file: FileId, t: u64) -> Record {
         let mut events = Events::default();
-        events.push(file, MAP, t);
+        events.push((file, t), Some(MAP));
         Record::Events(events)
     }
 
@@ -439,15 +407,15 @@ mod tests {
             panic!("the events first");
         };
         let got: Vec<_> = events.iter().collect();
-        assert_eq!(got, [(1, MAP, 10), (2, "{}", 11)]);
+        assert_eq!(got, [((1, 10), Some(MAP)), ((2, 11), Some("{}"))]);
         assert_eq!(rx.try_recv(), Ok(Record::Close { file: 1 }));
-        for t in 0..MAX_GATHERED as u64 {
+        for t in 0..crate::text_batch::MAX_ITEMS as u64 {
             sink.event(1, MAP, t);
         }
         let Ok(Record::Events(events)) = rx.try_recv() else {
             panic!("a full gathering is sent at once");
         };
-        assert_eq!(events.len(), MAX_GATHERED);
+        assert_eq!(events.len(), crate::text_batch::MAX_ITEMS);
         sink.event(1, MAP, 1);
         drop(sink);
         assert!(
@@ -499,7 +467,7 @@ mod tests {
         assert!(!dir.join("../escape.replay").exists());
         files.apply(open(5, "Match_x_1.replay"));
         let mut events = Events::default();
-        events.push(5, "not json", 1);
+        events.push((5, 1), Some("not json"));
         files.apply(Record::Events(events));
         assert_eq!(files.stats.events_skipped, 2);
         files.apply(Record::Close { file: 5 });

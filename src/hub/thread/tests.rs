@@ -329,7 +329,7 @@ fn replay_events(r: &Rig, groups: &mut HashMap<FileId, String>) -> Vec<String> {
                 groups.insert(file, name.split('_').nth(1).unwrap_or("").to_owned());
             }
             Record::Events(list) => {
-                events.extend(list.iter().map(|(file, _, _)| groups[&file].clone()))
+                events.extend(list.iter().map(|((file, _), _)| groups[&file].clone()))
             }
             Record::Close { file } => events.push(format!("close {}", groups[&file])),
         }
