@@ -1,7 +1,8 @@
-//! Broadcasting through `sio::Server`: building a `Prebuilt` for a 4 KB JSON
-//! event once, then the per-recipient cost of `Server::broadcast` to a room
-//! of N members (queueing one `Action` per member and draining it; the
-//! kernel write is the network layer's). Throughput is per recipient, so
+//! Broadcasting through `sio::Server`: building a room's output for a 4 KB
+//! JSON event once, then the per-recipient cost of `Server::broadcast` to a
+//! room of N members (queueing one `Action` per member, draining it, and
+//! picking the member's frame as the network side does; the kernel write
+//! is the network layer's). Throughput is per recipient, so
 //! criterion's "elements/s" inverts to ns per recipient. Times are this
 //! thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), not wall time: the
 //! machine is shared, and time spent descheduled is not our cost.
@@ -14,9 +15,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use spectra_server::eio::{self, HttpOutcome};
 use spectra_server::http::{Method, Request};
-use spectra_server::sio::{Action, AppEvent, EngineConfig, HttpOutcome, Prebuilt, Server};
-use spectra_server::ws::{Deflater, Message, RoomStream};
+use spectra_server::room::{Levels, Output, RoomStream};
+use spectra_server::sio::{self, Action, AppEvent, EngineConfig, Server};
+use spectra_server::ws::{Deflater, Message};
 
 /// CPU time consumed by this thread.
 fn thread_cpu() -> Duration {
@@ -86,9 +89,10 @@ fn ws_request(deflate: bool) -> Request {
 fn server_with_room(n: usize) -> Server {
     let mut srv = Server::new(EngineConfig::default());
     for conn in 0..n {
-        let out = srv.on_http(conn, ws_request(conn % 2 == 0), 0);
+        let out = srv.transport().on_http(conn, ws_request(conn % 2 == 0), 0);
         assert!(matches!(out, HttpOutcome::Upgrade { .. }));
-        srv.on_ws_message(conn, Message::Text("40".into()), 0);
+        srv.transport()
+            .on_ws_message(conn, Message::Text("40".into()), 0);
         while let Some(a) = srv.poll_action() {
             if let Action::App(AppEvent::Connect { socket, .. }) = a {
                 srv.join(socket, "match");
@@ -99,19 +103,32 @@ fn server_with_room(n: usize) -> Server {
     srv
 }
 
+/// A room output of `match_data` with this argument, not on a stream.
+fn standalone(arg: &str, deflater: &mut Deflater) -> Arc<Output> {
+    let packet = sio::event_packet("/", "match_data", &[arg]);
+    Arc::new(Output::standalone_only(0, packet, deflater))
+}
+
+/// Drains the server's actions as the network side does: a member's frame
+/// is picked when its message is queued.
+fn drain(srv: &mut Server) {
+    while let Some(a) = srv.poll_action() {
+        if let Action::Transport(eio::Action::WsLatest { conn, msg }) = &a {
+            black_box(srv.transport().pick(*conn, msg, false));
+        }
+        black_box(a);
+    }
+}
+
 fn prebuild(c: &mut Criterion) {
     let arg = json_arg(4096);
-    let mut deflater = Deflater::new();
-    let mut g = c.benchmark_group("prebuilt");
+    let mut deflater = Deflater::new(Levels::default().standalone);
+    let mut g = c.benchmark_group("room_output");
     g.throughput(Throughput::Bytes(arg.len() as u64));
     g.bench_function("event_4k", |b| {
         b.iter_custom(|iters| {
             cpu_time(iters, || {
-                black_box(Prebuilt::event(
-                    "match_data",
-                    &[black_box(&arg)],
-                    &mut deflater,
-                ));
+                black_box(standalone(black_box(&arg), &mut deflater));
             })
         })
     });
@@ -120,12 +137,11 @@ fn prebuild(c: &mut Criterion) {
 
 fn broadcast(c: &mut Criterion) {
     let mut g = c.benchmark_group("broadcast_per_recipient");
-    let mut deflater = Deflater::new();
+    let mut deflater = Deflater::new(Levels::default().standalone);
     for n in [100usize, 1000, 10_000] {
         let mut srv = server_with_room(n);
         for size in [4096usize, 65536] {
-            let msg: Arc<Prebuilt> =
-                Prebuilt::event("match_data", &[&json_arg(size)], &mut deflater);
+            let msg = standalone(&json_arg(size), &mut deflater);
             g.throughput(Throughput::Elements(n as u64));
             g.bench_with_input(
                 BenchmarkId::new(format!("{}k", size / 1024), n),
@@ -134,9 +150,7 @@ fn broadcast(c: &mut Criterion) {
                     b.iter_custom(|iters| {
                         cpu_time(iters, || {
                             srv.broadcast("match", msg);
-                            while let Some(a) = srv.poll_action() {
-                                black_box(a);
-                            }
+                            drain(&mut srv);
                         })
                     })
                 },
@@ -144,10 +158,10 @@ fn broadcast(c: &mut Criterion) {
         }
         // On a room compression stream: deflate members' cursors pick the
         // frame (stream or standalone) per recipient.
-        let mut stream = RoomStream::new();
+        let mut stream = RoomStream::default();
         let arg = json_arg(4096);
-        let msgs: Vec<Arc<Prebuilt>> = (0..2)
-            .map(|_| Prebuilt::on_stream(0, "/", "match_data", &[&arg], &mut stream))
+        let msgs: Vec<Arc<Output>> = (0..2)
+            .map(|_| stream.output(0, sio::event_packet("/", "match_data", &[&arg])))
             .collect();
         g.throughput(Throughput::Elements(n as u64));
         g.bench_with_input(BenchmarkId::new("4k_stream", n), &msgs, |b, msgs| {
@@ -156,9 +170,7 @@ fn broadcast(c: &mut Criterion) {
                 cpu_time(iters, || {
                     i += 1;
                     srv.broadcast("match", &msgs[i % 2]);
-                    while let Some(a) = srv.poll_action() {
-                        black_box(a);
-                    }
+                    drain(&mut srv);
                 })
             })
         });

@@ -1,14 +1,16 @@
-//! Building one broadcast's WebSocket frames once: the plain frame and the
-//! standalone-compressed variant of a `match_data`-like Socket.IO packet,
-//! plus decoding a compressed client message.
+//! Building one broadcast's WebSocket frames once: a room's output (the
+//! plain frame and the standalone-compressed variant of a `match_data`-like
+//! Socket.IO packet), a room stream at several levels, plus decoding a
+//! compressed client message.
 //!
 //!     cargo bench --bench frames
 
 use std::hint::black_box;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use spectra_server::ws::{self, Data, Decoder, DeflateConfig, Deflater, OpCode, OutMessage};
+use spectra_server::room::{Levels, Output, RoomStream};
+use spectra_server::ws::{self, Data, Decoder, DeflateConfig, Deflater, OpCode};
 
 /// A Socket.IO event packet whose argument is a JSON document as a string,
 /// like `match_data`, of about `len` bytes.
@@ -33,11 +35,11 @@ fn event_packet(len: usize) -> Vec<u8> {
 fn build(c: &mut Criterion) {
     let mut g = c.benchmark_group("broadcast_build");
     for len in [4096usize, 16 * 1024] {
-        let payload = event_packet(len);
-        let mut deflater = Deflater::new();
+        let payload = Bytes::from(event_packet(len));
+        let mut deflater = Deflater::new(Levels::default().standalone);
         g.throughput(Throughput::Bytes(payload.len() as u64));
-        g.bench_function(format!("out_message_{}k", len / 1024), |b| {
-            b.iter(|| OutMessage::text(black_box(&payload), &mut deflater))
+        g.bench_function(format!("room_output_{}k", len / 1024), |b| {
+            b.iter(|| Output::standalone_only(0, black_box(payload.clone()), &mut deflater))
         });
         g.bench_function(format!("plain_frame_{}k", len / 1024), |b| {
             b.iter(|| ws::encode_frame(OpCode::Data(Data::Text), black_box(&payload)))
@@ -51,7 +53,9 @@ fn build(c: &mut Criterion) {
 
 fn decode(c: &mut Criterion) {
     let payload = event_packet(4096);
-    let z = Deflater::new().compress(&payload).unwrap_or_default();
+    let z = Deflater::new(Levels::default().standalone)
+        .compress(&payload)
+        .unwrap_or_default();
     let frame = ws::client::encode_masked(true, true, OpCode::Data(Data::Text), &z, [1, 2, 3, 4]);
     let plain = ws::client::encode_masked(
         true,
@@ -97,33 +101,26 @@ fn recorded_packets() -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// A room's context-takeover stream at several levels, over consecutive
-/// recorded states (what `ws::RoomStream` does once per room per tick);
-/// prints the average frame size of each level.
+/// A room's stream at several levels, over consecutive recorded states
+/// (what the match thread does once per room per tick); prints the average
+/// stream frame size of each level.
 fn room_stream(c: &mut Criterion) {
-    use flate2::{Compress, Compression, FlushCompress};
-    let packets = recorded_packets();
+    let packets: Vec<Bytes> = recorded_packets().into_iter().map(Bytes::from).collect();
     if packets.is_empty() {
         eprintln!("room_stream: no recorded states beside the repository; skipped");
         return;
     }
     let mut g = c.benchmark_group("room_stream");
     for level in [1, 3, 6, 9] {
-        let mut z = Compress::new(Compression::new(level), false);
-        let mut out = Vec::with_capacity(64 * 1024);
-        let mut compress = |p: &[u8], out: &mut Vec<u8>| {
-            out.clear();
-            let before = z.total_in();
-            while ((z.total_in() - before) as usize) < p.len() || out.len() == out.capacity() {
-                if out.len() == out.capacity() {
-                    out.reserve(out.capacity());
-                }
-                let done = (z.total_in() - before) as usize;
-                let _ = z.compress_vec(&p[done..], out, FlushCompress::Sync);
-            }
-            out.len()
-        };
-        let total: usize = packets.iter().map(|p| compress(p, &mut out)).sum();
+        let mut stream = RoomStream::new(Levels {
+            stream: level,
+            ..Levels::default()
+        });
+        let stream_len = |o: &Output| o.stream.as_ref().map_or(0, |s| s.frame.len());
+        let total: usize = packets
+            .iter()
+            .map(|p| stream_len(&stream.output(0, p.clone())))
+            .sum();
         eprintln!(
             "room_stream level {level}: {} B per frame on average",
             total / packets.len()
@@ -132,7 +129,7 @@ fn room_stream(c: &mut Criterion) {
         g.bench_function(format!("level_{level}"), |b| {
             b.iter(|| {
                 i = (i + 1) % packets.len();
-                compress(black_box(&packets[i]), &mut out)
+                stream.output(0, black_box(packets[i].clone()))
             })
         });
     }

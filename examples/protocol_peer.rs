@@ -29,11 +29,14 @@
 //! - `close-session` → closes the Engine.IO session (the client reconnects);
 //! - `join` (room) → joins, acknowledges with `"joined"`;
 //! - `broadcast` (room, args…) → broadcasts `broadcast` (args…) to the room,
-//!   built once as a shared pre-built message.
+//!   built once as a room's output shared by every member.
 
-use spectra_server::eio::EngineConfig;
-use spectra_server::net::{self, App, Options, Reactor, SioService};
-use spectra_server::sio::{self, AppEvent, Prebuilt};
+use std::sync::Arc;
+
+use spectra_server::eio::{Driver, EngineConfig};
+use spectra_server::net::{self, Options, Reactor};
+use spectra_server::room::Output;
+use spectra_server::sio::{self, App, AppEvent};
 use spectra_server::{http, ws};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -85,8 +88,9 @@ impl App for Peer {
                     "broadcast" => {
                         if let Some(room) = args.first().and_then(|a| json_string(a)) {
                             let rest = args.get(1..).unwrap_or(&[]);
-                            let msg = Prebuilt::event("broadcast", rest, &mut self.deflater);
-                            srv.broadcast(&room, &msg);
+                            let packet = sio::event_packet("/", "broadcast", rest);
+                            let msg = Output::standalone_only(0, packet, &mut self.deflater);
+                            srv.broadcast(&room, &Arc::new(msg));
                         }
                     }
                     _ => log::info!("unhandled event {name}"),
@@ -156,13 +160,11 @@ fn start() -> Result<(), String> {
         _ => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let service = SioService::new(
+    let deflater = ws::Deflater::new(cfg.deflate_level);
+    let service = Driver::new(sio::Stack::new(
         sio::Server::new(cfg),
-        Peer {
-            deflater: ws::Deflater::new(),
-            raw,
-        },
-    );
+        Peer { deflater, raw },
+    ));
     let mut reactor = Reactor::new(service, Options::default()).map_err(|e| e.to_string())?;
     let bound = reactor
         .listen(addr, tls)

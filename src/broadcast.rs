@@ -15,15 +15,15 @@ use crate::hub::command::ToBroadcast;
 use crate::hub::frames::literal;
 use crate::ingest::js_text;
 use crate::json::js_json;
-use crate::net::App;
-use crate::sio::{self, AppEvent, Prebuilt, SocketId};
+use crate::room;
+use crate::sio::{self, App, AppEvent, SocketId};
 
 /// The broadcast application of one reactor.
 #[derive(Default)]
 pub struct Broadcast {
     states: Option<Receiver<ToBroadcast>>,
     /// The newest state of every live match, by group code.
-    latest: HashMap<Arc<str>, Arc<Prebuilt>>,
+    latest: HashMap<Arc<str>, Arc<room::Output>>,
     /// Sockets that already used their one `logon`.
     logged_on: HashSet<SocketId>,
 }
@@ -92,7 +92,7 @@ impl App for Broadcast {
                 srv.emit(socket, "logon_success", &[literal(&payload).as_str()]);
                 log::info!("frontend logon for group code {room:?}");
                 if let Some(state) = room.as_deref().and_then(|r| self.latest.get(r)) {
-                    srv.send_prebuilt(socket, state);
+                    srv.send_latest(socket, state);
                 }
             }
             AppEvent::Disconnect { socket, .. } => {

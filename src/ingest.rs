@@ -11,8 +11,7 @@ use crate::hub::command::{Command, ToIngest};
 use crate::hub::frames::literal;
 use crate::hub::{EventBatch, IngestEvent};
 use crate::json;
-use crate::net::App;
-use crate::sio::{self, AppEvent};
+use crate::sio::{self, App, AppEvent};
 
 /// The ingest application of one reactor.
 pub struct Ingest {

@@ -16,6 +16,7 @@ pub mod json;
 pub mod net;
 pub mod replay;
 pub mod rest;
+pub mod room;
 pub mod sio;
 pub mod text_batch;
 pub mod ws;

@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use spectra_server::broadcast::Broadcast;
 use spectra_server::config::Config;
+use spectra_server::eio::Driver;
 use spectra_server::eio::EngineConfig;
 use spectra_server::game::AuthPolicy;
 use spectra_server::hub::{self, Command, Hub, Outputs, Published, ToBroadcast};
 use spectra_server::ingest::Ingest;
-use spectra_server::net::{self, Options, Reactor, SioService};
+use spectra_server::net::{self, Options, Reactor};
 use spectra_server::rest::{Rest, RestApp, RestConfig};
 use spectra_server::{backend, replay, sio};
 
@@ -57,9 +58,9 @@ struct Running {
     thread: std::thread::JoinHandle<()>,
 }
 
-fn start_reactor<A: net::App + Send + 'static>(
+fn start_reactor<A: sio::App + Send + 'static>(
     name: &'static str,
-    reactor: Reactor<SioService<A>>,
+    reactor: Reactor<Driver<sio::Stack<A>>>,
     done: crossbeam_channel::Sender<&'static str>,
 ) -> Result<Running, String> {
     let remote = reactor.remote();
@@ -88,8 +89,8 @@ fn engine_config() -> EngineConfig {
     }
 }
 
-fn service<A: net::App>(app: A) -> SioService<A> {
-    SioService::new(sio::Server::new(engine_config()), app)
+fn service<A: sio::App>(app: A) -> Driver<sio::Stack<A>> {
+    Driver::new(sio::Stack::new(sio::Server::new(engine_config()), app))
 }
 
 fn serve() -> Result<(), String> {
@@ -138,7 +139,7 @@ fn serve() -> Result<(), String> {
     )
     .map_err(|e| format!("ingest reactor: {e}"))?;
     let (ingest_post, ingest_rx) = ingest.remote().channel();
-    ingest.service().app.set_replies(ingest_rx);
+    ingest.service().layer.app.set_replies(ingest_rx);
     ingest
         .listen(addr(cfg.ingest_port), tls.clone())
         .map_err(|e| format!("SPECTRA_INGEST_PORT {}: {e}", cfg.ingest_port))?;
@@ -153,14 +154,14 @@ fn serve() -> Result<(), String> {
             },
             ..engine_config()
         };
-        let app = SioService::new(sio::Server::new(engine), Broadcast::new());
+        let app = Driver::new(sio::Stack::new(sio::Server::new(engine), Broadcast::new()));
         broadcast
             .push(Reactor::new(app, opts.clone()).map_err(|e| format!("broadcast reactor: {e}"))?);
     }
     let mut bc_posts: Vec<Box<dyn hub::command::Post<ToBroadcast>>> = Vec::new();
     for r in &mut broadcast {
         let (post, rx) = r.remote().channel();
-        r.service().app.set_states(rx);
+        r.service().layer.app.set_states(rx);
         bc_posts.push(Box::new(post));
     }
     if broadcast.len() > 1 {
@@ -193,6 +194,7 @@ fn serve() -> Result<(), String> {
     if let Some(w) = &workers {
         let (rest_post, rest_rx) = rest.remote().channel();
         rest.service()
+            .layer
             .app
             .set_backend(w.clone(), rest_post, rest_rx);
     }

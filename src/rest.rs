@@ -336,7 +336,7 @@ impl RestApp {
     }
 }
 
-impl crate::net::App for RestApp {
+impl crate::sio::App for RestApp {
     fn on_app_event(&mut self, _srv: &mut crate::sio::Server, _ev: crate::sio::AppEvent) {}
 
     fn on_http(&mut self, req: &Request) -> Option<Response> {

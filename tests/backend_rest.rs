@@ -12,8 +12,9 @@ use backend_stub::{Answer, Stub};
 use serde_json::Value;
 use spectra_server::backend::{Backend, Options as BackendOptions};
 use spectra_server::config::{AuthConfig, BackendConfig};
+use spectra_server::eio::Driver;
 use spectra_server::hub::Published;
-use spectra_server::net::{Options, Reactor, SioService};
+use spectra_server::net::{Options, Reactor};
 use spectra_server::rest::{Rest, RestApp, RestConfig};
 use spectra_server::sio::{self, EngineConfig};
 
@@ -73,14 +74,17 @@ fn start(base: &str) -> SocketAddr {
             namespaces: vec!["/".to_owned()],
             ..EngineConfig::default()
         };
-        let service = SioService::new(sio::Server::new(engine), RestApp::new(rest));
+        let service = Driver::new(sio::Stack::new(
+            sio::Server::new(engine),
+            RestApp::new(rest),
+        ));
         let mut reactor = Reactor::new(service, Options::default()).unwrap();
         let addr = reactor
             .listen("127.0.0.1:0".parse().unwrap(), None)
             .unwrap();
         let workers = Backend::start(cfg, BackendOptions::default()).unwrap();
         let (post, done) = reactor.remote().channel();
-        reactor.service().app.set_backend(workers, post, done);
+        reactor.service().layer.app.set_backend(workers, post, done);
         tx.send(addr).unwrap();
         let _ = reactor.run();
     });

@@ -27,6 +27,9 @@ pub struct EngineConfig {
     pub max_buffered_bytes: usize,
     /// Answer permessage-deflate offers.
     pub offer_deflate: bool,
+    /// Deflate level (0–9) of the messages compressed for one connection
+    /// (see [`crate::room::Levels::standalone`]).
+    pub deflate_level: u32,
     /// Raw Engine.IO mode: no Socket.IO layer; every Engine.IO message goes
     /// to the application as [`crate::sio::AppEvent::EngineMessage`].
     pub raw_engine_io: bool,
@@ -48,6 +51,7 @@ impl Default for EngineConfig {
             close_timeout_ms: 30_000,
             max_buffered_bytes: 10_000_000,
             offer_deflate: true,
+            deflate_level: crate::room::Levels::default().standalone,
             sid_mark: None,
             raw_engine_io: false,
         }

@@ -1,8 +1,8 @@
 //! The Engine.IO session machine: routes requests and WebSocket messages to
 //! sessions, runs upgrades and heartbeats, and queues what must be written.
 //!
-//! It knows nothing of HTTP or WebSocket framing: the caller (the Socket.IO
-//! [`crate::sio::Server`]) hands it an [`EngineRequest`] and WebSocket message
+//! It knows nothing of HTTP or WebSocket framing: the caller (the
+//! [`super::Adapter`]) hands it an [`EngineRequest`] and WebSocket message
 //! payloads, and turns [`RequestOutcome`]s and [`Output`]s into responses and
 //! frames. Requests arrive complete, so engine.io's "concurrent POST" case
 //! cannot happen here: each POST is decoded and answered in one call.

@@ -1,24 +1,36 @@
-//! Engine.IO v4, sans-IO: packets, polling payloads, sessions, the upgrade
-//! from long-polling to WebSocket, and the server-driven heartbeat.
+//! Engine.IO v4: packets, polling payloads, sessions, the upgrade from
+//! long-polling to WebSocket, the server-driven heartbeat, and the
+//! transports that carry them.
 //!
-//! Time is passed in as `now_ms` (monotonic milliseconds); nothing here reads
-//! a clock or touches a socket. [`Engine`] is driven by the Socket.IO
-//! [`crate::sio::Server`], which owns the HTTP and WebSocket details.
+//! - [`Engine`]: the session machine, sans-IO, knowing no HTTP or
+//!   WebSocket. Time is passed in as `now_ms` (monotonic milliseconds).
+//! - [`Adapter`]: HTTP requests and WebSocket messages in, responses,
+//!   frames and [`SessionEvent`]s out; sans-IO too. The layer on top
+//!   (Socket.IO, see [`crate::sio`]) owns one.
+//! - [`Driver`]: runs a [`SessionLayer`] and its adapter on a
+//!   [`crate::net::Reactor`], turning connection bytes into requests and
+//!   messages and actions into queued bytes.
 //!
 //! Behaviour follows engine.io 6 (the server of socket.io 4), including its
 //! error bodies: `{"code":0,"message":"Transport unknown"}` and friends with
 //! status 400, a plain-text 400 for refused upgrades, 413 for a body over
 //! `maxPayload`, and closing the session on overlapping polls or bad packets.
 
+mod adapter;
 mod config;
+mod conn_table;
+mod driver;
 mod engine;
 mod error;
 mod packet;
 mod payload;
+mod responses;
 mod session;
 mod sid;
 
+pub use adapter::{Action, Adapter, Event, Handshake, HttpOutcome, Route, SessionEvent};
 pub use config::EngineConfig;
+pub use driver::{ConnState, Driver, SessionLayer};
 pub use engine::{
     CloseReason, Engine, EngineRequest, Method, Output, RequestOutcome, Transport, WsTarget,
 };

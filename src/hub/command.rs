@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use super::batch::{EventBatch, IngestEvent};
 use crate::net::Poster;
-use crate::sio::{Prebuilt, SocketId};
+use crate::room;
+use crate::sio::SocketId;
 
 /// Where the match thread posts an output: a reactor's [`Poster`] (which
 /// wakes it) in the server, a plain channel in tests. False: the receiver
@@ -74,7 +75,10 @@ pub enum ToIngest {
 pub enum ToBroadcast {
     /// A match's new state: broadcast to the room, and keep it for frontends
     /// that log on later. `msg` is the packet and frames built once.
-    State { group: Arc<str>, msg: Arc<Prebuilt> },
+    State {
+        group: Arc<str>,
+        msg: Arc<room::Output>,
+    },
     /// The match is gone: frontends logging on now get no state.
     Removed { group: Arc<str> },
 }

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use crate::game::js;
-use crate::sio::Prebuilt;
-use crate::ws::RoomStream;
+use crate::room::{Output, RoomStream};
+use crate::sio;
 
 /// `s` as a JSON string literal, escaped as `JSON.stringify` does.
 pub fn literal(s: &str) -> String {
@@ -20,14 +20,9 @@ pub fn literal(s: &str) -> String {
 /// The `match_data` broadcast of one state (the JSON as a string
 /// argument), compressed once standalone and once on the match room's
 /// compression stream.
-pub fn match_data(state_json: &str, stream: &mut RoomStream) -> Arc<Prebuilt> {
-    Prebuilt::on_stream(
-        0,
-        "/",
-        "match_data",
-        &[literal(state_json).as_str()],
-        stream,
-    )
+pub fn match_data(state_json: &str, stream: &mut RoomStream) -> Arc<Output> {
+    let packet = sio::event_packet("/", "match_data", &[literal(state_json).as_str()]);
+    stream.output(0, packet)
 }
 
 /// The state a `match_data` packet (`42["match_data","<json>"]`) carries.
@@ -55,7 +50,7 @@ mod tests {
 
     #[test]
     fn the_packet_carries_the_state_as_a_string() {
-        let mut stream = RoomStream::new();
+        let mut stream = RoomStream::default();
         let msg = match_data("{\"groupCode\":\"A\"}", &mut stream);
         assert_eq!(state_of(&msg.packet), "{\"groupCode\":\"A\"}");
         assert_eq!(

@@ -25,8 +25,8 @@ use crate::game::{
     AuthPolicy, ConnId, Effect, GameError, KeyVerdict, Outcome, Registry, Removal, Routed,
 };
 use crate::replay::{self, FileId, Record, ReplaySink};
+use crate::room::{Levels, RoomStream};
 use crate::sio::SocketId;
-use crate::ws::RoomStream;
 
 /// Where the match thread's outputs go.
 pub struct Outputs {
@@ -49,6 +49,8 @@ pub struct Hub {
     next_file: FileId,
     /// Each live match's room compression stream.
     streams: HashMap<String, RoomStream>,
+    /// The compression levels of the room streams.
+    levels: Levels,
     state_buf: Vec<u8>,
     /// The backend workers (`USE_BACKEND=true`), see [`backend`].
     backend: Option<backend::Link>,
@@ -73,9 +75,16 @@ impl Hub {
             files: HashMap::new(),
             next_file: 0,
             streams: HashMap::new(),
+            levels: Levels::default(),
             state_buf: Vec::with_capacity(32 * 1024),
             backend: None,
         }
+    }
+
+    /// Builds the room streams at these levels instead of the defaults.
+    pub fn with_levels(mut self, levels: Levels) -> Self {
+        self.levels = levels;
+        self
     }
 
     /// How long the thread may wait for a command before a timer is due
@@ -314,7 +323,11 @@ impl Hub {
             log::error!("match {group_code:?}: state is not UTF-8");
             return;
         };
-        let stream = self.streams.entry(group_code.to_owned()).or_default();
+        let levels = self.levels;
+        let stream = self
+            .streams
+            .entry(group_code.to_owned())
+            .or_insert_with(|| RoomStream::new(levels));
         let msg = frames::match_data(state, stream);
         let group: Arc<str> = Arc::from(group_code);
         for b in &self.out.broadcast {

@@ -1,28 +1,28 @@
 //! The only code that touches sockets: a mio reactor with TLS (rustls).
+//! It knows sockets, TLS and bytes; the protocols are a [`Service`]'s.
 //!
 //! - [`reactor`]: the event loop, generic over a [`Service`] (the protocol
 //!   side). Connections live in a slab; an idle connection holds no read or
 //!   write buffer ([`pool`], [`outbox`]).
-//! - [`sio_service`]: the protocol side for Socket.IO: HTTP (keep-alive,
-//!   parked long-polls), the switch to WebSocket after an upgrade, and the
-//!   [`sio::Server`](crate::sio::Server)'s actions; the application plugs in
-//!   as an [`App`].
+//! - [`outbox`]: a connection's outbound queue, with latest-wins frames for
+//!   broadcasts.
+//! - [`shards`]: several reactors serving one port, handing connections to
+//!   each other.
+//! - [`remote`]: other threads wake a reactor, stop it, or post to it.
 //! - [`tls`]: building a rustls configuration from PEM files.
 //!
-//! Other threads reach a reactor through a [`Remote`] (wake, shutdown, and
-//! channels whose sends wake it). Nothing is global, so several reactors
-//! (shards) can run side by side.
+//! Nothing is global, so several reactors (shards) can run side by side.
 
 pub mod outbox;
 pub mod pool;
 pub mod reactor;
+pub mod remote;
 pub mod shards;
-pub mod sio_service;
 pub mod stream;
 pub mod tls;
 
-pub use reactor::{ConnId, Io, Options, Poster, Reactor, Remote, Service};
-pub use sio_service::{App, ConnState, SioService, run};
+pub use reactor::{ConnId, Io, Options, Reactor, Service};
+pub use remote::{Poster, Remote};
 
 #[cfg(test)]
 mod tests;

@@ -10,8 +10,6 @@ use bytes::{Buf, Bytes};
 use std::collections::VecDeque;
 use std::io::IoSlice;
 
-use crate::ws::{self, DeflateConfig, OutMessage, StreamCursor};
-
 /// The queue grew past its byte limit: the peer does not read fast enough.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overflow {
@@ -36,8 +34,6 @@ pub struct Outbox {
     latest: usize,
     /// The front chunk has been partly written: it must not be replaced.
     front_started: bool,
-    /// What the client's inflater window holds of a room compression stream.
-    cursor: StreamCursor,
 }
 
 impl Outbox {
@@ -99,39 +95,11 @@ impl Outbox {
         self.check(limit)
     }
 
-    /// Queues an ordered WebSocket frame. A compressed one enters the
-    /// client's inflater window, which then no longer matches a room
-    /// compression stream.
-    pub fn push_frame(&mut self, frame: Bytes, limit: usize) -> Result<(), Overflow> {
-        if ws::is_compressed(&frame) {
-            self.cursor.reset();
-        }
-        self.push(frame, limit)
-    }
-
-    /// Queues a broadcast message latest-wins, as the frame the client can
-    /// inflate: the room stream's when its window is in step, else the
-    /// standalone or plain one. The choice is made here, as the message is
-    /// queued, because only the queue knows whether the older message is
-    /// being dropped unwritten (the client then misses it, and its window
-    /// no longer matches the stream).
-    pub fn push_message(
-        &mut self,
-        kind: u8,
-        msg: &OutMessage,
-        deflate: Option<&DeflateConfig>,
-        limit: usize,
-    ) -> Result<(), Overflow> {
-        if self.has_unwritten_latest(kind) {
-            self.cursor.reset();
-        }
-        let frame = self.cursor.pick(msg, deflate).clone();
-        self.push_latest(kind, frame, limit)
-    }
-
     /// Whether a latest-wins frame of `kind` is queued and not yet started
-    /// (the next one of that kind drops it).
-    fn has_unwritten_latest(&self, kind: u8) -> bool {
+    /// (the next one of that kind drops it). A broadcast's frame is chosen
+    /// by what the client received before, so whoever queues one asks this
+    /// first: a frame about to be dropped was never received.
+    pub fn has_unwritten_latest(&self, kind: u8) -> bool {
         self.latest > 0
             && self
                 .chunks
@@ -254,6 +222,20 @@ mod tests {
     }
 
     #[test]
+    fn an_unwritten_latest_frame_is_reported_until_it_is_started() {
+        let mut o = Outbox::default();
+        assert!(!o.has_unwritten_latest(1));
+        o.push_latest(1, Bytes::from_static(b"old!"), LIMIT)
+            .unwrap();
+        assert!(o.has_unwritten_latest(1));
+        assert!(!o.has_unwritten_latest(2));
+        o.consume(1);
+        assert!(!o.has_unwritten_latest(1), "being written: it will arrive");
+        o.consume(3);
+        assert!(!o.has_unwritten_latest(1));
+    }
+
+    #[test]
     fn overflow_reports_the_limit() {
         let mut o = Outbox::default();
         o.push(Bytes::from_static(b"12345"), 8).unwrap();
@@ -288,98 +270,5 @@ mod tests {
         assert_eq!(o.front(), Some(&b"e"[..]));
         assert_eq!(o.queued_bytes(), 2);
         assert_eq!(drain(&mut o), b"ef");
-    }
-
-    /// The client side: reads whole server frames off the written bytes and
-    /// inflates them with one context-takeover window, as a browser does.
-    struct Client {
-        inflater: crate::ws::Inflater,
-        bytes: Vec<u8>,
-    }
-
-    impl Client {
-        fn read_all(&mut self, o: &mut Outbox) -> Vec<Vec<u8>> {
-            self.bytes.extend(drain(o));
-            let mut messages = Vec::new();
-            while self.bytes.len() >= 2 {
-                let (start, len) = match self.bytes[1] & 0x7f {
-                    126 => (
-                        4,
-                        usize::from(u16::from_be_bytes([self.bytes[2], self.bytes[3]])),
-                    ),
-                    127 => (
-                        10,
-                        u64::from_be_bytes(self.bytes[2..10].try_into().unwrap()) as usize,
-                    ),
-                    n => (2, usize::from(n)),
-                };
-                let frame: Vec<u8> = self.bytes.drain(..start + len).collect();
-                let payload = &frame[start..];
-                if ws::is_compressed(&frame) {
-                    let mut out = Vec::new();
-                    self.inflater.feed(payload, &mut out, 1 << 24).unwrap();
-                    self.inflater.finish(&mut out, 1 << 24).unwrap();
-                    messages.push(out);
-                } else {
-                    messages.push(payload.to_vec());
-                }
-            }
-            messages
-        }
-    }
-
-    /// A 20 KB state: the same hard-to-compress text, one number changing.
-    fn state(i: u32) -> Vec<u8> {
-        let mut x = 0x9e37_79b9_u32;
-        let mut s: Vec<u8> = (0..20_000)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                b'a' + (x % 26) as u8
-            })
-            .collect();
-        s.extend_from_slice(format!("{i:08}").as_bytes());
-        s
-    }
-
-    #[test]
-    fn dropped_and_own_compressed_messages_never_break_the_clients_window() {
-        let mut room = crate::ws::RoomStream::new();
-        let cfg = DeflateConfig::default();
-        let mut o = Outbox::default();
-        let mut client = Client {
-            inflater: crate::ws::Inflater::new(false),
-            bytes: Vec::new(),
-        };
-        let mut sizes = Vec::new();
-        for i in 0..30 {
-            let msg = room.text(state(i).into());
-            o.push_message(0, &msg, Some(&cfg), LIMIT).unwrap();
-            if i % 7 == 3 {
-                continue; // a slow moment: the next message drops this one
-            }
-            if i % 11 == 5 {
-                // an ordered compressed message of the client's own
-                let own = crate::ws::Deflater::new()
-                    .compressed_frame(crate::ws::OpCode::Data(crate::ws::Data::Text), &state(99))
-                    .unwrap();
-                o.push_frame(own, LIMIT).unwrap();
-            }
-            sizes.push(o.queued_bytes());
-            let got = client.read_all(&mut o);
-            assert!(got.first() == Some(&state(i)), "message {i}");
-            if i % 11 == 5 {
-                assert!(
-                    got.len() == 2 && got[1] == state(99),
-                    "own message after {i}"
-                );
-            }
-        }
-        // In step most of the time: stream frames (a few dozen bytes) beside
-        // standalone ones (kilobytes).
-        let small = sizes.iter().filter(|&&n| n < 1000).count();
-        assert!(small >= 10, "{sizes:?}");
-        assert!(sizes.iter().any(|&n| n > 5000), "{sizes:?}");
     }
 }

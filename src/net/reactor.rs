@@ -7,11 +7,11 @@
 
 use super::outbox::Outbox;
 use super::pool::BufPool;
+use super::remote::Remote;
 use super::shards::{Handover, Shards};
 use super::stream::{ReadEnd, Stream, TlsStream};
-use crate::ws::{DeflateConfig, OutMessage};
 use bytes::{Bytes, BytesMut};
-use crossbeam_channel::{Receiver, SendError, Sender};
+use crossbeam_channel::Receiver;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token, Waker};
 use rustls::ServerConfig;
@@ -19,7 +19,6 @@ use slab::Slab;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// A connection's key in its reactor's slab (stable while it is open).
@@ -176,23 +175,12 @@ impl<T> Io<T> {
         self.enqueue(conn, |out| out.push_latest(kind, bytes, limit));
     }
 
-    /// Queues an ordered WebSocket frame (see [`Outbox::push_frame`]).
-    pub fn send_frame(&mut self, conn: ConnId, frame: Bytes) {
-        let limit = self.opts.max_queued;
-        self.enqueue(conn, |out| out.push_frame(frame, limit));
-    }
-
-    /// Queues a broadcast message latest-wins, as the frame this client can
-    /// inflate (see [`Outbox::push_message`]).
-    pub fn send_message(
-        &mut self,
-        conn: ConnId,
-        kind: u8,
-        msg: &OutMessage,
-        deflate: Option<&DeflateConfig>,
-    ) {
-        let limit = self.opts.max_queued;
-        self.enqueue(conn, |out| out.push_message(kind, msg, deflate, limit));
+    /// Whether a latest-wins frame of `kind` is queued on `conn` and not yet
+    /// started: the next one of that kind will drop it unwritten.
+    pub fn has_unwritten_latest(&self, conn: ConnId, kind: u8) -> bool {
+        self.conns
+            .get(conn)
+            .is_some_and(|c| c.out.has_unwritten_latest(kind))
     }
 
     fn enqueue(
@@ -316,66 +304,6 @@ impl<T> Io<T> {
     }
 }
 
-/// A thread-safe handle to wake a reactor or stop it.
-#[derive(Clone)]
-pub struct Remote {
-    waker: Arc<Waker>,
-    stop: Arc<AtomicBool>,
-}
-
-impl Remote {
-    /// Makes the reactor call `Service::on_wake` soon.
-    pub fn wake(&self) {
-        if let Err(e) = self.waker.wake() {
-            log::error!("cannot wake the reactor: {e}");
-        }
-    }
-
-    /// Asks the reactor to stop accepting, say goodbye to every connection,
-    /// and return from `run`.
-    pub fn shutdown(&self) {
-        self.stop.store(true, Ordering::Release);
-        self.wake();
-    }
-
-    /// A channel whose sends wake this reactor: the service keeps the
-    /// receiver and drains it in `on_wake`.
-    pub fn channel<M>(&self) -> (Poster<M>, Receiver<M>) {
-        let (tx, rx) = crossbeam_channel::unbounded();
-        (
-            Poster {
-                tx,
-                remote: self.clone(),
-            },
-            rx,
-        )
-    }
-}
-
-/// The sending half of [`Remote::channel`].
-pub struct Poster<M> {
-    tx: Sender<M>,
-    remote: Remote,
-}
-
-impl<M> Clone for Poster<M> {
-    fn clone(&self) -> Self {
-        Self {
-            tx: self.tx.clone(),
-            remote: self.remote.clone(),
-        }
-    }
-}
-
-impl<M> Poster<M> {
-    /// Sends and wakes the reactor. Fails once the reactor's service is gone.
-    pub fn post(&self, msg: M) -> Result<(), SendError<M>> {
-        self.tx.send(msg)?;
-        self.remote.wake();
-        Ok(())
-    }
-}
-
 struct Listener {
     sock: TcpListener,
     tls: Option<Arc<ServerConfig>>,
@@ -417,7 +345,7 @@ pub struct Reactor<S: Service> {
 impl<S: Service> Reactor<S> {
     pub fn new(service: S, opts: Options) -> io::Result<Self> {
         let poll = Poll::new()?;
-        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let waker = Waker::new(poll.registry(), WAKER)?;
         Ok(Self {
             poll,
             listeners: Vec::new(),
@@ -434,10 +362,7 @@ impl<S: Service> Reactor<S> {
                 now_ms: 0,
             },
             service,
-            remote: Remote {
-                waker,
-                stop: Arc::new(AtomicBool::new(false)),
-            },
+            remote: Remote::new(waker),
             handovers: None,
         })
     }
@@ -506,7 +431,7 @@ impl<S: Service> Reactor<S> {
         let mut next_sweep = IDLE_SWEEP_MS;
         loop {
             self.tick_clock();
-            if grace_until.is_none() && self.remote.stop.load(Ordering::Acquire) {
+            if grace_until.is_none() && self.remote.stopping() {
                 grace_until = Some(Instant::now() + self.io.opts.shutdown_grace);
                 self.begin_shutdown();
             }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use crossbeam_channel::{Receiver, Sender};
 
-use super::reactor::Remote;
+use super::remote::Remote;
 use super::stream::Stream;
 
 /// A connection on its way to another shard.

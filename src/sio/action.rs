@@ -1,67 +1,19 @@
-//! What the [`super::Server`] asks of the network layer and the application.
-
-use std::sync::Arc;
+//! What the [`super::Server`] asks of the network side and the application.
 
 use bytes::Bytes;
 
-use crate::eio::{ConnId, Data};
-use crate::http::Response;
-use crate::ws::DeflateConfig;
-
-use super::Prebuilt;
+use crate::eio::{self, Data};
 
 /// A Socket.IO socket: one client's connection to one namespace (in raw
 /// Engine.IO mode, one Engine.IO session).
 pub type SocketId = u64;
 
-/// The immediate answer to an HTTP request.
-#[derive(Debug)]
-pub enum HttpOutcome {
-    /// Write this response. A `Connection: close` header in it means close
-    /// the connection once it is written.
-    Respond(Response),
-    /// A long-poll is held; an [`Action::HttpResponse`] answers it later.
-    Parked,
-    /// Write the 101 response, then speak WebSocket on the connection (with
-    /// permessage-deflate when `deflate` is set). Actions produced by the
-    /// same call (the open packet) come after it.
-    Upgrade {
-        response: Response,
-        deflate: Option<DeflateConfig>,
-    },
-    /// The path is not the engine's: the application (REST) handles it.
-    NotEngine,
-}
-
-/// Work for the network layer or the application, in order.
+/// Work for the network side or the application, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Answers a parked poll; `close`: close the connection after it.
-    HttpResponse {
-        conn: ConnId,
-        response: Bytes,
-        close: bool,
-    },
-    /// An ordered WebSocket frame.
-    WsFrame {
-        conn: ConnId,
-        frame: Bytes,
-    },
-    /// A broadcast message: its frame replaces an unwritten older one of
-    /// the same kind. The network layer picks which of the message's frames
-    /// to write with the connection's [`crate::ws::StreamCursor`], at the
-    /// moment it queues it, because only it knows whether the previous one
-    /// was dropped unwritten (then the client's inflater window no longer
-    /// matches the room's compression stream).
-    WsLatest {
-        conn: ConnId,
-        msg: Arc<Prebuilt>,
-        deflate: Option<DeflateConfig>,
-    },
-    /// Close the connection (after writing what is queued).
-    Close {
-        conn: ConnId,
-    },
+    /// Bytes for a connection (see [`eio::Action`]).
+    Transport(eio::Action),
+    /// An event for the application.
     App(AppEvent),
 }
 

@@ -1,45 +1,36 @@
-//! Socket.IO v5 over Engine.IO v4, sans-IO: packets, namespaces, rooms,
-//! acknowledgements, binary attachments, and the [`Server`] the network
-//! layer drives and the application uses.
+//! Socket.IO v5 over Engine.IO v4, sans-IO: packets, namespaces, sockets,
+//! rooms, acknowledgements and binary attachments ([`Server`]), and the
+//! [`App`] trait a port implements on top.
 //!
-//! Refinements of CONTRACTS.md (the shapes there are kept; these are additions):
-//! - [`EngineConfig`] (re-exported from `eio`) also has `upgrade_timeout_ms`,
-//!   `connect_timeout_ms`, `close_timeout_ms`, `offer_deflate` and
-//!   `raw_engine_io` (raw Engine.IO mode for the engine.io-protocol test
-//!   suite: sessions are sockets, messages arrive as
-//!   [`AppEvent::EngineMessage`], [`Server::send_raw`] answers).
+//! The [`Server`] owns the Engine.IO [`crate::eio::Adapter`] its sessions
+//! run on; [`Stack`] pairs it with an [`App`] so a reactor can run both
+//! (`eio::Driver<Stack<A>>`).
+//!
 //! - [`AppEvent::Event`] carries `attachments` (binary attachments of a
 //!   BINARY_EVENT); [`AppEvent::Ack`] answers [`Server::emit_with_ack`].
-//! - [`Prebuilt`] has a latest-wins `kind` (0 from [`Prebuilt::event`]);
-//!   [`Prebuilt::build`] sets it and the namespace. [`Prebuilt::on_stream`]
-//!   also compresses onto a room's `ws::RoomStream`. `Action::WsLatest`
-//!   carries the whole message: the network layer picks the frame with the
-//!   connection's `ws::StreamCursor` when it queues it.
-//! - Extra API: `emit_with_ack`, `emit_binary`, `ack_binary`, `send_raw`,
-//!   `close_session` (drop the Engine.IO session: the client reconnects),
-//!   `send_prebuilt` (a broadcast message to one socket),
-//!   `handshake`, `socket_sid`, `socket_nsp`, `socket_conn`, `room_size`.
-//! - `disconnect` is socket.io's `socket.disconnect()`: a DISCONNECT packet,
-//!   the session stays.
-//! - In raw mode the Socket.IO sends (`emit`, `ack`, ...) are ignored.
-//! - [`HttpOutcome::Respond`] responses carrying `Connection: close` must be
-//!   followed by closing the connection (bad payloads, refused upgrades).
-//! - [`Server::on_ws_message`] answers Ping with Pong and Close with a Close
-//!   frame and [`Action::Close`]; the network layer need not.
+//! - [`Server::broadcast`] / [`Server::send_latest`] send a room's
+//!   [`crate::room::Output`], built once for every member.
+//! - [`Server::disconnect`] is socket.io's `socket.disconnect()`: a
+//!   DISCONNECT packet, the session stays; [`Server::close_session`] drops
+//!   the Engine.IO session without a Socket.IO goodbye, so the client
+//!   reconnects.
+//! - Raw Engine.IO mode ([`EngineConfig::raw_engine_io`], for the
+//!   engine.io-protocol test suite): sessions are sockets, messages arrive
+//!   as [`AppEvent::EngineMessage`], [`Server::send_raw`] answers, and the
+//!   Socket.IO sends (`emit`, `ack`, ...) are ignored.
 
 mod action;
-mod conn_table;
+mod app;
 mod error;
 mod packet;
-mod prebuilt;
 mod server;
 
-pub use crate::eio::{ConnId, EngineConfig};
-pub use action::{Action, AppEvent, HttpOutcome, SocketId};
+pub use crate::eio::{ConnId, EngineConfig, Handshake};
+pub use action::{Action, AppEvent, SocketId};
+pub use app::{App, Stack};
 pub use error::SioError;
-pub use packet::{MAX_ATTACHMENTS, PacketKind, Payload, SioPacket, decode, encode};
-pub use prebuilt::Prebuilt;
-pub use server::{Handshake, Server};
+pub use packet::{MAX_ATTACHMENTS, PacketKind, Payload, SioPacket, decode, encode, event_packet};
+pub use server::Server;
 
 #[cfg(test)]
 mod tests;

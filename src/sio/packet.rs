@@ -232,6 +232,19 @@ pub fn encode(
     Bytes::from(out)
 }
 
+/// The EVENT packet `42[<event name>, args...]` (with the namespace when
+/// not `/`), as an Engine.IO message: what a room's output is built from.
+/// Each argument is JSON text.
+pub fn event_packet(nsp: &str, event: &str, args_json: &[&str]) -> Bytes {
+    encode(
+        PacketKind::Event,
+        nsp,
+        0,
+        None,
+        &event_array(event, args_json),
+    )
+}
+
 /// The JSON array `[<event name>, args...]` of an EVENT.
 pub fn event_array(event: &str, args_json: &[&str]) -> String {
     let name = serde_json::to_string(event).unwrap_or_else(|_| "\"\"".to_owned());

@@ -1,5 +1,5 @@
-//! The Socket.IO server: Engine.IO sessions, namespaces, rooms, and the
-//! application API, with HTTP and WebSocket turned into [`Action`]s.
+//! The Socket.IO server: namespaces, sockets, rooms, acknowledgements and
+//! the application API, on the Engine.IO sessions of an [`Adapter`].
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -8,46 +8,14 @@ use std::sync::Arc;
 use bytes::Bytes;
 use log::debug;
 
-use super::action::{Action, AppEvent, HttpOutcome, SocketId};
-use super::conn_table::ConnTable;
+use super::action::{Action, AppEvent, SocketId};
 use super::error::SioError;
 use super::packet::{self, PacketKind, Payload, SioPacket, args_array, event_array};
-use super::prebuilt::Prebuilt;
 use crate::eio::{
-    self, ConnId, Data, Engine, EngineConfig, EngineRequest, ErrorReply, Outgoing, Output,
-    RequestOutcome, SessionId, Transport, WsTarget,
+    self, Adapter, ConnId, Data, EngineConfig, Event, Handshake, Outgoing, Route, SessionEvent,
+    SessionId,
 };
-use crate::http::{self, Request, Response, cors};
-use crate::ws::{
-    self, COMPRESS_THRESHOLD, Control, DeflateConfig, Deflater, Message, OpCode, close_reply,
-    encode_frame,
-};
-
-const TEXT: OpCode = OpCode::Data(ws::Data::Text);
-const BINARY: OpCode = OpCode::Data(ws::Data::Binary);
-
-/// The request data of a client's first request, as socket.io keeps it in
-/// `socket.handshake`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Handshake {
-    /// Query parameters, percent-decoded, in order.
-    pub query: Vec<(String, String)>,
-    /// Headers, names lowercased.
-    pub headers: Vec<(String, String)>,
-}
-
-/// Where a socket's broadcasts go: straight to its WebSocket, or into its
-/// polling session's buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
-    Ws {
-        conn: ConnId,
-        deflate: Option<DeflateConfig>,
-    },
-    Polling {
-        session: SessionId,
-    },
-}
+use crate::room;
 
 /// A BINARY_EVENT / BINARY_ACK waiting for its attachments.
 struct PendingBinary {
@@ -73,187 +41,72 @@ struct Socket {
     next_ack: u64,
 }
 
-/// Engine.IO + Socket.IO, sans-IO. The network layer feeds it requests,
-/// WebSocket messages, closes and timer ticks, and executes the
-/// [`Action`]s it returns from [`Server::poll_action`]; the application
-/// reads [`Action::App`] events and calls the API methods.
+/// Socket.IO on Engine.IO sessions, sans-IO. The network side feeds the
+/// [`Adapter`] ([`Server::transport`]) requests, WebSocket messages, closes
+/// and timer ticks, and executes the [`Action::Transport`]s
+/// [`Server::poll_action`] returns; the application reads [`Action::App`]
+/// events and calls the API methods.
 pub struct Server {
-    engine: Engine,
-    deflater: Deflater,
+    transport: Adapter,
     clients: HashMap<SessionId, Client>,
     sockets: HashMap<SocketId, Socket>,
     rooms: HashMap<String, HashMap<SocketId, Route>>,
-    /// Parked polls and whether their connection is kept alive.
-    parked: HashMap<ConnId, bool>,
-    /// Every WebSocket connection (session or probe) and its deflate agreement.
-    ws_conns: ConnTable<Option<DeflateConfig>>,
     connect_timers: BinaryHeap<Reverse<(u64, SessionId)>>,
-    /// The handshake of the request being handled, for a session it opens.
-    opening: Option<Arc<Handshake>>,
     next_socket: SocketId,
-    now: u64,
-    actions: VecDeque<Action>,
+    /// Application events, ahead of the adapter's queue.
+    events: VecDeque<AppEvent>,
 }
 
 impl Server {
     pub fn new(cfg: EngineConfig) -> Self {
         Server {
-            engine: Engine::new(cfg),
-            deflater: Deflater::new(),
+            transport: Adapter::new(cfg),
             clients: HashMap::new(),
             sockets: HashMap::new(),
             rooms: HashMap::new(),
-            parked: HashMap::new(),
-            ws_conns: ConnTable::new(),
             connect_timers: BinaryHeap::new(),
-            opening: None,
             next_socket: 1,
-            now: 0,
-            actions: VecDeque::new(),
+            events: VecDeque::new(),
         }
     }
 
     pub fn config(&self) -> &EngineConfig {
-        self.engine.config()
+        self.transport.config()
     }
 
-    /// The next thing to do, in order.
+    /// The Engine.IO transport the sessions run on: the network side hands
+    /// it requests and messages.
+    pub fn transport(&mut self) -> &mut Adapter {
+        &mut self.transport
+    }
+
+    /// The next thing to do, in order. Session events the transport queued
+    /// are handled on the way, so a connection's bytes come out in the
+    /// order they arose.
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.actions.pop_front()
+        loop {
+            if let Some(ev) = self.events.pop_front() {
+                return Some(Action::App(ev));
+            }
+            match self.transport.poll()? {
+                Event::Net(a) => return Some(Action::Transport(a)),
+                Event::Session(ev) => self.on_session_event(ev),
+            }
+        }
     }
 
     /// The earliest moment [`Server::on_timer`] has work (it may find none).
     pub fn next_deadline(&self) -> Option<u64> {
         let connect = self.connect_timers.peek().map(|Reverse((t, _))| *t);
-        match (self.engine.next_deadline(), connect) {
+        match (self.transport.next_deadline(), connect) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
     }
 
-    /// Handles a complete HTTP request on `conn`.
-    pub fn on_http(&mut self, conn: ConnId, req: Request, now_ms: u64) -> HttpOutcome {
-        self.now = now_ms;
-        if !req.path.starts_with(self.engine.config().path.as_str()) {
-            return HttpOutcome::NotEngine;
-        }
-        if cors::is_preflight(&req) {
-            return HttpOutcome::Respond(cors::preflight(&req));
-        }
-        let (eio, transport, sid) = (
-            req.query_param("EIO"),
-            req.query_param("transport"),
-            req.query_param("sid"),
-        );
-        let ereq = EngineRequest {
-            method: match req.method {
-                http::Method::Get => eio::Method::Get,
-                http::Method::Post => eio::Method::Post,
-                _ => eio::Method::Other,
-            },
-            eio: eio.as_deref(),
-            transport: transport.as_deref(),
-            sid: sid.as_deref(),
-            upgrade: req.is_websocket_upgrade(),
-            binary_content: req.header("content-type") == Some("application/octet-stream"),
-            body: &req.body,
-        };
-        if sid.is_none() {
-            self.opening = Some(Arc::new(Handshake {
-                query: req.query_params(),
-                headers: req.headers.clone(),
-            }));
-        }
-        let outcome = match self.engine.on_request(conn, &ereq, now_ms) {
-            RequestOutcome::Payload(body) => HttpOutcome::Respond(poll_response(body)),
-            RequestOutcome::Ok => HttpOutcome::Respond(with_cors(
-                Response::new(200)
-                    .header("Content-Type", "text/html")
-                    .header("Cache-Control", "no-store")
-                    .body(Bytes::from_static(b"ok")),
-            )),
-            RequestOutcome::Parked => {
-                self.parked.insert(conn, req.keep_alive());
-                HttpOutcome::Parked
-            }
-            RequestOutcome::Reject { error, upgrade } => {
-                let resp = error_response(error.reply(upgrade));
-                HttpOutcome::Respond(if upgrade { resp } else { with_cors(resp) })
-            }
-            RequestOutcome::AcceptWebSocket(target) => {
-                // A refused WebSocket is closed at once: no deflate for it.
-                let offer = self.engine.config().offer_deflate && target != WsTarget::Refuse;
-                match ws::accept(&req, offer) {
-                    Err(e) => {
-                        debug!("websocket handshake refused on connection {conn}: {e}");
-                        HttpOutcome::Respond(e.response().header("Connection", "close"))
-                    }
-                    Ok((response, deflate)) => {
-                        self.ws_conns.insert(conn, deflate);
-                        match target {
-                            WsTarget::New { sid } => {
-                                self.engine.open_websocket(conn, sid, now_ms);
-                            }
-                            WsTarget::Upgrade(session) => {
-                                self.engine.begin_upgrade(session, conn, now_ms)
-                            }
-                            WsTarget::Refuse => {
-                                self.ws_conns.remove(&conn);
-                                self.actions.push_back(Action::WsFrame {
-                                    conn,
-                                    frame: close_reply(None),
-                                });
-                                self.actions.push_back(Action::Close { conn });
-                            }
-                        }
-                        HttpOutcome::Upgrade { response, deflate }
-                    }
-                }
-            }
-        };
-        self.pump();
-        self.opening = None;
-        outcome
-    }
-
-    /// Handles one WebSocket message from `conn`. Pings are answered with a
-    /// pong, and a close with a close frame and [`Action::Close`].
-    pub fn on_ws_message(&mut self, conn: ConnId, msg: Message, now_ms: u64) {
-        self.now = now_ms;
-        match msg {
-            Message::Text(t) => self.engine.on_ws_message(conn, Data::Text(t), now_ms),
-            Message::Binary(b) => self.engine.on_ws_message(conn, Data::Binary(b), now_ms),
-            Message::Ping(p) => self.actions.push_back(Action::WsFrame {
-                conn,
-                frame: encode_frame(OpCode::Control(Control::Pong), &p),
-            }),
-            Message::Pong(_) => {}
-            Message::Close(c) => {
-                self.actions.push_back(Action::WsFrame {
-                    conn,
-                    frame: close_reply(c.map(|(code, _)| code)),
-                });
-                self.actions.push_back(Action::Close { conn });
-                self.ws_conns.remove(&conn);
-                self.engine.on_conn_closed(conn);
-            }
-        }
-        self.pump();
-    }
-
-    /// The connection is gone (whatever it was: poll, WebSocket, other).
-    pub fn on_conn_closed(&mut self, conn: ConnId, now_ms: u64) {
-        self.now = now_ms;
-        self.parked.remove(&conn);
-        self.ws_conns.remove(&conn);
-        self.engine.on_conn_closed(conn);
-        self.pump();
-    }
-
     /// Runs heartbeats and timeouts due by `now_ms`.
     pub fn on_timer(&mut self, now_ms: u64) {
-        self.now = now_ms;
-        self.engine.on_timer(now_ms);
+        self.transport.on_timer(now_ms);
         while let Some(&Reverse((t, session))) = self.connect_timers.peek() {
             if t > now_ms {
                 break;
@@ -265,100 +118,34 @@ impl Server {
                 .is_some_and(|c| c.sockets.is_empty())
             {
                 debug!("session {session}: no namespace joined in time");
-                self.engine.close(session, now_ms);
+                self.transport.close(session);
             }
         }
-        self.pump();
     }
 
-    /// Turns the engine's outputs into actions and Socket.IO processing.
-    fn pump(&mut self) {
-        while let Some(out) = self.engine.poll_output() {
-            match out {
-                Output::PollReply { conn, body } => {
-                    let keep_alive = self.parked.remove(&conn).unwrap_or(true);
-                    self.actions.push_back(Action::HttpResponse {
-                        conn,
-                        response: poll_response(body).encode(keep_alive),
-                        close: !keep_alive,
-                    });
-                }
-                Output::PollReject { conn, error } => {
-                    let keep_alive = self.parked.remove(&conn).unwrap_or(true);
-                    self.actions.push_back(Action::HttpResponse {
-                        conn,
-                        response: with_cors(error_response(error.reply(false))).encode(keep_alive),
-                        close: !keep_alive,
-                    });
-                }
-                Output::WsText { conn, data } => {
-                    let frame = self.frame(conn, TEXT, &data);
-                    self.actions.push_back(Action::WsFrame { conn, frame });
-                }
-                Output::WsBinary { conn, data } => {
-                    let frame = self.frame(conn, BINARY, &data);
-                    self.actions.push_back(Action::WsFrame { conn, frame });
-                }
-                Output::CloseConn { conn } => {
-                    if self.ws_conns.remove(&conn).is_some() {
-                        self.actions.push_back(Action::WsFrame {
-                            conn,
-                            frame: close_reply(None),
-                        });
-                    }
-                    self.actions.push_back(Action::Close { conn });
-                }
-                Output::Opened { session } => self.on_opened(session),
-                Output::Message { session, data } => self.on_message(session, data),
-                Output::Upgraded { session, conn } => self.on_upgraded(session, conn),
-                Output::Closed { session, reason } => {
-                    if let Some(client) = self.clients.remove(&session) {
-                        for (_, id) in client.sockets {
-                            self.drop_socket(id, reason.as_str());
-                        }
+    fn on_session_event(&mut self, ev: SessionEvent) {
+        match ev {
+            SessionEvent::Opened { session, handshake } => self.on_opened(session, handshake),
+            SessionEvent::Message { session, data } => self.on_message(session, data),
+            SessionEvent::Upgraded { session } => self.on_upgraded(session),
+            SessionEvent::Closed { session, reason } => {
+                if let Some(client) = self.clients.remove(&session) {
+                    for (_, id) in client.sockets {
+                        self.drop_socket(id, reason.as_str());
                     }
                 }
             }
         }
     }
 
-    /// A WebSocket frame for `conn`, compressed when the connection
-    /// negotiated permessage-deflate and the message is over 1024 bytes.
-    fn frame(&mut self, conn: ConnId, opcode: OpCode, data: &[u8]) -> Bytes {
-        let deflate = self.ws_conns.get(&conn).copied().flatten();
-        if data.len() > COMPRESS_THRESHOLD
-            && deflate.is_some_and(|d| d.server_max_window_bits >= self.deflater.window_bits())
-            && let Some(frame) = self.deflater.compressed_frame(opcode, data)
-        {
-            return frame;
-        }
-        encode_frame(opcode, data)
-    }
-
-    fn route_of(&self, session: SessionId) -> Route {
-        match self.engine.transport(session) {
-            Some(Transport::WebSocket(conn)) => Route::Ws {
-                conn,
-                deflate: self.ws_conns.get(&conn).copied().flatten(),
-            },
-            _ => Route::Polling { session },
-        }
-    }
-
-    fn on_opened(&mut self, session: SessionId) {
-        let handshake = self.opening.take().unwrap_or_else(|| {
-            Arc::new(Handshake {
-                query: Vec::new(),
-                headers: Vec::new(),
-            })
-        });
+    fn on_opened(&mut self, session: SessionId, handshake: Arc<Handshake>) {
         let mut client = Client {
             handshake,
-            route: self.route_of(session),
+            route: self.transport.route_of(session),
             sockets: Vec::new(),
             pending: None,
         };
-        if self.engine.config().raw_engine_io {
+        if self.config().raw_engine_io {
             let id = self.new_socket(session, String::new(), String::new());
             client.sockets.push((String::new(), id));
             self.clients.insert(session, client);
@@ -369,20 +156,14 @@ impl Server {
             });
         } else {
             self.clients.insert(session, client);
-            let deadline = self.now + self.engine.config().connect_timeout_ms;
+            let deadline = self.transport.now_ms() + self.config().connect_timeout_ms;
             self.connect_timers.push(Reverse((deadline, session)));
         }
     }
 
-    fn on_upgraded(&mut self, session: SessionId, conn: ConnId) {
-        let route = self.route_of(session);
-        debug_assert_eq!(
-            route,
-            Route::Ws {
-                conn,
-                deflate: self.ws_conns.get(&conn).copied().flatten()
-            }
-        );
+    /// Members of rooms keep their route: point it at the new WebSocket.
+    fn on_upgraded(&mut self, session: SessionId) {
+        let route = self.transport.route_of(session);
         let Some(client) = self.clients.get_mut(&session) else {
             return;
         };
@@ -400,7 +181,7 @@ impl Server {
     }
 
     fn on_message(&mut self, session: SessionId, data: Data) {
-        if self.engine.config().raw_engine_io {
+        if self.config().raw_engine_io {
             if let Some(&(_, socket)) = self.clients.get(&session).and_then(|c| c.sockets.first()) {
                 self.app(AppEvent::EngineMessage { socket, data });
             }
@@ -412,7 +193,7 @@ impl Server {
         };
         if let Err(e) = result {
             debug!("session {session}: socket.io protocol error: {e}");
-            self.engine.close(session, self.now);
+            self.transport.close(session);
         }
     }
 
@@ -495,7 +276,7 @@ impl Server {
 
     fn connect(&mut self, session: SessionId, p: SioPacket) -> Result<(), SioError> {
         let nsp = p.nsp;
-        let known = nsp == "/" || self.engine.config().namespaces.contains(&nsp);
+        let known = nsp == "/" || self.config().namespaces.contains(&nsp);
         if !known {
             let packet = packet::encode(
                 PacketKind::ConnectError,
@@ -504,7 +285,7 @@ impl Server {
                 None,
                 r#"{"message":"Invalid namespace"}"#,
             );
-            self.engine.send(session, None, Outgoing::Text(packet));
+            self.transport.send(session, Outgoing::Text(packet));
             return Ok(());
         }
         let sid = eio::generate_id().map_err(|_| SioError::InvalidState)?;
@@ -523,7 +304,7 @@ impl Server {
         if let Some(client) = self.clients.get_mut(&session) {
             client.sockets.push((nsp.clone(), id));
         }
-        self.engine.send(session, None, Outgoing::Text(ack));
+        self.transport.send(session, Outgoing::Text(ack));
         self.app(AppEvent::Connect {
             socket: id,
             nsp,
@@ -579,7 +360,7 @@ impl Server {
     }
 
     fn app(&mut self, ev: AppEvent) {
-        self.actions.push_back(Action::App(ev));
+        self.events.push_back(ev);
     }
 
     /// Sends a packet to a socket's namespace, attachments after it.
@@ -592,7 +373,7 @@ impl Server {
         attachments: &[Bytes],
     ) {
         // Raw Engine.IO mode has no Socket.IO layer to speak.
-        if self.engine.config().raw_engine_io {
+        if self.config().raw_engine_io {
             return;
         }
         let Some(socket) = self.sockets.get(&s) else {
@@ -600,11 +381,10 @@ impl Server {
         };
         let session = socket.session;
         let packet = packet::encode(kind, &socket.nsp, attachments.len(), id, data);
-        self.engine.send(session, None, Outgoing::Text(packet));
+        self.transport.send(session, Outgoing::Text(packet));
         for a in attachments {
-            self.engine.send(session, None, Outgoing::Binary(a.clone()));
+            self.transport.send(session, Outgoing::Binary(a.clone()));
         }
-        self.pump();
     }
 
     // ---- application API ----
@@ -625,7 +405,7 @@ impl Server {
     /// Emits `event` asking for an acknowledgement, which arrives as
     /// [`AppEvent::Ack`] with the returned id.
     pub fn emit_with_ack(&mut self, s: SocketId, event: &str, args_json: &[&str]) -> Option<u64> {
-        if self.engine.config().raw_engine_io {
+        if self.config().raw_engine_io {
             return None;
         }
         let socket = self.sockets.get_mut(&s)?;
@@ -696,8 +476,7 @@ impl Server {
             }
             Data::Binary(b) => Outgoing::Binary(b),
         };
-        self.engine.send(session, None, packet);
-        self.pump();
+        self.transport.send(session, packet);
     }
 
     pub fn join(&mut self, s: SocketId, room: &str) {
@@ -712,7 +491,7 @@ impl Server {
         let route = self
             .clients
             .get(&session)
-            .map_or(Route::Polling { session }, |c| c.route);
+            .map_or(Route::Polling(session), |c| c.route);
         self.rooms
             .entry(room.to_owned())
             .or_default()
@@ -732,59 +511,30 @@ impl Server {
         }
     }
 
-    /// Sends `msg` to every member of `room`. WebSocket members get it as
-    /// [`Action::WsLatest`] (the network layer picks the frame, see there);
-    /// polling members get the shared packet in their buffer, replacing an
-    /// unsent older one of the same kind.
-    pub fn broadcast(&mut self, room: &str, msg: &Arc<Prebuilt>) {
+    /// Sends a room's output to every member of `room`, latest-wins:
+    /// WebSocket members get the frame they can inflate (see
+    /// [`eio::Action::WsLatest`]), polling members the shared packet in
+    /// their buffer, replacing an unsent older one of the same kind.
+    pub fn broadcast(&mut self, room: &str, msg: &Arc<room::Output>) {
         let Some(members) = self.rooms.get(room) else {
             return;
         };
-        let mut polling = false;
         for route in members.values() {
-            polling |= Self::queue_prebuilt(&mut self.actions, &mut self.engine, *route, msg);
-        }
-        if polling {
-            self.pump();
+            self.transport.send_latest(*route, msg);
         }
     }
 
-    /// Sends a broadcast message to one socket (a snapshot for a member
-    /// that just joined), latest-wins like [`Self::broadcast`].
-    pub fn send_prebuilt(&mut self, s: SocketId, msg: &Arc<Prebuilt>) {
+    /// Sends a room's output to one socket (a snapshot for a member that
+    /// just joined), latest-wins like [`Self::broadcast`].
+    pub fn send_latest(&mut self, s: SocketId, msg: &Arc<room::Output>) {
         let Some(session) = self.sockets.get(&s).map(|socket| socket.session) else {
             return;
         };
         let route = self
             .clients
             .get(&session)
-            .map_or(Route::Polling { session }, |c| c.route);
-        if Self::queue_prebuilt(&mut self.actions, &mut self.engine, route, msg) {
-            self.pump();
-        }
-    }
-
-    /// Queues `msg` on one route; true when it went to a polling buffer.
-    fn queue_prebuilt(
-        actions: &mut VecDeque<Action>,
-        engine: &mut Engine,
-        route: Route,
-        msg: &Arc<Prebuilt>,
-    ) -> bool {
-        match route {
-            Route::Ws { conn, deflate } => {
-                actions.push_back(Action::WsLatest {
-                    conn,
-                    msg: msg.clone(),
-                    deflate,
-                });
-                false
-            }
-            Route::Polling { session } => {
-                engine.send(session, Some(msg.kind), Outgoing::Text(msg.packet.clone()));
-                true
-            }
-        }
+            .map_or(Route::Polling(session), |c| c.route);
+        self.transport.send_latest(route, msg);
     }
 
     /// Disconnects the socket from its namespace (socket.io's
@@ -799,8 +549,7 @@ impl Server {
     /// goodbye, so the client sees a transport close and reconnects.
     pub fn close_session(&mut self, s: SocketId) {
         if let Some(session) = self.sockets.get(&s).map(|s| s.session) {
-            self.engine.close(session, self.now);
-            self.pump();
+            self.transport.close(session);
         }
     }
 
@@ -823,9 +572,9 @@ impl Server {
     /// The connection carrying the socket when it is on WebSocket.
     pub fn socket_conn(&self, s: SocketId) -> Option<ConnId> {
         let session = self.sockets.get(&s)?.session;
-        match self.engine.transport(session)? {
-            Transport::WebSocket(conn) => Some(conn),
-            Transport::Polling => None,
+        match self.transport.route_of(session) {
+            Route::Ws(conn) => Some(conn),
+            Route::Polling(_) => None,
         }
     }
 
@@ -836,32 +585,4 @@ impl Server {
     pub fn socket_count(&self) -> usize {
         self.sockets.len()
     }
-}
-
-/// The CORS header `cors::apply` adds with `origin: "*"` (which needs no
-/// request data), usable for parked polls whose request is gone.
-fn with_cors(mut resp: Response) -> Response {
-    resp.headers
-        .insert(0, ("Access-Control-Allow-Origin".into(), "*".into()));
-    resp
-}
-
-fn error_response(reply: ErrorReply) -> Response {
-    let mut resp = Response::new(reply.status).body(reply.body);
-    if let Some(ct) = reply.content_type {
-        resp = resp.header("Content-Type", ct);
-    }
-    if reply.close {
-        resp = resp.header("Connection", "close");
-    }
-    resp
-}
-
-fn poll_response(body: Bytes) -> Response {
-    with_cors(
-        Response::new(200)
-            .header("Content-Type", "text/plain; charset=UTF-8")
-            .header("Cache-Control", "no-store")
-            .body(body),
-    )
 }

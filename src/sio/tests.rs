@@ -8,6 +8,28 @@ use flate2::{Decompress, FlushDecompress};
 use proptest::prelude::*;
 
 use super::*;
+use crate::eio::{Action as Net, HttpOutcome};
+
+/// The network side's calls, made on the server's transport.
+trait Drive {
+    fn on_http(&mut self, conn: ConnId, req: Request, now: u64) -> HttpOutcome;
+    fn on_ws_message(&mut self, conn: ConnId, msg: Message, now: u64);
+    fn on_conn_closed(&mut self, conn: ConnId, now: u64);
+}
+
+impl Drive for Server {
+    fn on_http(&mut self, conn: ConnId, req: Request, now: u64) -> HttpOutcome {
+        self.transport().on_http(conn, req, now)
+    }
+
+    fn on_ws_message(&mut self, conn: ConnId, msg: Message, now: u64) {
+        self.transport().on_ws_message(conn, msg, now)
+    }
+
+    fn on_conn_closed(&mut self, conn: ConnId, now: u64) {
+        self.transport().on_conn_closed(conn, now)
+    }
+}
 use crate::eio::Data;
 use crate::http::{Method, Request};
 use crate::ws::{Deflater, Message};
@@ -111,7 +133,9 @@ fn frame_text(frame: &[u8]) -> String {
 fn texts_for(acts: &[Action], conn: ConnId) -> Vec<String> {
     acts.iter()
         .filter_map(|a| match a {
-            Action::WsFrame { conn: c, frame } if *c == conn && frame[0] & 0x0f == 1 => {
+            Action::Transport(Net::WsFrame { conn: c, frame })
+                if *c == conn && frame[0] & 0x0f == 1 =>
+            {
                 Some(frame_text(frame))
             }
             _ => None,
@@ -303,13 +327,13 @@ fn parked_poll_is_answered_by_an_action() {
     assert!(matches!(srv.on_http(7, close, 1), HttpOutcome::Parked));
     polling_post(&mut srv, 2, &sid, "40", 2);
     let acts = actions(&mut srv);
-    let Some(Action::HttpResponse {
+    let Some(Action::Transport(Net::HttpResponse {
         conn,
         response,
         close,
-    }) = acts
+    })) = acts
         .iter()
-        .find(|a| matches!(a, Action::HttpResponse { .. }))
+        .find(|a| matches!(a, Action::Transport(Net::HttpResponse { .. })))
     else {
         panic!("{acts:?}")
     };
@@ -439,9 +463,9 @@ fn upgrade_dance_over_http_and_websocket() {
     ));
     let acts = ws_send(&mut srv, 9, "2probe", 5);
     assert_eq!(texts_for(&acts, 9), ["3probe"]);
-    let Some(Action::HttpResponse {
+    let Some(Action::Transport(Net::HttpResponse {
         conn: 3, response, ..
-    }) = acts.get(1)
+    })) = acts.get(1)
     else {
         panic!("{acts:?}")
     };
@@ -465,7 +489,10 @@ fn upgrade_dance_over_http_and_websocket() {
     let acts = actions(&mut srv);
     assert!(matches!(
         &acts[..],
-        [Action::WsFrame { conn: 10, .. }, Action::Close { conn: 10 }]
+        [
+            Action::Transport(Net::WsFrame { conn: 10, .. }),
+            Action::Transport(Net::Close { conn: 10 })
+        ]
     ));
     assert_eq!(srv.socket_conn(socket), Some(9), "the session is untouched");
     // Heartbeat now runs on the WebSocket.
@@ -492,7 +519,7 @@ fn a_second_websocket_for_an_upgrading_or_upgraded_session_is_accepted_then_clos
         assert_eq!(deflate, None);
         let acts = actions(&mut srv);
         assert!(
-            matches!(&acts[..], [Action::WsFrame { conn: c, frame }, Action::Close { conn: d }]
+            matches!(&acts[..], [Action::Transport(Net::WsFrame { conn: c, frame }), Action::Transport(Net::Close { conn: d })]
                 if *c == conn && *d == conn && frame[..] == [0x88, 0x00]),
             "{acts:?}"
         );
@@ -522,7 +549,7 @@ fn websocket_emits_are_compressed_over_1024_bytes_when_negotiated() {
     let frames: Vec<(ConnId, Frame)> = acts
         .iter()
         .filter_map(|a| match a {
-            Action::WsFrame { conn, frame } => Some((*conn, parse_frame(frame))),
+            Action::Transport(Net::WsFrame { conn, frame }) => Some((*conn, parse_frame(frame))),
             _ => None,
         })
         .collect();
@@ -594,7 +621,11 @@ fn namespaces() {
             reason: "server namespace disconnect"
         }]
     );
-    assert!(!acts.iter().any(|a| matches!(a, Action::Close { .. })));
+    assert!(
+        !acts
+            .iter()
+            .any(|a| matches!(a, Action::Transport(Net::Close { .. })))
+    );
     assert_eq!(srv.socket_count(), 0);
 }
 
@@ -614,7 +645,7 @@ fn malformed_socket_io_packets_close_the_session() {
         let socket = connect_ws(&mut srv, 1, false, 0);
         let acts = ws_send(&mut srv, 1, bad, 1);
         assert!(
-            acts.contains(&Action::Close { conn: 1 }),
+            acts.contains(&Action::Transport(Net::Close { conn: 1 })),
             "{bad:?}: {acts:?}"
         );
         assert_eq!(
@@ -669,7 +700,9 @@ fn binary_events_collect_their_attachments() {
     let bins: Vec<_> = acts
         .iter()
         .filter_map(|a| match a {
-            Action::WsFrame { frame, .. } if frame[0] & 0x0f == 2 => Some(parse_frame(frame).2),
+            Action::Transport(Net::WsFrame { frame, .. }) if frame[0] & 0x0f == 2 => {
+                Some(parse_frame(frame).2)
+            }
             _ => None,
         })
         .collect();
@@ -702,13 +735,23 @@ fn binary_protocol_violations_close_the_session() {
     let mut srv = Server::new(cfg());
     connect_ws(&mut srv, 1, false, 0);
     srv.on_ws_message(1, Message::Binary(Bytes::from_static(&[1])), 1);
-    assert!(actions(&mut srv).contains(&Action::Close { conn: 1 }));
+    assert!(actions(&mut srv).contains(&Action::Transport(Net::Close { conn: 1 })));
 
     let mut srv = Server::new(cfg());
     connect_ws(&mut srv, 1, false, 0);
     ws_send(&mut srv, 1, r#"451-["m",{"_placeholder":true,"num":0}]"#, 1);
     let acts = ws_send(&mut srv, 1, r#"42["text too early"]"#, 2);
-    assert!(acts.contains(&Action::Close { conn: 1 }));
+    assert!(acts.contains(&Action::Transport(Net::Close { conn: 1 })));
+}
+
+/// A room output of one event not on any stream.
+fn standalone(event: &str, arg: &str) -> Arc<crate::room::Output> {
+    let packet = event_packet("/", event, &[arg]);
+    Arc::new(crate::room::Output::standalone_only(
+        0,
+        packet,
+        &mut Deflater::new(3),
+    ))
 }
 
 fn four_kb_json() -> String {
@@ -748,28 +791,22 @@ fn broadcast_shares_the_same_bytes_with_every_member() {
 
     let json = four_kb_json();
     let arg = serde_json::to_string(&json).unwrap();
-    let msg = Prebuilt::event("match_data", &[&arg], &mut Deflater::new());
-    assert!(msg.ws.deflated().is_some());
+    let msg = standalone("match_data", &arg);
+    assert!(msg.standalone().is_some());
     srv.broadcast("match", &msg);
     let acts = actions(&mut srv);
     assert_eq!(acts.len(), 6);
     for a in &acts {
-        let Action::WsLatest {
-            conn,
-            msg: shared,
-            deflate,
-        } = a
-        else {
+        let Action::Transport(Net::WsLatest { conn, msg: shared }) = a else {
             panic!("{a:?}")
         };
         assert!(Arc::ptr_eq(shared, &msg));
-        assert_eq!(deflate.is_some(), deflated.contains(conn));
         assert_eq!(shared.kind, 0);
-        let frame = shared.ws.frame_for(deflate.as_ref());
+        let frame = &srv.transport().pick(*conn, shared, false);
         let want = if deflated.contains(conn) {
-            msg.ws.deflated().unwrap()
+            msg.standalone().unwrap()
         } else {
-            &msg.ws.plain
+            &msg.plain
         };
         // The very same allocation, not a copy.
         assert_eq!(frame.as_ptr(), want.as_ptr(), "conn {conn}");
@@ -797,9 +834,8 @@ fn polling_members_get_the_shared_packet_latest_wins() {
         ref o => panic!("{o:?}"),
     };
     srv.join(socket, "match");
-    let mut d = Deflater::new();
-    let first = Prebuilt::event("match_data", &[r#""state 1""#], &mut d);
-    let second = Prebuilt::event("match_data", &[r#""state 2""#], &mut d);
+    let first = standalone("match_data", r#""state 1""#);
+    let second = standalone("match_data", r#""state 2""#);
     srv.broadcast("match", &first);
     srv.emit(socket, "ordered", &[]);
     srv.broadcast("match", &second);
@@ -826,7 +862,7 @@ fn polling_members_get_the_shared_packet_latest_wins() {
     srv.broadcast("match", &first);
     let acts = actions(&mut srv);
     assert!(
-        matches!(&acts[..], [Action::WsLatest { conn: 9, msg, deflate: None }] if Arc::ptr_eq(msg, &first))
+        matches!(&acts[..], [Action::Transport(Net::WsLatest { conn: 9, msg })] if Arc::ptr_eq(msg, &first))
     );
 }
 
@@ -841,7 +877,7 @@ fn heartbeat_timeout_drops_the_socket() {
     assert!(actions(&mut srv).is_empty());
     srv.on_timer(500);
     let acts = actions(&mut srv);
-    assert!(acts.contains(&Action::Close { conn: 1 }));
+    assert!(acts.contains(&Action::Transport(Net::Close { conn: 1 })));
     assert_eq!(
         app_events(&acts),
         [AppEvent::Disconnect {
@@ -860,7 +896,7 @@ fn sessions_without_connect_are_closed_after_the_connect_timeout() {
     open_ws(&mut srv, 1, false, 0);
     assert_eq!(srv.next_deadline(), Some(100));
     srv.on_timer(100);
-    assert!(actions(&mut srv).contains(&Action::Close { conn: 1 }));
+    assert!(actions(&mut srv).contains(&Action::Transport(Net::Close { conn: 1 })));
     // A connected session is left alone.
     connect_ws(&mut srv, 2, false, 200);
     srv.on_timer(300);
@@ -873,16 +909,16 @@ fn websocket_control_messages_and_transport_close() {
     let socket = connect_ws(&mut srv, 1, false, 0);
     srv.on_ws_message(1, Message::Ping(Bytes::from_static(b"hi")), 1);
     let acts = actions(&mut srv);
-    let [Action::WsFrame { frame, .. }] = &acts[..] else {
+    let [Action::Transport(Net::WsFrame { frame, .. })] = &acts[..] else {
         panic!()
     };
     assert_eq!(parse_frame(frame), (0xA, false, b"hi".to_vec()));
     srv.on_ws_message(1, Message::Close(Some((1000, String::new()))), 2);
     let acts = actions(&mut srv);
     assert!(
-        matches!(&acts[0], Action::WsFrame { frame, .. } if parse_frame(frame) == (8, false, vec![3, 232]))
+        matches!(&acts[0], Action::Transport(Net::WsFrame { frame, .. }) if parse_frame(frame) == (8, false, vec![3, 232]))
     );
-    assert_eq!(acts[1], Action::Close { conn: 1 });
+    assert_eq!(acts[1], Action::Transport(Net::Close { conn: 1 }));
     assert_eq!(
         app_events(&acts),
         [AppEvent::Disconnect {
@@ -909,7 +945,7 @@ fn close_session_drops_every_socket_of_the_client() {
     ws_send(&mut srv, 1, "40/custom,", 1);
     srv.close_session(main);
     let acts = actions(&mut srv);
-    assert!(acts.contains(&Action::Close { conn: 1 }));
+    assert!(acts.contains(&Action::Transport(Net::Close { conn: 1 })));
     let evs = app_events(&acts);
     assert_eq!(evs.len(), 2);
     assert!(evs.iter().all(|e| matches!(
@@ -957,7 +993,7 @@ fn raw_engine_io_mode_echo() {
     let acts = actions(&mut srv);
     assert_eq!(texts_for(&acts, 1), ["4hello"]);
     assert!(
-        matches!(&acts[1], Action::WsFrame { frame, .. } if parse_frame(frame) == (2, false, vec![1, 2]))
+        matches!(&acts[1], Action::Transport(Net::WsFrame { frame, .. }) if parse_frame(frame) == (2, false, vec![1, 2]))
     );
 }
 
@@ -1005,13 +1041,14 @@ proptest! {
 }
 
 #[test]
-fn prebuilt_forms_agree() {
-    let msg: Arc<Prebuilt> = Prebuilt::build(3, "/custom", "ev", &["1"], &mut Deflater::new());
+fn room_output_forms_agree() {
+    let packet = event_packet("/custom", "ev", &["1"]);
+    let msg = crate::room::Output::standalone_only(3, packet, &mut Deflater::new(3));
     assert_eq!(msg.kind, 3);
     assert_eq!(&msg.packet[..], br#"42/custom,["ev",1]"#);
-    assert_eq!(parse_frame(&msg.ws.plain).2, msg.packet);
+    assert_eq!(parse_frame(&msg.plain).2, msg.packet);
     assert!(
-        msg.ws.deflated().is_none(),
+        msg.standalone().is_none(),
         "small messages are not compressed"
     );
 }
@@ -1023,21 +1060,25 @@ fn a_snapshot_goes_to_one_socket_as_the_shared_message() {
     let other = connect_ws(&mut srv, 2, true, 0);
     srv.join(other, "match");
     let arg = serde_json::to_string(&four_kb_json()).unwrap();
-    let mut stream = crate::ws::RoomStream::new();
-    let msg = Prebuilt::on_stream(0, "/", "match_data", &[&arg], &mut stream);
-    srv.send_prebuilt(ws, &msg);
+    let mut stream = crate::room::RoomStream::default();
+    let msg = stream.output(0, event_packet("/", "match_data", &[&arg]));
+    srv.send_latest(ws, &msg);
     let acts = actions(&mut srv);
     let [
-        Action::WsLatest {
+        Action::Transport(Net::WsLatest {
             conn: 1,
             msg: shared,
-            deflate: Some(_),
-        },
+        }),
     ] = &acts[..]
     else {
         panic!("{acts:?}")
     };
     assert!(Arc::ptr_eq(shared, &msg));
+    assert_eq!(
+        srv.transport().pick(1, shared, false),
+        msg.stream.as_ref().unwrap().frame,
+        "a deflate client that got nothing yet takes the stream's first frame"
+    );
 
     // A polling socket gets the packet, latest-wins.
     let sid = polling_handshake(&mut srv, 0);
@@ -1046,8 +1087,8 @@ fn a_snapshot_goes_to_one_socket_as_the_shared_message() {
         [AppEvent::Connect { socket, .. }] => socket,
         ref o => panic!("{o:?}"),
     };
-    srv.send_prebuilt(socket, &msg);
-    srv.send_prebuilt(socket, &msg);
+    srv.send_latest(socket, &msg);
+    srv.send_latest(socket, &msg);
     let b = body(&respond(polling_get(&mut srv, 4, &sid, 2)));
     let packets: Vec<&str> = b.split('\x1e').collect();
     assert_eq!(packets.len(), 2, "{b}");

@@ -34,7 +34,8 @@ impl EchoConn {
                 Ok(Some(req)) => match accept(&req, true) {
                     Ok((resp, cfg)) => {
                         out.push(resp.encode(true));
-                        let z = cfg.map(|c| Deflater::with_window_bits(c.server_max_window_bits));
+                        let z =
+                            cfg.map(|c| Deflater::with_window_bits(3, c.server_max_window_bits));
                         let (d, z) = self.ws.insert((Decoder::new(cfg, self.max_message), z));
                         (d, z)
                     }

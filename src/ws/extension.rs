@@ -43,8 +43,8 @@ impl Default for DeflateConfig {
 /// `server_max_window_bits` of 9..=14 is accepted and echoed: compressed
 /// frames for that client must then come from a [`super::Deflater`] built
 /// with [`super::Deflater::with_window_bits`]; the room's shared 15-bit
-/// frames are not used for it ([`super::OutMessage::frame_for`] falls back to
-/// the plain frame). `server_max_window_bits=8` is declined: zlib (and so
+/// frames are not used for it (`crate::room::Output::frame_for` falls back
+/// to the plain frame). `server_max_window_bits=8` is declined: zlib (and so
 /// flate2) cannot produce raw deflate with a 256-byte window.
 pub fn negotiate<'a>(
     header_values: impl IntoIterator<Item = &'a str>,

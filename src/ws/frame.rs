@@ -1,7 +1,7 @@
 //! Frame headers (RFC 6455 5.2): parsing, and encoding of whole frames.
 
 use bytes::{BufMut, Bytes, BytesMut};
-use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
+use tungstenite::protocol::frame::coding::{Control, OpCode};
 
 use super::WsError;
 
@@ -199,12 +199,19 @@ pub fn close_reply(code: Option<u16>) -> Bytes {
     }
 }
 
-pub(crate) const TEXT: OpCode = OpCode::Data(Data::Text);
+/// A frame's RSV1 bit: it carries a compressed message, which enters the
+/// client's inflater window.
+pub fn is_compressed(frame: &[u8]) -> bool {
+    frame.first().is_some_and(|b| b & 0x40 != 0)
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use tungstenite::protocol::frame::coding::Data;
+
+    const TEXT: OpCode = OpCode::Data(Data::Text);
     const BINARY: OpCode = OpCode::Data(Data::Binary);
 
     #[test]

@@ -4,14 +4,11 @@
 //! per-connection [`Decoder`] turns socket bytes into [`Message`]s and
 //! enforces the framing rules (masking, control frames, fragmentation,
 //! UTF-8, size limit, deflate bombs), failing with a [`WsError`] that
-//! carries the close code. Outbound: [`OutMessage`] holds a message's frames
-//! built once (plain, and standalone-compressed by a reusable [`Deflater`])
-//! for every recipient; [`encode_frame`] / [`close_frame`] build the rest.
-//! The [`client`] helpers speak the other side, for tests and load tools.
-//!
-//! Contract changes: `Deflater::compress` returns `Option<Bytes>` (`None`
-//! only if zlib fails); `OutMessage::deflated` is the whole RSV1 frame.
-//! `Decoder::client` decodes server frames.
+//! carries the close code. Outbound: [`encode_frame`] / [`close_frame`]
+//! build frames, and a reusable [`Deflater`] compresses messages, standalone
+//! or with context takeover (what a room's output is built from, see
+//! [`crate::room`]). The [`client`] helpers speak the other side, for tests
+//! and load tools ([`Decoder::client`] decodes server frames).
 
 mod decoder;
 mod deflate;
@@ -22,17 +19,15 @@ mod frame;
 mod handshake;
 mod inflate;
 mod message;
-mod room_stream;
 
 pub use decoder::Decoder;
-pub use deflate::{Deflater, LEVEL};
+pub use deflate::Deflater;
 pub use error::{HandshakeError, WsError};
 pub use extension::{DeflateConfig, negotiate};
-pub use frame::{FrameHeader, apply_mask, close_frame, close_reply, encode_frame};
+pub use frame::{FrameHeader, apply_mask, close_frame, close_reply, encode_frame, is_compressed};
 pub use handshake::accept;
 pub use inflate::Inflater;
-pub use message::{COMPRESS_THRESHOLD, Message, OutMessage};
-pub use room_stream::{RoomStream, StreamCursor, StreamFrame, is_compressed};
+pub use message::{COMPRESS_THRESHOLD, Message};
 pub use tungstenite::protocol::frame::coding::{CloseCode, Control, Data, OpCode};
 
 /// The client side of the protocol, for tests and the load generator.

@@ -561,7 +561,7 @@ fn inflates_without_context_takeover_when_agreed() {
     let mut dec = Decoder::new(Some(cfg), LIMIT);
     let mut wire = Vec::new();
     for i in 0..3 {
-        let z = Deflater::new().compress(format!("message {i} {}", "x".repeat(2000)).as_bytes());
+        let z = Deflater::new(3).compress(format!("message {i} {}", "x".repeat(2000)).as_bytes());
         wire.extend_from_slice(&encode_masked(true, true, BINARY, &z.unwrap(), MASK));
     }
     let got = decode_all(&mut dec, &wire).unwrap();
@@ -583,18 +583,18 @@ fn connections_without_context_takeover_share_one_inflater_and_hold_none() {
         Decoder::new(Some(cfg), 1 << 20),
     );
     let long = json_event(6000);
-    let z = Deflater::new().compress(&long).unwrap();
+    let z = Deflater::new(3).compress(&long).unwrap();
     let (first, second) = z.split_at(z.len() / 2);
     // A's message is half in when B's whole one arrives, then A's ends.
     let got = decode_all(&mut a, &encode_masked(false, true, TEXT, first, MASK)).unwrap();
     assert!(got.is_empty());
-    let zb = Deflater::new().compress(b"from b, compressed").unwrap();
+    let zb = Deflater::new(3).compress(b"from b, compressed").unwrap();
     let got = decode_all(&mut b, &encode_masked(true, true, TEXT, &zb, MASK)).unwrap();
     assert_eq!(got, vec![text("from b, compressed")]);
     let got = decode_all(&mut a, &masked(true, CONT, second)).unwrap();
     assert_eq!(got, vec![Message::Text(String::from_utf8(long).unwrap())]);
     // A deflate bomb fails its connection and leaves the shared inflater clean.
-    let bomb = Deflater::new().compress(&vec![0u8; 4 << 20]).unwrap();
+    let bomb = Deflater::new(3).compress(&vec![0u8; 4 << 20]).unwrap();
     let e = err_of(&mut b, &encode_masked(true, true, BINARY, &bomb, MASK));
     assert_eq!(e, WsError::MessageTooBig { limit: 1 << 20 });
     let got = decode_all(&mut a, &encode_masked(true, true, TEXT, &zb, MASK)).unwrap();
@@ -605,7 +605,7 @@ fn connections_without_context_takeover_share_one_inflater_and_hold_none() {
 #[test]
 fn inflates_a_compressed_message_split_over_fragments() {
     let payload = json_event(5000);
-    let z = Deflater::new().compress(&payload).unwrap();
+    let z = Deflater::new(3).compress(&payload).unwrap();
     let (a, rest) = z.split_at(z.len() / 3);
     let (b, c) = rest.split_at(rest.len() / 2);
     let mut wire = encode_masked(false, true, TEXT, a, MASK).to_vec();
@@ -619,7 +619,7 @@ fn inflates_a_compressed_message_split_over_fragments() {
 #[test]
 fn deflate_bomb_stops_at_the_message_limit() {
     let zeros = vec![0u8; 10 << 20];
-    let z = Deflater::new().compress(&zeros).unwrap();
+    let z = Deflater::new(3).compress(&zeros).unwrap();
     assert!(z.len() < 20_000, "{}", z.len());
     let wire = encode_masked(true, true, BINARY, &z, MASK);
     let e = err_of(
@@ -637,7 +637,7 @@ fn messages_filling_the_output_buffer_exactly_inflate() {
     // 4096 is the inflater's first output reservation for small input.
     for len in [4095, 4096, 4097, 8192, 12288] {
         let payload: Vec<u8> = (0..len).map(|i| (i % 7) as u8).collect();
-        let z = Deflater::new().compress(&payload).unwrap();
+        let z = Deflater::new(3).compress(&payload).unwrap();
         let wire = encode_masked(true, true, BINARY, &z, MASK);
         let got = decode_all(&mut deflate_server(), &wire).unwrap();
         assert_eq!(got, vec![Message::Binary(Bytes::from(payload))], "{len}");
@@ -653,14 +653,14 @@ fn data_that_does_not_inflate_is_1007() {
 
 #[test]
 fn compressed_text_is_utf8_checked_after_inflating() {
-    let z = Deflater::new().compress(b"ab\xffcd").unwrap();
+    let z = Deflater::new(3).compress(b"ab\xffcd").unwrap();
     let wire = encode_masked(true, true, TEXT, &z, MASK);
     assert_eq!(err_of(&mut deflate_server(), &wire), WsError::InvalidUtf8);
 }
 
 #[test]
 fn standalone_messages_inflate_alone() {
-    let mut d = Deflater::new();
+    let mut d = Deflater::new(3);
     let a = json_event(4096);
     let b = json_event(4200);
     let za = d.compress(&a).unwrap();
@@ -672,7 +672,7 @@ fn standalone_messages_inflate_alone() {
     assert_eq!(inflate_standalone(&zb, 15), b);
     assert_eq!(inflate_standalone(&za, 15), a);
     // Reuse gives the same bytes as a fresh compressor.
-    assert_eq!(Deflater::new().compress(&b).unwrap(), zb);
+    assert_eq!(Deflater::new(3).compress(&b).unwrap(), zb);
 }
 
 #[test]
@@ -688,8 +688,8 @@ fn standalone_message_inflates_in_an_inflater_holding_earlier_context() {
         wire.extend_from_slice(&super::frame::encode(true, true, TEXT, &z, None));
     }
     let last = json_event(4100);
-    let out = OutMessage::text(&last, &mut Deflater::new());
-    wire.extend_from_slice(out.frame_for(Some(&DeflateConfig::default())));
+    let out = Deflater::new(3).compressed_frame(TEXT, &last).unwrap();
+    wire.extend_from_slice(&out);
     let got = decode_all(&mut dec, &wire).unwrap();
     assert_eq!(got.len(), 4);
     assert_eq!(got[3], Message::Text(String::from_utf8(last).unwrap()));
@@ -698,34 +698,7 @@ fn standalone_message_inflates_in_an_inflater_holding_earlier_context() {
 #[test]
 fn narrow_window_deflater_suits_a_narrow_inflater() {
     let payload = json_event(8000);
-    let mut d = Deflater::with_window_bits(9);
+    let mut d = Deflater::with_window_bits(3, 9);
     let z = d.compress(&payload).unwrap();
     assert_eq!(inflate_standalone(&z, 9), payload);
-}
-
-#[test]
-fn out_message_compresses_only_over_the_threshold() {
-    let mut d = Deflater::new();
-    let small = OutMessage::text(&[b'a'; COMPRESS_THRESHOLD], &mut d);
-    assert_eq!(small.deflated(), None);
-    let cfg = DeflateConfig::default();
-    assert_eq!(small.frame_for(Some(&cfg)), &small.plain);
-
-    let payload = json_event(4096);
-    let big = OutMessage::text(&payload, &mut d);
-    let deflated = big.deflated().unwrap().clone();
-    assert!(deflated.len() < big.plain.len() / 2);
-    assert_eq!(big.frame_for(Some(&cfg)), &deflated);
-    assert_eq!(big.frame_for(None), &big.plain);
-    let narrow = DeflateConfig {
-        server_max_window_bits: 10,
-        ..cfg
-    };
-    assert_eq!(big.frame_for(Some(&narrow)), &big.plain);
-
-    let want = Message::Text(String::from_utf8(payload).unwrap());
-    for frame in [&big.plain, &deflated] {
-        let mut dec = Decoder::client(Some(cfg), LIMIT);
-        assert_eq!(decode_all(&mut dec, frame).unwrap(), vec![want.clone()]);
-    }
 }

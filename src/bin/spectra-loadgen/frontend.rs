@@ -499,7 +499,7 @@ mod tests {
             "x".repeat(3000)
         );
         let text = wire::event_packet("match_data", &[&wire::json_string(&state)]);
-        let mut d = ws::Deflater::new();
+        let mut d = ws::Deflater::new(3);
         d.compressed_frame(OpCode::Data(Data::Text), text.as_bytes())
             .unwrap()
             .to_vec()

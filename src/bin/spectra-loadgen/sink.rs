@@ -17,9 +17,8 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 use spectra_server::http::{self, Limits};
-use spectra_server::ws::{
-    self, Data, Decoder, DeflateConfig, Deflater, Message, OpCode, OutMessage,
-};
+use spectra_server::room::{Levels, Output};
+use spectra_server::ws::{self, Data, Decoder, DeflateConfig, Deflater, Message, OpCode};
 
 use super::args::Args;
 use super::wire;
@@ -77,7 +76,7 @@ fn run(addr: SocketAddr, pad: usize) -> io::Result<()> {
     let mut conns: Slab<Conn> = Slab::new();
     let mut events = Events::with_capacity(4096);
     let mut scratch = vec![0u8; 64 << 10];
-    let mut deflater = Deflater::new();
+    let mut deflater = Deflater::new(Levels::default().standalone);
     let mut probe = 0u64;
     let mut dirty = false;
     let mut next_tick = Instant::now() + Duration::from_millis(100);
@@ -122,7 +121,7 @@ fn run(addr: SocketAddr, pad: usize) -> io::Result<()> {
                     "match_data",
                     &[&wire::json_string(&state_text(probe, pad))],
                 );
-                let msg = OutMessage::text(text.as_bytes(), &mut deflater);
+                let msg = Output::standalone_only(0, Bytes::from(text), &mut deflater);
                 let mut dead = Vec::new();
                 for (k, c) in conns.iter_mut().filter(|(_, c)| c.frontend) {
                     let frame: &Bytes = msg.frame_for(c.ws.as_ref().and_then(|w| w.1.as_ref()));

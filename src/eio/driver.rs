@@ -1,20 +1,36 @@
-//! The reactor's protocol side for Socket.IO: HTTP requests and WebSocket
-//! messages go to the sans-IO [`sio::Server`], its [`Action`]s come back as
-//! bytes on connections, and its application events go to the [`App`].
+//! Engine.IO on a reactor: the [`Service`] that parses HTTP requests and
+//! WebSocket frames off a connection's bytes, hands them to the [`Adapter`]
+//! of the layer on top ([`SessionLayer`], Socket.IO in the server), and
+//! queues the adapter's [`Action`]s as bytes on connections.
 
-use super::reactor::{ConnId, Io, Service};
-use crate::sio::{self, Action, AppEvent, HttpOutcome};
-use crate::{http, ws};
-use bytes::{Bytes, BytesMut};
 use std::collections::HashMap;
-use std::io;
-use std::net::SocketAddr;
-use std::sync::Arc;
 
-/// The application on top of a Socket.IO reactor.
-pub trait App {
-    /// A socket connected, sent an event, or disconnected.
-    fn on_app_event(&mut self, srv: &mut sio::Server, ev: AppEvent);
+use bytes::{Bytes, BytesMut};
+
+use super::adapter::{Action, Adapter, HttpOutcome};
+use crate::net::{ConnId, Io, Service};
+use crate::{http, ws};
+
+/// What runs on Engine.IO sessions: it owns the [`Adapter`], hears its
+/// session events and answers the port's other HTTP requests.
+pub trait SessionLayer {
+    /// The adapter this layer's sessions run on.
+    fn adapter(&mut self) -> &mut Adapter;
+
+    /// The next action for the network side, after handling whatever the
+    /// adapter's session events lead to (in order, so a connection's bytes
+    /// are queued in the order they arose).
+    fn poll_action(&mut self) -> Option<Action>;
+
+    /// When [`SessionLayer::on_timer`] has work next, in the reactor's
+    /// milliseconds (the adapter's deadlines included).
+    fn next_deadline(&self) -> Option<u64>;
+
+    /// Runs the layer's and the adapter's timers due by `now_ms`.
+    fn on_timer(&mut self, now_ms: u64);
+
+    /// Another thread woke the reactor: drain the channels it posted to.
+    fn on_wake(&mut self);
 
     /// A request whose path is not the engine's (REST routes). `None`
     /// answers 404.
@@ -22,13 +38,11 @@ pub trait App {
         None
     }
 
-    /// Another thread woke the reactor: drain the channels it posted to.
-    fn on_wake(&mut self, srv: &mut sio::Server);
-
-    /// Whether the app answers this non-engine request later, because the
+    /// Whether the layer answers this non-engine request later, because the
     /// answer needs another thread (a backend call). The connection then
-    /// waits, paused like a parked poll, until [`App::take_http_answers`]
-    /// hands back the answer for `ticket`.
+    /// waits, paused like a parked poll, until
+    /// [`SessionLayer::take_http_answers`] hands back the answer for
+    /// `ticket`.
     fn defer_http(&mut self, _ticket: u64, _req: &http::Request) -> bool {
         false
     }
@@ -58,13 +72,12 @@ pub enum ConnState {
 fn other_shard(io: &Io<ConnState>, input: &[u8], limits: &http::Limits) -> Option<usize> {
     let (me, count) = io.shard()?;
     let sid = http::peek_query_param(input, "sid", limits.max_head)?;
-    super::shards::shard_of_sid(&sid, count).filter(|s| *s != me)
+    crate::net::shards::shard_of_sid(&sid, count).filter(|s| *s != me)
 }
 
-/// Drives a [`sio::Server`] and an [`App`] from a reactor.
-pub struct SioService<A> {
-    pub srv: sio::Server,
-    pub app: A,
+/// Drives a [`SessionLayer`] from a reactor.
+pub struct Driver<L> {
+    pub layer: L,
     engine_path: String,
     http_limits: http::Limits,
     max_message: usize,
@@ -73,13 +86,13 @@ pub struct SioService<A> {
     next_ticket: u64,
 }
 
-impl<A: App> SioService<A> {
-    pub fn new(srv: sio::Server, app: A) -> Self {
-        let engine_path = srv.config().path.clone();
-        let max_payload = srv.config().max_payload;
+impl<L: SessionLayer> Driver<L> {
+    pub fn new(mut layer: L) -> Self {
+        let cfg = layer.adapter().config();
+        let engine_path = cfg.path.clone();
+        let max_payload = cfg.max_payload;
         Self {
-            srv,
-            app,
+            layer,
             engine_path,
             http_limits: http::Limits {
                 max_head: 16 * 1024,
@@ -94,9 +107,9 @@ impl<A: App> SioService<A> {
         }
     }
 
-    /// Runs the server's pending actions, and the app's reactions to them.
+    /// Queues every pending action as bytes on its connection.
     fn drain(&mut self, io: &mut Io<ConnState>) {
-        while let Some(action) = self.srv.poll_action() {
+        while let Some(action) = self.layer.poll_action() {
             match action {
                 Action::HttpResponse {
                     conn,
@@ -110,12 +123,18 @@ impl<A: App> SioService<A> {
                         io.resume(conn);
                     }
                 }
-                Action::WsFrame { conn, frame } => io.send_frame(conn, frame),
-                Action::WsLatest { conn, msg, deflate } => {
-                    io.send_message(conn, msg.kind, &msg.ws, deflate.as_ref())
+                Action::WsFrame { conn, frame } => {
+                    if ws::is_compressed(&frame) {
+                        self.layer.adapter().sent_compressed(conn);
+                    }
+                    io.send(conn, frame);
+                }
+                Action::WsLatest { conn, msg } => {
+                    let missed = io.has_unwritten_latest(conn, msg.kind);
+                    let frame = self.layer.adapter().pick(conn, &msg, missed);
+                    io.send_latest(conn, msg.kind, frame);
                 }
                 Action::Close { conn } => io.close(conn),
-                Action::App(ev) => self.app.on_app_event(&mut self.srv, ev),
             }
         }
     }
@@ -153,22 +172,22 @@ impl<A: App> SioService<A> {
             let keep_alive = req.keep_alive();
             if !req.path.starts_with(&self.engine_path) {
                 self.next_ticket += 1;
-                if self.app.defer_http(self.next_ticket, &req) {
+                if self.layer.defer_http(self.next_ticket, &req) {
                     self.deferred.insert(self.next_ticket, (conn, keep_alive));
                     io.pause(conn);
                     return;
                 }
                 let resp = self
-                    .app
+                    .layer
                     .on_http(&req)
                     .unwrap_or_else(|| http::Response::new(404));
-                self.respond(io, conn, &resp, keep_alive);
+                respond(io, conn, &resp, keep_alive);
                 self.drain(io);
                 continue;
             }
-            let outcome = self.srv.on_http(conn, req, io.now_ms());
+            let outcome = self.layer.adapter().on_http(conn, req, io.now_ms());
             match outcome {
-                HttpOutcome::Respond(resp) => self.respond(io, conn, &resp, keep_alive),
+                HttpOutcome::Respond(resp) => respond(io, conn, &resp, keep_alive),
                 HttpOutcome::Parked => io.pause(conn),
                 HttpOutcome::Upgrade { response, deflate } => {
                     io.send(conn, response.encode(true));
@@ -179,31 +198,10 @@ impl<A: App> SioService<A> {
                     self.on_ws_input(io, conn, state, input);
                     return;
                 }
-                HttpOutcome::NotEngine => {
-                    self.respond(io, conn, &http::Response::new(404), keep_alive)
-                }
+                HttpOutcome::NotEngine => respond(io, conn, &http::Response::new(404), keep_alive),
             }
             // A parked poll may have been answered already by these actions.
             self.drain(io);
-        }
-    }
-
-    /// Writes a response; closes after it when the request or the response
-    /// (a `Connection: close` header) says so.
-    fn respond(
-        &mut self,
-        io: &mut Io<ConnState>,
-        conn: ConnId,
-        resp: &http::Response,
-        keep_alive: bool,
-    ) {
-        let keep_alive = keep_alive
-            && !resp
-                .get_header("connection")
-                .is_some_and(|v| v.eq_ignore_ascii_case("close"));
-        io.send(conn, resp.encode(keep_alive));
-        if !keep_alive {
-            io.close(conn);
         }
     }
 
@@ -220,9 +218,9 @@ impl<A: App> SioService<A> {
         while io.is_open(conn) {
             match decoder.decode(input) {
                 Ok(None) => return,
-                // Control messages too: the server answers pings and closes.
+                // Control messages too: the adapter answers pings and closes.
                 Ok(Some(msg)) => {
-                    self.srv.on_ws_message(conn, msg, io.now_ms());
+                    self.layer.adapter().on_ws_message(conn, msg, io.now_ms());
                     self.drain(io);
                 }
                 Err(e) => {
@@ -236,12 +234,25 @@ impl<A: App> SioService<A> {
     }
 }
 
+/// Writes a response; closes after it when the request or the response (a
+/// `Connection: close` header) says so.
+fn respond(io: &mut Io<ConnState>, conn: ConnId, resp: &http::Response, keep_alive: bool) {
+    let keep_alive = keep_alive
+        && !resp
+            .get_header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+    io.send(conn, resp.encode(keep_alive));
+    if !keep_alive {
+        io.close(conn);
+    }
+}
+
 fn peer(io: &Io<ConnState>, conn: ConnId) -> String {
     io.peer(conn)
         .map_or_else(|| format!("conn {conn}"), |p| p.to_string())
 }
 
-impl<A: App> Service for SioService<A> {
+impl<L: SessionLayer> Service for Driver<L> {
     type State = ConnState;
 
     fn on_input(
@@ -261,25 +272,25 @@ impl<A: App> Service for SioService<A> {
         if !self.deferred.is_empty() {
             self.deferred.retain(|_, (c, _)| *c != conn);
         }
-        self.srv.on_conn_closed(conn, io.now_ms());
+        self.layer.adapter().on_conn_closed(conn, io.now_ms());
         self.drain(io);
     }
 
     fn next_deadline(&self) -> Option<u64> {
-        self.srv.next_deadline()
+        self.layer.next_deadline()
     }
 
     fn on_timer(&mut self, io: &mut Io<ConnState>) {
-        self.srv.on_timer(io.now_ms());
+        self.layer.on_timer(io.now_ms());
         self.drain(io);
     }
 
     fn on_wake(&mut self, io: &mut Io<ConnState>) {
-        self.app.on_wake(&mut self.srv);
-        for (ticket, resp) in self.app.take_http_answers() {
+        self.layer.on_wake();
+        for (ticket, resp) in self.layer.take_http_answers() {
             // Gone when the client closed while waiting.
             if let Some((conn, keep_alive)) = self.deferred.remove(&ticket) {
-                self.respond(io, conn, &resp, keep_alive);
+                respond(io, conn, &resp, keep_alive);
                 if io.is_open(conn) {
                     io.resume(conn);
                 }
@@ -289,7 +300,7 @@ impl<A: App> Service for SioService<A> {
     }
 
     fn after_poll(&mut self) {
-        self.app.after_poll();
+        self.layer.after_poll();
     }
 
     fn goodbye(&mut self, state: &ConnState) -> Option<Bytes> {
@@ -298,19 +309,4 @@ impl<A: App> Service for SioService<A> {
             ConnState::Ws(_) => Some(ws::close_frame(1001, "server shutting down")),
         }
     }
-}
-
-/// Serves Socket.IO with `cfg` on `listen` (TLS when `tls` is set) until the
-/// process ends. For more listeners, a [`super::Remote`] or shutdown, build
-/// the [`Reactor`](super::Reactor) yourself.
-pub fn run<A: App>(
-    listen: SocketAddr,
-    tls: Option<Arc<rustls::ServerConfig>>,
-    cfg: sio::EngineConfig,
-    app: A,
-) -> io::Result<A> {
-    let service = SioService::new(sio::Server::new(cfg), app);
-    let mut reactor = super::Reactor::new(service, super::Options::default())?;
-    reactor.listen(listen, tls)?;
-    Ok(reactor.run()?.app)
 }

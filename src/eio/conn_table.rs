@@ -1,6 +1,6 @@
 //! Per-connection state indexed by connection id.
 
-use crate::eio::ConnId;
+use super::ConnId;
 
 /// A map from [`ConnId`] to `T` stored as a vector: the network layer's
 /// connection ids are slab keys, small and dense, so a broadcast reaching
@@ -27,6 +27,10 @@ impl<T> ConnTable<T> {
 
     pub fn get(&self, conn: &ConnId) -> Option<&T> {
         self.slots.get(*conn).and_then(Option::as_ref)
+    }
+
+    pub fn get_mut(&mut self, conn: &ConnId) -> Option<&mut T> {
+        self.slots.get_mut(*conn).and_then(Option::as_mut)
     }
 }
 
