@@ -17,6 +17,8 @@ use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use crate::room::Levels;
+
 /// Where the key and certificate PEM files are (`SERVER_KEY`, `SERVER_CERT`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsFiles {
@@ -100,6 +102,9 @@ pub struct Config {
     pub rest_max_body: usize,
     /// Seconds a graceful stop may take before the process exits anyway (`SPECTRA_SHUTDOWN_SECS`).
     pub shutdown_secs: u64,
+    /// Deflate levels of the broadcast frames (`SPECTRA_STANDALONE_LEVEL`,
+    /// `SPECTRA_STREAM_LEVEL`; see [`Levels`] for the defaults and why).
+    pub levels: Levels,
 }
 
 /// A configuration value that stops start-up; every variant names its variable.
@@ -115,6 +120,8 @@ pub enum ConfigError {
     NotPositive { var: &'static str, value: String },
     /// A core setting is `auto`, `off` or a core index.
     NotCore { var: &'static str, value: String },
+    /// A compression level is a whole number from 0 to 9.
+    NotLevel { var: &'static str, value: String },
     /// TLS was asked for (`INSECURE=false`, or one file given) but a file is missing.
     TlsFileMissing { var: &'static str },
     /// Two ports are the same.
@@ -150,6 +157,11 @@ impl fmt::Display for ConfigError {
             ConfigError::NotCore { var, value } => {
                 write!(f, "{var}={value:?}: expected `auto`, `off` or a core index")
             }
+            ConfigError::NotLevel { var, value } => write!(
+                f,
+                "{var}={value:?}: expected a deflate level from 0 (none) to {}",
+                Levels::MAX
+            ),
             ConfigError::TlsFileMissing { var } => write!(
                 f,
                 "{var} is not set: TLS needs both SERVER_KEY and SERVER_CERT (or set INSECURE=true for plain mode)"
@@ -215,6 +227,23 @@ fn positive(
         Some(v) => match v.parse::<u64>() {
             Ok(n) if n > 0 => Ok(n),
             _ => Err(ConfigError::NotPositive {
+                var,
+                value: v.to_owned(),
+            }),
+        },
+    }
+}
+
+fn level(
+    vars: &HashMap<String, String>,
+    var: &'static str,
+    default: u32,
+) -> Result<u32, ConfigError> {
+    match get(vars, var) {
+        None => Ok(default),
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if n <= Levels::MAX => Ok(n),
+            _ => Err(ConfigError::NotLevel {
                 var,
                 value: v.to_owned(),
             }),
@@ -318,6 +347,11 @@ impl Config {
         let rest_max_body = positive(vars, "SPECTRA_REST_MAX_BODY", 100 * 1024)?;
         let rest_max_body = usize::try_from(rest_max_body).unwrap_or(usize::MAX);
         let shutdown_secs = positive(vars, "SPECTRA_SHUTDOWN_SECS", 5)?;
+        let defaults = Levels::default();
+        let levels = Levels {
+            standalone: level(vars, "SPECTRA_STANDALONE_LEVEL", defaults.standalone)?,
+            stream: level(vars, "SPECTRA_STREAM_LEVEL", defaults.stream)?,
+        };
 
         Ok(Config {
             bind,
@@ -332,6 +366,7 @@ impl Config {
             broadcast_shards,
             rest_max_body,
             shutdown_secs,
+            levels,
         })
     }
 
@@ -428,6 +463,7 @@ mod tests {
         assert!(c.replay.enabled);
         assert_eq!(c.replay.dir, PathBuf::from("replays"));
         assert_eq!(c.pin_core, Pinning::Auto);
+        assert_eq!(c.levels, Levels::default());
         assert!(c.describe().contains("plain"));
     }
 
@@ -554,6 +590,8 @@ mod tests {
             ("SPECTRA_PIN_CORE", "3"),
             ("SPECTRA_BROADCAST_SHARDS", "3"),
             ("SPECTRA_REST_MAX_BODY", "2048"),
+            ("SPECTRA_STANDALONE_LEVEL", "1"),
+            ("SPECTRA_STREAM_LEVEL", "0"),
         ]))
         .unwrap();
         assert_eq!(
@@ -566,6 +604,13 @@ mod tests {
         assert_eq!(c.pin_core, Pinning::Core(3));
         assert_eq!(c.broadcast_shards, 3);
         assert_eq!(c.rest_max_body, 2048);
+        assert_eq!(
+            c.levels,
+            Levels {
+                standalone: 1,
+                stream: 0
+            }
+        );
         assert!(c.describe().contains("replays off"));
     }
 
@@ -585,6 +630,10 @@ mod tests {
         assert!(e.to_string().starts_with("SPECTRA_REST_MAX_BODY="), "{e}");
         let e = Config::from_vars(&vars(&[("SPECTRA_SHUTDOWN_SECS", "-1")])).unwrap_err();
         assert!(e.to_string().starts_with("SPECTRA_SHUTDOWN_SECS="), "{e}");
+        for bad in ["10", "-1", "fast"] {
+            let e = Config::from_vars(&vars(&[("SPECTRA_STREAM_LEVEL", bad)])).unwrap_err();
+            assert!(e.to_string().starts_with("SPECTRA_STREAM_LEVEL="), "{e}");
+        }
     }
 
     #[test]

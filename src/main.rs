@@ -80,17 +80,18 @@ fn start_reactor<A: sio::App + Send + 'static>(
     })
 }
 
-fn engine_config() -> EngineConfig {
+fn engine_config(cfg: &Config) -> EngineConfig {
     EngineConfig {
         namespaces: vec!["/".to_owned()],
         // The reference configures perMessageDeflate (threshold 1024) on all ports.
         offer_deflate: true,
+        deflate_level: cfg.levels.standalone,
         ..EngineConfig::default()
     }
 }
 
-fn service<A: sio::App>(app: A) -> Driver<sio::Stack<A>> {
-    Driver::new(sio::Stack::new(sio::Server::new(engine_config()), app))
+fn service<A: sio::App>(cfg: &Config, app: A) -> Driver<sio::Stack<A>> {
+    Driver::new(sio::Stack::new(sio::Server::new(engine_config(cfg)), app))
 }
 
 fn serve() -> Result<(), String> {
@@ -134,7 +135,7 @@ fn serve() -> Result<(), String> {
     let addr = |port| std::net::SocketAddr::new(cfg.bind, port);
 
     let mut ingest = Reactor::new(
-        service(Ingest::new(cmd_tx.clone(), test_clock)),
+        service(&cfg, Ingest::new(cmd_tx.clone(), test_clock)),
         opts.clone(),
     )
     .map_err(|e| format!("ingest reactor: {e}"))?;
@@ -152,7 +153,7 @@ fn serve() -> Result<(), String> {
             } else {
                 None
             },
-            ..engine_config()
+            ..engine_config(&cfg)
         };
         let app = Driver::new(sio::Stack::new(sio::Server::new(engine), Broadcast::new()));
         broadcast
@@ -187,7 +188,7 @@ fn serve() -> Result<(), String> {
         None
     };
     let mut rest = Reactor::new(
-        service(RestApp::new(Rest::new(rest_cfg, published.clone()))),
+        service(&cfg, RestApp::new(Rest::new(rest_cfg, published.clone()))),
         opts,
     )
     .map_err(|e| format!("REST reactor: {e}"))?;
@@ -222,7 +223,8 @@ fn serve() -> Result<(), String> {
             published,
             replay: replay_sink,
         },
-    );
+    )
+    .with_levels(cfg.levels);
     let hub = match workers {
         Some(w) => {
             let to_hub = cmd_tx.clone();
