@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use spectra_server::eio::{self, HttpOutcome};
+use spectra_server::eio::{self, ConnId, HttpOutcome};
 use spectra_server::http::{Method, Request};
 use spectra_server::room::{Levels, Output, RoomStream};
 use spectra_server::sio::{self, Action, AppEvent, EngineConfig, Server};
@@ -88,8 +88,9 @@ fn ws_request(deflate: bool) -> Request {
 /// permessage-deflate.
 fn server_with_room(n: usize) -> Server {
     let mut srv = Server::new(EngineConfig::default());
-    for conn in 0..n {
-        let out = srv.transport().on_http(conn, ws_request(conn % 2 == 0), 0);
+    for i in 0..n {
+        let conn = ConnId::new(i);
+        let out = srv.transport().on_http(conn, ws_request(i % 2 == 0), 0);
         assert!(matches!(out, HttpOutcome::Upgrade { .. }));
         srv.transport()
             .on_ws_message(conn, Message::Text("40".into()), 0);

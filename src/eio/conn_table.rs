@@ -15,40 +15,42 @@ impl<T> ConnTable<T> {
     }
 
     pub fn insert(&mut self, conn: ConnId, value: T) -> Option<T> {
-        if conn >= self.slots.len() {
-            self.slots.resize_with(conn + 1, || None);
+        let i = conn.index();
+        if i >= self.slots.len() {
+            self.slots.resize_with(i + 1, || None);
         }
-        self.slots.get_mut(conn).and_then(|s| s.replace(value))
+        self.slots.get_mut(i).and_then(|s| s.replace(value))
     }
 
     pub fn remove(&mut self, conn: &ConnId) -> Option<T> {
-        self.slots.get_mut(*conn).and_then(Option::take)
+        self.slots.get_mut(conn.index()).and_then(Option::take)
     }
 
     pub fn get(&self, conn: &ConnId) -> Option<&T> {
-        self.slots.get(*conn).and_then(Option::as_ref)
+        self.slots.get(conn.index()).and_then(Option::as_ref)
     }
 
     pub fn get_mut(&mut self, conn: &ConnId) -> Option<&mut T> {
-        self.slots.get_mut(*conn).and_then(Option::as_mut)
+        self.slots.get_mut(conn.index()).and_then(Option::as_mut)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::ConnTable;
+    use super::{ConnId, ConnTable};
 
     #[test]
     fn behaves_like_a_map() {
+        let c = ConnId::new;
         let mut t = ConnTable::new();
-        assert_eq!(t.get(&3), None);
-        assert_eq!(t.insert(3, "a"), None);
-        assert_eq!(t.insert(3, "b"), Some("a"));
-        assert_eq!(t.insert(0, "z"), None);
-        assert_eq!(t.get(&3), Some(&"b"));
-        assert_eq!(t.remove(&0), Some("z"));
-        assert_eq!(t.remove(&0), None);
-        assert_eq!(t.remove(&99), None);
-        assert_eq!(t.get(&1), None);
+        assert_eq!(t.get(&c(3)), None);
+        assert_eq!(t.insert(c(3), "a"), None);
+        assert_eq!(t.insert(c(3), "b"), Some("a"));
+        assert_eq!(t.insert(c(0), "z"), None);
+        assert_eq!(t.get(&c(3)), Some(&"b"));
+        assert_eq!(t.remove(&c(0)), Some("z"));
+        assert_eq!(t.remove(&c(0)), None);
+        assert_eq!(t.remove(&c(99)), None);
+        assert_eq!(t.get(&c(1)), None);
     }
 }

@@ -40,8 +40,8 @@ pub use payload::{SEPARATOR, decode_payload, encode_payload};
 pub use session::Outgoing;
 pub use sid::generate as generate_id;
 
-/// A connection id: the network layer's slab key.
-pub type ConnId = usize;
+/// A connection, as the network side numbers them.
+pub use crate::net::ConnId;
 
 /// An Engine.IO session, numbered by the engine (never reused).
 pub type SessionId = u64;

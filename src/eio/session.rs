@@ -194,7 +194,7 @@ mod tests {
         s.pong_deadline = Some(150);
         assert_eq!(s.deadline(), 150);
         s.upgrade = Some(Upgrade {
-            conn: 1,
+            conn: crate::net::ConnId::new(1),
             probed: false,
             deadline: 120,
             release_at: None,

@@ -6,6 +6,11 @@ use proptest::prelude::*;
 
 use super::*;
 
+/// Connection `n`.
+fn c(n: usize) -> ConnId {
+    ConnId::new(n)
+}
+
 const INTERVAL: u64 = 300;
 const TIMEOUT: u64 = 200;
 
@@ -55,7 +60,7 @@ fn rejected(o: RequestOutcome) -> RequestError {
 /// Opens a polling session; returns its id and sid.
 fn handshake(e: &mut Engine, now: u64) -> (SessionId, String) {
     let body = payload(e.on_request(
-        1,
+        c(1),
         &req(Method::Get, &[("EIO", "4"), ("transport", "polling")], b""),
         now,
     ));
@@ -69,7 +74,8 @@ fn handshake(e: &mut Engine, now: u64) -> (SessionId, String) {
     (session, sid)
 }
 
-fn get(e: &mut Engine, conn: ConnId, sid: &str, now: u64) -> RequestOutcome {
+fn get(e: &mut Engine, conn: usize, sid: &str, now: u64) -> RequestOutcome {
+    let conn = c(conn);
     e.on_request(
         conn,
         &req(
@@ -81,7 +87,8 @@ fn get(e: &mut Engine, conn: ConnId, sid: &str, now: u64) -> RequestOutcome {
     )
 }
 
-fn post(e: &mut Engine, conn: ConnId, sid: &str, body: &[u8], now: u64) -> RequestOutcome {
+fn post(e: &mut Engine, conn: usize, sid: &str, body: &[u8], now: u64) -> RequestOutcome {
+    let conn = c(conn);
     e.on_request(
         conn,
         &req(
@@ -109,14 +116,16 @@ fn text(s: &str) -> Data {
     Data::Text(s.to_owned())
 }
 
-fn ws_text(conn: ConnId, s: &str) -> Output {
+fn ws_text(conn: usize, s: &str) -> Output {
+    let conn = c(conn);
     Output::WsText {
         conn,
         data: Bytes::copy_from_slice(s.as_bytes()),
     }
 }
 
-fn poll_reply(conn: ConnId, s: &str) -> Output {
+fn poll_reply(conn: usize, s: &str) -> Output {
+    let conn = c(conn);
     Output::PollReply {
         conn,
         body: Bytes::copy_from_slice(s.as_bytes()),
@@ -140,7 +149,7 @@ fn echo(e: &mut Engine, outs: &[Output]) {
 fn polling_handshake_advertises_the_configuration() {
     let mut e = engine();
     let body = payload(e.on_request(
-        1,
+        c(1),
         &req(Method::Get, &[("EIO", "4"), ("transport", "polling")], b""),
         0,
     ));
@@ -203,11 +212,14 @@ fn handshake_errors() {
         ),
     ];
     for (method, query, want) in cases {
-        assert_eq!(rejected(e.on_request(1, &req(method, query, b""), 0)), want);
+        assert_eq!(
+            rejected(e.on_request(c(1), &req(method, query, b""), 0)),
+            want
+        );
     }
     assert_eq!(
         rejected(e.on_request(
-            1,
+            c(1),
             &req(
                 Method::Other,
                 &[("EIO", "4"), ("transport", "polling")],
@@ -224,7 +236,7 @@ fn handshake_errors() {
     let mut upgrade_to_polling = req(Method::Get, &[("EIO", "4"), ("transport", "polling")], b"");
     upgrade_to_polling.upgrade = true;
     assert_eq!(
-        e.on_request(1, &upgrade_to_polling, 0),
+        e.on_request(c(1), &upgrade_to_polling, 0),
         RequestOutcome::AcceptWebSocket(WsTarget::Refuse)
     );
     assert_eq!(e.session_count(), 0);
@@ -415,7 +427,7 @@ fn polling_request_rules() {
         b"",
     );
     assert_eq!(
-        rejected(e.on_request(2, &put, 1)),
+        rejected(e.on_request(c(2), &put, 1)),
         RequestError::MethodNotAllowed
     );
     let mut plain_ws = req(
@@ -424,7 +436,7 @@ fn polling_request_rules() {
         b"",
     );
     assert_eq!(
-        rejected(e.on_request(2, &plain_ws, 1)),
+        rejected(e.on_request(c(2), &plain_ws, 1)),
         RequestError::TransportMismatch
     );
     plain_ws.transport = Some("polling");
@@ -432,7 +444,7 @@ fn polling_request_rules() {
     plain_ws.binary_content = true;
     plain_ws.body = b"4x";
     assert_eq!(
-        rejected(e.on_request(2, &plain_ws, 1)),
+        rejected(e.on_request(c(2), &plain_ws, 1)),
         RequestError::BinaryContent
     );
     assert_eq!(e.session_count(), 0, "binary content closes the session");
@@ -488,7 +500,7 @@ fn dropped_poll_connection_closes_the_session() {
     let mut e = engine();
     let (id, sid) = handshake(&mut e, 0);
     assert_eq!(get(&mut e, 2, &sid, 1), RequestOutcome::Parked);
-    e.on_conn_closed(2);
+    e.on_conn_closed(c(2));
     assert_eq!(
         outputs(&mut e),
         [Output::Closed {
@@ -496,7 +508,7 @@ fn dropped_poll_connection_closes_the_session() {
             reason: CloseReason::TransportError
         }]
     );
-    e.on_conn_closed(99);
+    e.on_conn_closed(c(99));
     assert!(outputs(&mut e).is_empty());
 }
 
@@ -541,7 +553,8 @@ fn server_close_with_and_without_a_parked_poll() {
     assert!(outputs(&mut e).is_empty());
 }
 
-fn open_ws(e: &mut Engine, conn: ConnId, now: u64) -> SessionId {
+fn open_ws(e: &mut Engine, conn: usize, now: u64) -> SessionId {
+    let conn = c(conn);
     let RequestOutcome::AcceptWebSocket(WsTarget::New { sid }) =
         e.on_request(conn, &ws_request(None), now)
     else {
@@ -566,7 +579,7 @@ fn open_ws(e: &mut Engine, conn: ConnId, now: u64) -> SessionId {
 fn websocket_session_messages_and_echo() {
     let mut e = engine();
     let id = open_ws(&mut e, 5, 0);
-    e.on_ws_message(5, text("4hello"), 1);
+    e.on_ws_message(c(5), text("4hello"), 1);
     let outs = outputs(&mut e);
     assert_eq!(
         outs,
@@ -577,13 +590,13 @@ fn websocket_session_messages_and_echo() {
     );
     echo(&mut e, &outs);
     assert_eq!(outputs(&mut e), [ws_text(5, "4hello")]);
-    e.on_ws_message(5, Data::Binary(Bytes::from_static(&[1, 2, 3, 4])), 2);
+    e.on_ws_message(c(5), Data::Binary(Bytes::from_static(&[1, 2, 3, 4])), 2);
     let outs = outputs(&mut e);
     echo(&mut e, &outs);
     assert_eq!(
         outputs(&mut e),
         [Output::WsBinary {
-            conn: 5,
+            conn: c(5),
             data: Bytes::from_static(&[1, 2, 3, 4])
         }]
     );
@@ -599,11 +612,11 @@ fn websocket_bad_packets_and_close() {
     ] {
         let mut e = engine();
         let id = open_ws(&mut e, 5, 0);
-        e.on_ws_message(5, text(msg), 1);
+        e.on_ws_message(c(5), text(msg), 1);
         assert_eq!(
             outputs(&mut e),
             [
-                Output::CloseConn { conn: 5 },
+                Output::CloseConn { conn: c(5) },
                 Output::Closed {
                     session: id,
                     reason
@@ -611,7 +624,7 @@ fn websocket_bad_packets_and_close() {
             ],
             "{msg:?}"
         );
-        e.on_conn_closed(5);
+        e.on_conn_closed(c(5));
         assert!(outputs(&mut e).is_empty());
     }
 }
@@ -622,7 +635,7 @@ fn websocket_heartbeat_and_timeout() {
     let id = open_ws(&mut e, 5, 0);
     e.on_timer(INTERVAL);
     assert_eq!(outputs(&mut e), [ws_text(5, "2")]);
-    e.on_ws_message(5, text("3"), INTERVAL + 50);
+    e.on_ws_message(c(5), text("3"), INTERVAL + 50);
     e.on_timer(INTERVAL + TIMEOUT);
     assert!(outputs(&mut e).is_empty(), "the pong cancelled the timeout");
     e.on_timer(2 * INTERVAL + 49);
@@ -633,7 +646,7 @@ fn websocket_heartbeat_and_timeout() {
     assert_eq!(
         outputs(&mut e),
         [
-            Output::CloseConn { conn: 5 },
+            Output::CloseConn { conn: c(5) },
             Output::Closed {
                 session: id,
                 reason: CloseReason::PingTimeout
@@ -646,7 +659,7 @@ fn websocket_heartbeat_and_timeout() {
 fn websocket_transport_close() {
     let mut e = engine();
     let id = open_ws(&mut e, 5, 0);
-    e.on_conn_closed(5);
+    e.on_conn_closed(c(5));
     assert_eq!(
         outputs(&mut e),
         [Output::Closed {
@@ -665,7 +678,8 @@ fn websocket_transport_close() {
 }
 
 /// Starts an upgrade of a polling session on `ws_conn`.
-fn start_upgrade(e: &mut Engine, sid: &str, ws_conn: ConnId, now: u64) -> SessionId {
+fn start_upgrade(e: &mut Engine, sid: &str, ws_conn: usize, now: u64) -> SessionId {
+    let ws_conn = c(ws_conn);
     let RequestOutcome::AcceptWebSocket(WsTarget::Upgrade(id)) =
         e.on_request(ws_conn, &ws_request(Some(sid)), now)
     else {
@@ -682,7 +696,7 @@ fn upgrade_dance() {
     assert_eq!(get(&mut e, 2, &sid, 1), RequestOutcome::Parked);
     assert_eq!(start_upgrade(&mut e, &sid, 3, 2), id);
     assert!(outputs(&mut e).is_empty());
-    e.on_ws_message(3, text("2probe"), 3);
+    e.on_ws_message(c(3), text("2probe"), 3);
     assert_eq!(outputs(&mut e), [ws_text(3, "3probe"), poll_reply(2, "6")]);
     // A poll during the upgrade is held, then released with a noop.
     assert_eq!(get(&mut e, 2, &sid, 4), RequestOutcome::Parked);
@@ -692,20 +706,20 @@ fn upgrade_dance() {
     assert_eq!(outputs(&mut e), [poll_reply(2, "6")]);
     // Packets sent before the switch wait in the polling buffer...
     e.send(id, None, Outgoing::Text(Bytes::from_static(b"4queued")));
-    e.on_ws_message(3, text("5"), 5);
+    e.on_ws_message(c(3), text("5"), 5);
     // ...and go out on the WebSocket once the client sends `5`.
     assert_eq!(
         outputs(&mut e),
         [
             Output::Upgraded {
                 session: id,
-                conn: 3
+                conn: c(3)
             },
             ws_text(3, "4queued")
         ]
     );
-    assert_eq!(e.transport(id), Some(Transport::WebSocket(3)));
-    e.on_ws_message(3, text("4hello"), 6);
+    assert_eq!(e.transport(id), Some(Transport::WebSocket(c(3))));
+    e.on_ws_message(c(3), text("4hello"), 6);
     let outs = outputs(&mut e);
     echo(&mut e, &outs);
     assert_eq!(outputs(&mut e), [ws_text(3, "4hello")]);
@@ -719,7 +733,7 @@ fn upgrade_dance() {
         RequestError::TransportMismatch
     );
     assert_eq!(
-        e.on_request(4, &ws_request(Some(&sid)), 7),
+        e.on_request(c(4), &ws_request(Some(&sid)), 7),
         RequestOutcome::AcceptWebSocket(WsTarget::Refuse)
     );
     // Heartbeat continues on the WebSocket.
@@ -737,14 +751,14 @@ fn upgrade_without_probe_releases_the_parked_poll() {
         RequestOutcome::Parked,
         "not probed: held"
     );
-    e.on_ws_message(3, text("5"), 4);
+    e.on_ws_message(c(3), text("5"), 4);
     assert_eq!(
         outputs(&mut e),
         [
             poll_reply(2, "6"),
             Output::Upgraded {
                 session: id,
-                conn: 3
+                conn: c(3)
             }
         ]
     );
@@ -760,7 +774,7 @@ fn second_upgrade_while_upgrading_is_refused() {
     let (_, sid) = handshake(&mut e, 0);
     start_upgrade(&mut e, &sid, 3, 1);
     assert_eq!(
-        e.on_request(4, &ws_request(Some(&sid)), 2),
+        e.on_request(c(4), &ws_request(Some(&sid)), 2),
         RequestOutcome::AcceptWebSocket(WsTarget::Refuse)
     );
 }
@@ -770,20 +784,20 @@ fn a_poll_held_during_the_probe_is_refused_once_the_upgrade_completes() {
     let mut e = engine();
     let (id, sid) = handshake(&mut e, 0);
     start_upgrade(&mut e, &sid, 3, 1);
-    e.on_ws_message(3, text("2probe"), 2);
+    e.on_ws_message(c(3), text("2probe"), 2);
     outputs(&mut e);
     assert_eq!(get(&mut e, 2, &sid, 3), RequestOutcome::Parked);
-    e.on_ws_message(3, text("5"), 4);
+    e.on_ws_message(c(3), text("5"), 4);
     assert_eq!(
         outputs(&mut e),
         [
             Output::PollReject {
-                conn: 2,
+                conn: c(2),
                 error: RequestError::TransportMismatch
             },
             Output::Upgraded {
                 session: id,
-                conn: 3
+                conn: c(3)
             }
         ]
     );
@@ -796,16 +810,16 @@ fn bad_probe_traffic_abandons_the_upgrade_only() {
     let mut e = engine();
     let (id, sid) = handshake(&mut e, 0);
     start_upgrade(&mut e, &sid, 3, 1);
-    e.on_ws_message(3, text("4hello"), 2);
-    assert_eq!(outputs(&mut e), [Output::CloseConn { conn: 3 }]);
+    e.on_ws_message(c(3), text("4hello"), 2);
+    assert_eq!(outputs(&mut e), [Output::CloseConn { conn: c(3) }]);
     assert_eq!(e.transport(id), Some(Transport::Polling));
     // The session can try again.
     start_upgrade(&mut e, &sid, 4, 3);
-    e.on_conn_closed(4);
+    e.on_conn_closed(c(4));
     assert!(outputs(&mut e).is_empty());
     start_upgrade(&mut e, &sid, 5, 4);
-    e.on_ws_message(5, text("xyz"), 5);
-    assert_eq!(outputs(&mut e), [Output::CloseConn { conn: 5 }]);
+    e.on_ws_message(c(5), text("xyz"), 5);
+    assert_eq!(outputs(&mut e), [Output::CloseConn { conn: c(5) }]);
     assert_eq!(e.session_count(), 1);
 }
 
@@ -819,9 +833,9 @@ fn upgrade_timeout_closes_the_probe() {
     start_upgrade(&mut e, &sid, 3, 10);
     assert_eq!(e.next_deadline(), Some(110));
     e.on_timer(110);
-    assert_eq!(outputs(&mut e), [Output::CloseConn { conn: 3 }]);
+    assert_eq!(outputs(&mut e), [Output::CloseConn { conn: c(3) }]);
     assert_eq!(e.transport(id), Some(Transport::Polling));
-    e.on_ws_message(3, text("5"), 111);
+    e.on_ws_message(c(3), text("5"), 111);
     assert!(outputs(&mut e).is_empty());
 }
 
@@ -834,7 +848,7 @@ fn closing_a_session_closes_its_probe() {
     assert_eq!(
         outputs(&mut e),
         [
-            Output::CloseConn { conn: 3 },
+            Output::CloseConn { conn: c(3) },
             Output::Closed {
                 session: id,
                 reason: CloseReason::ForcedClose
@@ -847,7 +861,7 @@ fn closing_a_session_closes_its_probe() {
 fn upgrade_of_an_unknown_or_vanished_session() {
     let mut e = engine();
     assert_eq!(
-        rejected(e.on_request(4, &ws_request(Some("nope")), 0)),
+        rejected(e.on_request(c(4), &ws_request(Some("nope")), 0)),
         RequestError::UnknownSid
     );
     let r = RequestError::UnknownSid.reply(true);
@@ -855,14 +869,14 @@ fn upgrade_of_an_unknown_or_vanished_session() {
     // The session closed between the check and the handshake.
     let (id, sid) = handshake(&mut e, 0);
     let RequestOutcome::AcceptWebSocket(WsTarget::Upgrade(got)) =
-        e.on_request(3, &ws_request(Some(&sid)), 1)
+        e.on_request(c(3), &ws_request(Some(&sid)), 1)
     else {
         panic!()
     };
     e.close(id, 1);
     outputs(&mut e);
-    e.begin_upgrade(got, 3, 2);
-    assert_eq!(outputs(&mut e), [Output::CloseConn { conn: 3 }]);
+    e.begin_upgrade(got, c(3), 2);
+    assert_eq!(outputs(&mut e), [Output::CloseConn { conn: c(3) }]);
 }
 
 proptest! {
@@ -907,10 +921,10 @@ proptest! {
             match op {
                 0 => { post(&mut e, 2, &sid, &bytes, now); }
                 1 => { get(&mut e, 3, &sid, now); }
-                2 => { e.on_ws_message(4, Data::Text(s), now); }
+                2 => { e.on_ws_message(c(4), Data::Text(s), now); }
                 3 => { start_upgrade_if_possible(&mut e, &sid, 4, now); }
                 4 => e.on_timer(now),
-                _ => e.on_conn_closed(3),
+                _ => e.on_conn_closed(c(3)),
             }
             while let Some(o) = e.poll_output() {
                 if let Output::Closed { session, .. } = o {
@@ -921,7 +935,8 @@ proptest! {
     }
 }
 
-fn start_upgrade_if_possible(e: &mut Engine, sid: &str, conn: ConnId, now: u64) {
+fn start_upgrade_if_possible(e: &mut Engine, sid: &str, conn: usize, now: u64) {
+    let conn = c(conn);
     if let RequestOutcome::AcceptWebSocket(WsTarget::Upgrade(id)) =
         e.on_request(conn, &ws_request(Some(sid)), now)
     {

@@ -21,8 +21,29 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A connection's key in its reactor's slab (stable while it is open).
-pub type ConnId = usize;
+/// A connection of one reactor: its key in the reactor's slab (stable while
+/// it is open; reused after it closes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(usize);
+
+impl ConnId {
+    /// The connection with this slab key. Reactors make their own; tests
+    /// and sans-IO layers driven without one make theirs.
+    pub const fn new(index: usize) -> Self {
+        ConnId(index)
+    }
+
+    /// The slab key: small and dense, for tables indexed by connection.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+impl std::fmt::Display for ConnId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 const WAKER: Token = Token(usize::MAX);
 /// Listener `i` has token `LISTENER_BASE - i`.
@@ -144,12 +165,12 @@ impl<T> Io<T> {
     }
 
     pub fn peer(&self, conn: ConnId) -> Option<SocketAddr> {
-        self.conns.get(conn).map(|c| c.peer)
+        self.conns.get(conn.0).map(|c| c.peer)
     }
 
     pub fn is_open(&self, conn: ConnId) -> bool {
         self.conns
-            .get(conn)
+            .get(conn.0)
             .is_some_and(|c| c.flags & (CLOSING | DEAD) == 0)
     }
 
@@ -159,7 +180,7 @@ impl<T> Io<T> {
 
     /// Outbound bytes queued on `conn` and not yet taken by the kernel.
     pub fn queued_bytes(&self, conn: ConnId) -> usize {
-        self.conns.get(conn).map_or(0, |c| c.out.queued_bytes())
+        self.conns.get(conn.0).map_or(0, |c| c.out.queued_bytes())
     }
 
     /// Queues bytes, in order. Past the byte limit the connection is dropped.
@@ -179,7 +200,7 @@ impl<T> Io<T> {
     /// started: the next one of that kind will drop it unwritten.
     pub fn has_unwritten_latest(&self, conn: ConnId, kind: u8) -> bool {
         self.conns
-            .get(conn)
+            .get(conn.0)
             .is_some_and(|c| c.out.has_unwritten_latest(kind))
     }
 
@@ -188,7 +209,7 @@ impl<T> Io<T> {
         conn: ConnId,
         push: impl FnOnce(&mut Outbox) -> Result<(), super::outbox::Overflow>,
     ) {
-        let Some(c) = self.conns.get_mut(conn) else {
+        let Some(c) = self.conns.get_mut(conn.0) else {
             return;
         };
         if c.flags & (DEAD | CLOSING) != 0 {
@@ -212,7 +233,7 @@ impl<T> Io<T> {
 
     /// Closes after what is queued has been written; no more input is read.
     pub fn close(&mut self, conn: ConnId) {
-        let Some(c) = self.conns.get_mut(conn) else {
+        let Some(c) = self.conns.get_mut(conn.0) else {
             return;
         };
         if c.flags & (CLOSING | DEAD) != 0 {
@@ -227,7 +248,7 @@ impl<T> Io<T> {
 
     /// Drops the connection now, discarding what is queued.
     pub fn kill(&mut self, conn: ConnId) {
-        if let Some(c) = self.conns.get_mut(conn)
+        if let Some(c) = self.conns.get_mut(conn.0)
             && c.flags & DEAD == 0
         {
             c.flags |= DEAD;
@@ -248,7 +269,7 @@ impl<T> Io<T> {
     /// when this reactor has no such shard.
     pub fn hand_over(&mut self, conn: ConnId, to: usize) -> bool {
         let shards = self.shard.as_ref().map_or(0, |(_, s)| s.len());
-        let Some(c) = self.conns.get_mut(conn) else {
+        let Some(c) = self.conns.get_mut(conn.0) else {
             return false;
         };
         if to >= shards || c.flags & (DEAD | CLOSING) != 0 || c.out.queued_bytes() > 0 {
@@ -263,26 +284,28 @@ impl<T> Io<T> {
     /// Stops handing `conn`'s input to the service (e.g. while a long-poll
     /// request is held) until [`Io::resume`].
     pub fn pause(&mut self, conn: ConnId) {
-        if let Some(c) = self.conns.get_mut(conn) {
+        if let Some(c) = self.conns.get_mut(conn.0) {
             c.flags |= PAUSED;
         }
     }
 
     pub fn is_paused(&self, conn: ConnId) -> bool {
-        self.conns.get(conn).is_some_and(|c| c.flags & PAUSED != 0)
+        self.conns
+            .get(conn.0)
+            .is_some_and(|c| c.flags & PAUSED != 0)
     }
 
     /// The service keeps `conn` alive (or closes it) by its own rules: the
     /// reactor's idle timeout no longer applies to it.
     pub fn exempt_from_idle_timeout(&mut self, conn: ConnId) {
-        if let Some(c) = self.conns.get_mut(conn) {
+        if let Some(c) = self.conns.get_mut(conn.0) {
             c.flags |= NO_IDLE_TIMEOUT;
         }
     }
 
     /// Hands `conn`'s buffered input to the service again.
     pub fn resume(&mut self, conn: ConnId) {
-        if let Some(c) = self.conns.get_mut(conn)
+        if let Some(c) = self.conns.get_mut(conn.0)
             && c.flags & PAUSED != 0
         {
             c.flags &= !PAUSED;
@@ -291,13 +314,13 @@ impl<T> Io<T> {
     }
 
     fn take_buf(&mut self, conn: ConnId) -> Option<BytesMut> {
-        let c = self.conns.get_mut(conn)?;
+        let c = self.conns.get_mut(conn.0)?;
         Some(c.input.take().unwrap_or_else(|| self.pool.take()))
     }
 
     fn put_buf(&mut self, conn: ConnId, buf: BytesMut) {
         let handed = self.handed.iter().any(|(c, _)| *c == conn);
-        match self.conns.get_mut(conn) {
+        match self.conns.get_mut(conn.0) {
             Some(c) if !buf.is_empty() && (c.flags & DEAD == 0 || handed) => c.input = Some(buf),
             _ => self.pool.give(buf),
         }
@@ -438,7 +461,7 @@ impl<S: Service> Reactor<S> {
             if let Some(until) = grace_until
                 && (self.io.conns.is_empty() || Instant::now() >= until)
             {
-                let ids: Vec<ConnId> = self.io.conns.iter().map(|(id, _)| id).collect();
+                let ids: Vec<ConnId> = self.io.conns.iter().map(|(id, _)| ConnId(id)).collect();
                 for id in ids {
                     self.io.kill(id);
                 }
@@ -472,6 +495,7 @@ impl<S: Service> Reactor<S> {
                         self.accept(LISTENER_BASE - t);
                     }
                     Token(id) => {
+                        let id = ConnId(id);
                         if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
                             self.read(id);
                         }
@@ -508,7 +532,7 @@ impl<S: Service> Reactor<S> {
                 c.flags & (NO_IDLE_TIMEOUT | PAUSED | DEAD) == 0
                     && now.saturating_sub(c.last_input_ms) > limit
             })
-            .map(|(id, _)| id)
+            .map(|(id, _)| ConnId(id))
             .collect();
         for id in idle {
             if let Some(p) = self.io.peer(id) {
@@ -528,12 +552,12 @@ impl<S: Service> Reactor<S> {
             let _ = self.poll.registry().deregister(&mut l.sock);
         }
         self.listeners.clear();
-        let ids: Vec<ConnId> = self.io.conns.iter().map(|(id, _)| id).collect();
+        let ids: Vec<ConnId> = self.io.conns.iter().map(|(id, _)| ConnId(id)).collect();
         for id in ids {
             let bye = self
                 .io
                 .conns
-                .get(id)
+                .get(id.0)
                 .and_then(|c| self.service.goodbye(&c.state));
             if let Some(bye) = bye {
                 self.io.send(id, bye);
@@ -600,13 +624,13 @@ impl<S: Service> Reactor<S> {
             return None;
         }
         entry.insert(conn);
-        Some(id)
+        Some(ConnId(id))
     }
 
     /// Reads until the socket would block, handing input to the service.
     fn read(&mut self, id: ConnId) {
         loop {
-            match self.io.conns.get(id) {
+            match self.io.conns.get(id.0) {
                 Some(c) if c.flags & (CLOSING | DEAD) == 0 => {}
                 _ => return,
             }
@@ -614,12 +638,12 @@ impl<S: Service> Reactor<S> {
                 return;
             };
             let before = buf.len();
-            let end = match self.io.conns.get_mut(id) {
+            let end = match self.io.conns.get_mut(id.0) {
                 Some(c) => c.stream.read_into(&mut buf, READ_CHUNK),
                 None => Ok(ReadEnd::Eof),
             };
             if buf.len() > before {
-                if let Some(c) = self.io.conns.get_mut(id) {
+                if let Some(c) = self.io.conns.get_mut(id.0) {
                     c.last_input_ms = self.io.now_ms;
                 }
                 self.deliver(id, &mut buf);
@@ -659,7 +683,7 @@ impl<S: Service> Reactor<S> {
     }
 
     fn mark_dirty(&mut self, id: ConnId) {
-        if let Some(c) = self.io.conns.get_mut(id)
+        if let Some(c) = self.io.conns.get_mut(id.0)
             && matches!(c.stream, Stream::Tls(_))
             && c.flags & DIRTY == 0
         {
@@ -670,18 +694,18 @@ impl<S: Service> Reactor<S> {
 
     /// Hands buffered input to the service unless the connection is paused.
     fn deliver(&mut self, id: ConnId, buf: &mut BytesMut) {
-        let mut state = match self.io.conns.get_mut(id) {
+        let mut state = match self.io.conns.get_mut(id.0) {
             Some(c) if c.flags & (PAUSED | DEAD | CLOSING) == 0 => std::mem::take(&mut c.state),
             _ => return,
         };
         self.service.on_input(&mut self.io, id, &mut state, buf);
-        if let Some(c) = self.io.conns.get_mut(id) {
+        if let Some(c) = self.io.conns.get_mut(id.0) {
             c.state = state;
         }
     }
 
     fn flush(&mut self, id: ConnId) {
-        let Some(c) = self.io.conns.get_mut(id) else {
+        let Some(c) = self.io.conns.get_mut(id.0) else {
             return;
         };
         if c.flags & DEAD != 0 {
@@ -739,22 +763,22 @@ impl<S: Service> Reactor<S> {
     fn settle(&mut self) {
         loop {
             if let Some(id) = self.io.resumed.pop() {
-                if let Some(mut buf) = self.io.conns.get_mut(id).and_then(|c| c.input.take()) {
+                if let Some(mut buf) = self.io.conns.get_mut(id.0).and_then(|c| c.input.take()) {
                     self.deliver(id, &mut buf);
                     self.io.put_buf(id, buf);
                 }
                 continue;
             }
             if let Some(id) = self.io.dirty.pop() {
-                if let Some(c) = self.io.conns.get_mut(id) {
+                if let Some(c) = self.io.conns.get_mut(id.0) {
                     c.flags &= !DIRTY;
                 }
                 self.flush(id);
                 continue;
             }
             if let Some((id, to)) = self.io.handed.pop() {
-                if self.io.conns.contains(id) {
-                    let mut c = self.io.conns.remove(id);
+                if self.io.conns.contains(id.0) {
+                    let mut c = self.io.conns.remove(id.0);
                     let _ = self.poll.registry().deregister(c.stream.socket_mut());
                     let peer = c.peer;
                     let sent = self.io.shard.as_ref().is_some_and(|(_, s)| {
@@ -777,8 +801,8 @@ impl<S: Service> Reactor<S> {
                 continue;
             }
             if let Some(id) = self.io.dead.pop() {
-                if self.io.conns.contains(id) {
-                    let mut c = self.io.conns.remove(id);
+                if self.io.conns.contains(id.0) {
+                    let mut c = self.io.conns.remove(id.0);
                     let _ = self.poll.registry().deregister(c.stream.socket_mut());
                     if let Some(buf) = c.input.take() {
                         self.io.pool.give(buf);

@@ -52,7 +52,10 @@ impl Service for Echo {
 
     fn on_wake(&mut self, io: &mut Io<usize>) {
         let Some(rx) = &self.posted else { return };
-        let ids: Vec<ConnId> = (0..64).filter(|&i| io.is_open(i)).collect();
+        let ids: Vec<ConnId> = (0..64)
+            .map(ConnId::new)
+            .filter(|&i| io.is_open(i))
+            .collect();
         for msg in rx.try_iter() {
             let b = Bytes::from(msg);
             for &id in &ids {

@@ -8,6 +8,11 @@ use flate2::{Decompress, FlushDecompress};
 use proptest::prelude::*;
 
 use super::*;
+
+/// Connection `n`.
+fn c(n: usize) -> ConnId {
+    ConnId::new(n)
+}
 use crate::eio::{Action as Net, HttpOutcome};
 
 /// The network side's calls, made on the server's transport.
@@ -221,7 +226,7 @@ fn polling_post(srv: &mut Server, conn: ConnId, sid: &str, body: &str, now: u64)
 
 fn polling_handshake(srv: &mut Server, now: u64) -> String {
     let r = respond(srv.on_http(
-        1,
+        c(1),
         request(
             Method::Get,
             "/socket.io/?EIO=4&transport=polling&t=abc",
@@ -246,7 +251,7 @@ fn polling_handshake(srv: &mut Server, now: u64) -> String {
 fn polling_connect_events_and_acks_both_ways() {
     let mut srv = Server::new(cfg());
     let sid = polling_handshake(&mut srv, 0);
-    let ok = polling_post(&mut srv, 2, &sid, r#"40{"token":"123"}"#, 1);
+    let ok = polling_post(&mut srv, c(2), &sid, r#"40{"token":"123"}"#, 1);
     assert_eq!((ok.status, body(&ok)), (200, "ok".to_owned()));
     assert_eq!(ok.get_header("content-type"), Some("text/html"));
     let acts = actions(&mut srv);
@@ -261,14 +266,20 @@ fn polling_connect_events_and_acks_both_ways() {
     assert!(h.headers.contains(&("user-agent".into(), "test".into())));
 
     // The CONNECT answer waits for the next poll.
-    let r = respond(polling_get(&mut srv, 3, &sid, 2));
+    let r = respond(polling_get(&mut srv, c(3), &sid, 2));
     let b = body(&r);
     assert!(b.starts_with(r#"40{"sid":""#), "{b}");
     assert_eq!(&b[10..30], srv.socket_sid(socket).unwrap());
 
     // Client event with an ack id; the app answers.
-    polling_post(&mut srv, 2, &sid, r#"42["hello","a\"b",1,{"a":[true]}]"#, 3);
-    polling_post(&mut srv, 2, &sid, r#"4212["ask"]"#, 3);
+    polling_post(
+        &mut srv,
+        c(2),
+        &sid,
+        r#"42["hello","a\"b",1,{"a":[true]}]"#,
+        3,
+    );
+    polling_post(&mut srv, c(2), &sid, r#"4212["ask"]"#, 3);
     let evs = app_events(&actions(&mut srv));
     assert_eq!(
         evs,
@@ -297,11 +308,11 @@ fn polling_connect_events_and_acks_both_ways() {
     srv.emit(socket, "news", &["1", r#""two""#]);
     let id = srv.emit_with_ack(socket, "question", &[]).unwrap();
     assert_eq!(
-        body(&respond(polling_get(&mut srv, 3, &sid, 4))),
+        body(&respond(polling_get(&mut srv, c(3), &sid, 4))),
         format!("4312[\"answer\"]\x1e42[\"news\",1,\"two\"]\x1e42{id}[\"question\"]")
     );
     // The client acknowledges the server's question.
-    polling_post(&mut srv, 2, &sid, &format!("43{id}[true]"), 5);
+    polling_post(&mut srv, c(2), &sid, &format!("43{id}[true]"), 5);
     assert_eq!(
         app_events(&actions(&mut srv)),
         [AppEvent::Ack {
@@ -324,8 +335,8 @@ fn parked_poll_is_answered_by_an_action() {
         b"",
     );
     close.http10 = false;
-    assert!(matches!(srv.on_http(7, close, 1), HttpOutcome::Parked));
-    polling_post(&mut srv, 2, &sid, "40", 2);
+    assert!(matches!(srv.on_http(c(7), close, 1), HttpOutcome::Parked));
+    polling_post(&mut srv, c(2), &sid, "40", 2);
     let acts = actions(&mut srv);
     let Some(Action::Transport(Net::HttpResponse {
         conn,
@@ -337,7 +348,7 @@ fn parked_poll_is_answered_by_an_action() {
     else {
         panic!("{acts:?}")
     };
-    assert_eq!((*conn, *close), (7, true));
+    assert_eq!((*conn, *close), (c(7), true));
     let text = String::from_utf8(response.to_vec()).unwrap();
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     assert!(text.contains("Access-Control-Allow-Origin: *"), "{text}");
@@ -351,11 +362,11 @@ fn parked_poll_is_answered_by_an_action() {
 fn http_errors_and_routing() {
     let mut srv = Server::new(cfg());
     assert!(matches!(
-        srv.on_http(1, request(Method::Get, "/status", &[], b""), 0),
+        srv.on_http(c(1), request(Method::Get, "/status", &[], b""), 0),
         HttpOutcome::NotEngine
     ));
     let pre = respond(srv.on_http(
-        1,
+        c(1),
         request(
             Method::Options,
             "/socket.io/?EIO=4&transport=polling",
@@ -404,14 +415,14 @@ fn http_errors_and_routing() {
         ),
     ];
     for (method, target, status, want) in cases {
-        let r = respond(srv.on_http(1, request(method, target, &[], b""), 0));
+        let r = respond(srv.on_http(c(1), request(method, target, &[], b""), 0));
         assert_eq!((r.status, body(&r).as_str()), (status, want), "{target}");
         assert_eq!(r.get_header("content-type"), Some("application/json"));
         assert_eq!(r.get_header("access-control-allow-origin"), Some("*"));
     }
     // A refused upgrade is a plain-text 400 that closes the connection.
     let r = respond(srv.on_http(
-        1,
+        c(1),
         ws_request("/socket.io/?EIO=4&transport=websocket&sid=nope", false),
         0,
     ));
@@ -420,15 +431,15 @@ fn http_errors_and_routing() {
     // A broken WebSocket handshake opens nothing.
     let mut bad = ws_request("/socket.io/?EIO=4&transport=websocket", false);
     bad.headers.retain(|(n, _)| n != "sec-websocket-key");
-    let r = respond(srv.on_http(1, bad, 0));
+    let r = respond(srv.on_http(c(1), bad, 0));
     assert_eq!(r.status, 400);
     assert_eq!(srv.next_deadline(), None, "no session was opened");
     // A bad payload closes the session and the connection.
     let sid = polling_handshake(&mut srv, 0);
-    let r = polling_post(&mut srv, 2, &sid, "abc", 1);
+    let r = polling_post(&mut srv, c(2), &sid, "abc", 1);
     assert_eq!(r.status, 400);
     assert_eq!(r.get_header("connection"), Some("close"));
-    let r = respond(polling_get(&mut srv, 3, &sid, 2));
+    let r = respond(polling_get(&mut srv, c(3), &sid, 2));
     assert_eq!(body(&r), r#"{"code":1,"message":"Session ID unknown"}"#);
 }
 
@@ -436,18 +447,18 @@ fn http_errors_and_routing() {
 fn upgrade_dance_over_http_and_websocket() {
     let mut srv = Server::new(cfg());
     let sid = polling_handshake(&mut srv, 0);
-    polling_post(&mut srv, 2, &sid, "40", 1);
+    polling_post(&mut srv, c(2), &sid, "40", 1);
     let socket = match app_events(&actions(&mut srv))[..] {
         [AppEvent::Connect { socket, .. }] => socket,
         ref o => panic!("{o:?}"),
     };
-    assert!(body(&respond(polling_get(&mut srv, 3, &sid, 2))).starts_with("40"));
+    assert!(body(&respond(polling_get(&mut srv, c(3), &sid, 2))).starts_with("40"));
     assert!(matches!(
-        polling_get(&mut srv, 3, &sid, 3),
+        polling_get(&mut srv, c(3), &sid, 3),
         HttpOutcome::Parked
     ));
     let out = srv.on_http(
-        9,
+        c(9),
         ws_request(
             &format!("/socket.io/?EIO=4&transport=websocket&sid={sid}"),
             true,
@@ -461,24 +472,22 @@ fn upgrade_dance_over_http_and_websocket() {
             ..
         }
     ));
-    let acts = ws_send(&mut srv, 9, "2probe", 5);
-    assert_eq!(texts_for(&acts, 9), ["3probe"]);
-    let Some(Action::Transport(Net::HttpResponse {
-        conn: 3, response, ..
-    })) = acts.get(1)
-    else {
+    let acts = ws_send(&mut srv, c(9), "2probe", 5);
+    assert_eq!(texts_for(&acts, c(9)), ["3probe"]);
+    let Some(Action::Transport(Net::HttpResponse { conn, response, .. })) = acts.get(1) else {
         panic!("{acts:?}")
     };
+    assert_eq!(*conn, c(3));
     assert!(response.ends_with(b"\r\n\r\n6"));
-    assert!(ws_send(&mut srv, 9, "5", 6).is_empty());
-    assert_eq!(srv.socket_conn(socket), Some(9));
+    assert!(ws_send(&mut srv, c(9), "5", 6).is_empty());
+    assert_eq!(srv.socket_conn(socket), Some(c(9)));
     srv.emit(socket, "after", &[]);
-    assert_eq!(texts_for(&actions(&mut srv), 9), [r#"42["after"]"#]);
-    let r = respond(polling_get(&mut srv, 3, &sid, 7));
+    assert_eq!(texts_for(&actions(&mut srv), c(9)), [r#"42["after"]"#]);
+    let r = respond(polling_get(&mut srv, c(3), &sid, 7));
     assert_eq!(body(&r), r#"{"code":3,"message":"Bad request"}"#);
     // A second WebSocket for the upgraded sid: handshake, then closed.
     let out = srv.on_http(
-        10,
+        c(10),
         ws_request(
             &format!("/socket.io/?EIO=4&transport=websocket&sid={sid}"),
             false,
@@ -490,14 +499,18 @@ fn upgrade_dance_over_http_and_websocket() {
     assert!(matches!(
         &acts[..],
         [
-            Action::Transport(Net::WsFrame { conn: 10, .. }),
-            Action::Transport(Net::Close { conn: 10 })
-        ]
+            Action::Transport(Net::WsFrame { conn: a, .. }),
+            Action::Transport(Net::Close { conn: b })
+        ] if *a == c(10) && *b == c(10)
     ));
-    assert_eq!(srv.socket_conn(socket), Some(9), "the session is untouched");
+    assert_eq!(
+        srv.socket_conn(socket),
+        Some(c(9)),
+        "the session is untouched"
+    );
     // Heartbeat now runs on the WebSocket.
     srv.on_timer(300);
-    assert_eq!(texts_for(&actions(&mut srv), 9), ["2"]);
+    assert_eq!(texts_for(&actions(&mut srv), c(9)), ["2"]);
 }
 
 #[test]
@@ -506,11 +519,11 @@ fn a_second_websocket_for_an_upgrading_or_upgraded_session_is_accepted_then_clos
     let sid = polling_handshake(&mut srv, 0);
     let target = format!("/socket.io/?EIO=4&transport=websocket&sid={sid}");
     assert!(matches!(
-        srv.on_http(9, ws_request(&target, true), 1),
+        srv.on_http(c(9), ws_request(&target, true), 1),
         HttpOutcome::Upgrade { .. }
     ));
     actions(&mut srv);
-    for (conn, now) in [(10, 2), (11, 4)] {
+    for (conn, now) in [(c(10), 2), (c(11), 4)] {
         let out = srv.on_http(conn, ws_request(&target, true), now);
         let HttpOutcome::Upgrade { response, deflate } = out else {
             panic!("{out:?}")
@@ -526,20 +539,20 @@ fn a_second_websocket_for_an_upgrading_or_upgraded_session_is_accepted_then_clos
         srv.on_conn_closed(conn, now);
         if now == 2 {
             // complete the first upgrade; the next attempt finds it upgraded
-            ws_send(&mut srv, 9, "2probe", 3);
-            ws_send(&mut srv, 9, "5", 3);
+            ws_send(&mut srv, c(9), "2probe", 3);
+            ws_send(&mut srv, c(9), "5", 3);
         }
     }
     assert_eq!(srv.socket_count(), 0);
     // the session still works on its WebSocket
-    assert_eq!(texts_for(&ws_send(&mut srv, 9, "40", 5), 9).len(), 1);
+    assert_eq!(texts_for(&ws_send(&mut srv, c(9), "40", 5), c(9)).len(), 1);
 }
 
 #[test]
 fn websocket_emits_are_compressed_over_1024_bytes_when_negotiated() {
     let mut srv = Server::new(cfg());
-    let deflated = connect_ws(&mut srv, 1, true, 0);
-    let plain = connect_ws(&mut srv, 2, false, 0);
+    let deflated = connect_ws(&mut srv, c(1), true, 0);
+    let plain = connect_ws(&mut srv, c(2), false, 0);
     let big = format!("\"{}\"", "x".repeat(2000));
     for s in [deflated, plain] {
         srv.emit(s, "big", &[&big]);
@@ -554,18 +567,18 @@ fn websocket_emits_are_compressed_over_1024_bytes_when_negotiated() {
         })
         .collect();
     let want_big = format!(r#"42["big",{big}]"#).into_bytes();
-    assert_eq!(frames[0], (1, (1, true, want_big.clone())));
-    assert_eq!(frames[1], (1, (1, false, br#"42["small",1]"#.to_vec())));
-    assert_eq!(frames[2], (2, (1, false, want_big)));
+    assert_eq!(frames[0], (c(1), (1, true, want_big.clone())));
+    assert_eq!(frames[1], (c(1), (1, false, br#"42["small",1]"#.to_vec())));
+    assert_eq!(frames[2], (c(2), (1, false, want_big)));
     assert!(!frames[3].1.1);
 }
 
 #[test]
 fn namespaces() {
     let mut srv = Server::new(cfg());
-    let main = connect_ws(&mut srv, 1, false, 0);
-    let acts = ws_send(&mut srv, 1, r#"40/custom,{"token":"abc"}"#, 1);
-    let texts = texts_for(&acts, 1);
+    let main = connect_ws(&mut srv, c(1), false, 0);
+    let acts = ws_send(&mut srv, c(1), r#"40/custom,{"token":"abc"}"#, 1);
+    let texts = texts_for(&acts, c(1));
     assert!(texts[0].starts_with(r#"40/custom,{"sid":""#), "{texts:?}");
     let [
         AppEvent::Connect {
@@ -585,21 +598,24 @@ fn namespaces() {
     assert_ne!(custom, main);
     assert_eq!(srv.socket_nsp(custom), Some("/custom"));
 
-    let acts = ws_send(&mut srv, 1, "40/random", 2);
+    let acts = ws_send(&mut srv, c(1), "40/random", 2);
     assert_eq!(
-        texts_for(&acts, 1),
+        texts_for(&acts, c(1)),
         [r#"44/random,{"message":"Invalid namespace"}"#]
     );
     assert!(app_events(&acts).is_empty());
 
-    let acts = ws_send(&mut srv, 1, r#"42/custom,["hi"]"#, 3);
+    let acts = ws_send(&mut srv, c(1), r#"42/custom,["hi"]"#, 3);
     assert!(
         matches!(&app_events(&acts)[..], [AppEvent::Event { socket, nsp, .. }] if *socket == custom && nsp == "/custom")
     );
     srv.emit(custom, "back", &[]);
-    assert_eq!(texts_for(&actions(&mut srv), 1), [r#"42/custom,["back"]"#]);
+    assert_eq!(
+        texts_for(&actions(&mut srv), c(1)),
+        [r#"42/custom,["back"]"#]
+    );
 
-    let acts = ws_send(&mut srv, 1, "41/custom", 4);
+    let acts = ws_send(&mut srv, c(1), "41/custom", 4);
     assert_eq!(
         app_events(&acts),
         [AppEvent::Disconnect {
@@ -607,13 +623,13 @@ fn namespaces() {
             reason: "client namespace disconnect"
         }]
     );
-    let acts = ws_send(&mut srv, 1, r#"42["message","to main"]"#, 5);
+    let acts = ws_send(&mut srv, c(1), r#"42["message","to main"]"#, 5);
     assert!(matches!(&app_events(&acts)[..], [AppEvent::Event { socket, .. }] if *socket == main));
 
     // Server-side namespace disconnect: a DISCONNECT packet, the session stays.
     srv.disconnect(main);
     let acts = actions(&mut srv);
-    assert_eq!(texts_for(&acts, 1), ["41"]);
+    assert_eq!(texts_for(&acts, c(1)), ["41"]);
     assert_eq!(
         app_events(&acts),
         [AppEvent::Disconnect {
@@ -642,10 +658,10 @@ fn malformed_socket_io_packets_close_the_session() {
         r#"42["disconnect"]"#,
     ] {
         let mut srv = Server::new(cfg());
-        let socket = connect_ws(&mut srv, 1, false, 0);
-        let acts = ws_send(&mut srv, 1, bad, 1);
+        let socket = connect_ws(&mut srv, c(1), false, 0);
+        let acts = ws_send(&mut srv, c(1), bad, 1);
         assert!(
-            acts.contains(&Action::Transport(Net::Close { conn: 1 })),
+            acts.contains(&Action::Transport(Net::Close { conn: c(1) })),
             "{bad:?}: {acts:?}"
         );
         assert_eq!(
@@ -662,12 +678,12 @@ fn malformed_socket_io_packets_close_the_session() {
 #[test]
 fn binary_events_collect_their_attachments() {
     let mut srv = Server::new(cfg());
-    let socket = connect_ws(&mut srv, 1, false, 0);
+    let socket = connect_ws(&mut srv, c(1), false, 0);
     let head = r#"452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#;
-    assert!(app_events(&ws_send(&mut srv, 1, head, 1)).is_empty());
-    srv.on_ws_message(1, Message::Binary(Bytes::from_static(&[1, 2, 3])), 2);
+    assert!(app_events(&ws_send(&mut srv, c(1), head, 1)).is_empty());
+    srv.on_ws_message(c(1), Message::Binary(Bytes::from_static(&[1, 2, 3])), 2);
     assert!(actions(&mut srv).is_empty());
-    srv.on_ws_message(1, Message::Binary(Bytes::from_static(&[4, 5, 6])), 3);
+    srv.on_ws_message(c(1), Message::Binary(Bytes::from_static(&[4, 5, 6])), 3);
     let evs = app_events(&actions(&mut srv));
     let [
         AppEvent::Event {
@@ -694,7 +710,7 @@ fn binary_events_collect_their_attachments() {
     srv.emit_binary(socket, "message-back", &arg_refs, attachments);
     let acts = actions(&mut srv);
     assert_eq!(
-        texts_for(&acts, 1),
+        texts_for(&acts, c(1)),
         [r#"452-["message-back",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#]
     );
     let bins: Vec<_> = acts
@@ -711,11 +727,11 @@ fn binary_events_collect_their_attachments() {
     // With an ack: the answer is a BINARY_ACK.
     ws_send(
         &mut srv,
-        1,
+        c(1),
         r#"451-789["message-with-ack",{"_placeholder":true,"num":0}]"#,
         4,
     );
-    srv.on_ws_message(1, Message::Binary(Bytes::from_static(&[9])), 5);
+    srv.on_ws_message(c(1), Message::Binary(Bytes::from_static(&[9])), 5);
     let evs = app_events(&actions(&mut srv));
     assert!(matches!(&evs[..], [AppEvent::Event { ack: Some(789), .. }]));
     srv.ack_binary(
@@ -725,7 +741,7 @@ fn binary_events_collect_their_attachments() {
         &[Bytes::from_static(&[9])],
     );
     assert_eq!(
-        texts_for(&actions(&mut srv), 1),
+        texts_for(&actions(&mut srv), c(1)),
         [r#"461-789[{"_placeholder":true,"num":0}]"#]
     );
 }
@@ -733,15 +749,20 @@ fn binary_events_collect_their_attachments() {
 #[test]
 fn binary_protocol_violations_close_the_session() {
     let mut srv = Server::new(cfg());
-    connect_ws(&mut srv, 1, false, 0);
-    srv.on_ws_message(1, Message::Binary(Bytes::from_static(&[1])), 1);
-    assert!(actions(&mut srv).contains(&Action::Transport(Net::Close { conn: 1 })));
+    connect_ws(&mut srv, c(1), false, 0);
+    srv.on_ws_message(c(1), Message::Binary(Bytes::from_static(&[1])), 1);
+    assert!(actions(&mut srv).contains(&Action::Transport(Net::Close { conn: c(1) })));
 
     let mut srv = Server::new(cfg());
-    connect_ws(&mut srv, 1, false, 0);
-    ws_send(&mut srv, 1, r#"451-["m",{"_placeholder":true,"num":0}]"#, 1);
-    let acts = ws_send(&mut srv, 1, r#"42["text too early"]"#, 2);
-    assert!(acts.contains(&Action::Transport(Net::Close { conn: 1 })));
+    connect_ws(&mut srv, c(1), false, 0);
+    ws_send(
+        &mut srv,
+        c(1),
+        r#"451-["m",{"_placeholder":true,"num":0}]"#,
+        1,
+    );
+    let acts = ws_send(&mut srv, c(1), r#"42["text too early"]"#, 2);
+    assert!(acts.contains(&Action::Transport(Net::Close { conn: c(1) })));
 }
 
 /// A room output of one event not on any stream.
@@ -776,16 +797,16 @@ fn broadcast_shares_the_same_bytes_with_every_member() {
     let mut srv = Server::new(cfg());
     let mut deflated = Vec::new();
     let mut plain = Vec::new();
-    for conn in 1..=6 {
-        let s = connect_ws(&mut srv, conn, conn % 2 == 0, 0);
+    for n in 1..=6 {
+        let s = connect_ws(&mut srv, c(n), n % 2 == 0, 0);
         srv.join(s, "match");
-        if conn % 2 == 0 {
-            deflated.push(conn)
+        if n % 2 == 0 {
+            deflated.push(c(n))
         } else {
-            plain.push(conn)
+            plain.push(c(n))
         }
     }
-    let outsider = connect_ws(&mut srv, 7, false, 0);
+    let outsider = connect_ws(&mut srv, c(7), false, 0);
     srv.join(outsider, "other");
     assert_eq!(srv.room_size("match"), 6);
 
@@ -828,7 +849,7 @@ fn broadcast_shares_the_same_bytes_with_every_member() {
 fn polling_members_get_the_shared_packet_latest_wins() {
     let mut srv = Server::new(cfg());
     let sid = polling_handshake(&mut srv, 0);
-    polling_post(&mut srv, 2, &sid, "40", 1);
+    polling_post(&mut srv, c(2), &sid, "40", 1);
     let socket = match app_events(&actions(&mut srv))[..] {
         [AppEvent::Connect { socket, .. }] => socket,
         ref o => panic!("{o:?}"),
@@ -839,7 +860,7 @@ fn polling_members_get_the_shared_packet_latest_wins() {
     srv.broadcast("match", &first);
     srv.emit(socket, "ordered", &[]);
     srv.broadcast("match", &second);
-    let b = body(&respond(polling_get(&mut srv, 3, &sid, 2)));
+    let b = body(&respond(polling_get(&mut srv, c(3), &sid, 2)));
     let packets: Vec<&str> = b.split('\x1e').collect();
     assert_eq!(packets.len(), 3, "{b}");
     assert!(packets[0].starts_with("40"));
@@ -850,34 +871,34 @@ fn polling_members_get_the_shared_packet_latest_wins() {
 
     // A member that upgrades receives later broadcasts as WebSocket frames.
     srv.on_http(
-        9,
+        c(9),
         ws_request(
             &format!("/socket.io/?EIO=4&transport=websocket&sid={sid}"),
             false,
         ),
         3,
     );
-    ws_send(&mut srv, 9, "2probe", 4);
-    ws_send(&mut srv, 9, "5", 5);
+    ws_send(&mut srv, c(9), "2probe", 4);
+    ws_send(&mut srv, c(9), "5", 5);
     srv.broadcast("match", &first);
     let acts = actions(&mut srv);
     assert!(
-        matches!(&acts[..], [Action::Transport(Net::WsLatest { conn: 9, msg })] if Arc::ptr_eq(msg, &first))
+        matches!(&acts[..], [Action::Transport(Net::WsLatest { conn, msg })] if *conn == c(9) && Arc::ptr_eq(msg, &first))
     );
 }
 
 #[test]
 fn heartbeat_timeout_drops_the_socket() {
     let mut srv = Server::new(cfg());
-    let socket = connect_ws(&mut srv, 1, false, 0);
+    let socket = connect_ws(&mut srv, c(1), false, 0);
     assert_eq!(srv.next_deadline(), Some(300));
     srv.on_timer(300);
-    assert_eq!(texts_for(&actions(&mut srv), 1), ["2"]);
+    assert_eq!(texts_for(&actions(&mut srv), c(1)), ["2"]);
     srv.on_timer(499);
     assert!(actions(&mut srv).is_empty());
     srv.on_timer(500);
     let acts = actions(&mut srv);
-    assert!(acts.contains(&Action::Transport(Net::Close { conn: 1 })));
+    assert!(acts.contains(&Action::Transport(Net::Close { conn: c(1) })));
     assert_eq!(
         app_events(&acts),
         [AppEvent::Disconnect {
@@ -893,12 +914,12 @@ fn sessions_without_connect_are_closed_after_the_connect_timeout() {
         connect_timeout_ms: 100,
         ..cfg()
     });
-    open_ws(&mut srv, 1, false, 0);
+    open_ws(&mut srv, c(1), false, 0);
     assert_eq!(srv.next_deadline(), Some(100));
     srv.on_timer(100);
-    assert!(actions(&mut srv).contains(&Action::Transport(Net::Close { conn: 1 })));
+    assert!(actions(&mut srv).contains(&Action::Transport(Net::Close { conn: c(1) })));
     // A connected session is left alone.
-    connect_ws(&mut srv, 2, false, 200);
+    connect_ws(&mut srv, c(2), false, 200);
     srv.on_timer(300);
     assert!(actions(&mut srv).is_empty());
 }
@@ -906,19 +927,19 @@ fn sessions_without_connect_are_closed_after_the_connect_timeout() {
 #[test]
 fn websocket_control_messages_and_transport_close() {
     let mut srv = Server::new(cfg());
-    let socket = connect_ws(&mut srv, 1, false, 0);
-    srv.on_ws_message(1, Message::Ping(Bytes::from_static(b"hi")), 1);
+    let socket = connect_ws(&mut srv, c(1), false, 0);
+    srv.on_ws_message(c(1), Message::Ping(Bytes::from_static(b"hi")), 1);
     let acts = actions(&mut srv);
     let [Action::Transport(Net::WsFrame { frame, .. })] = &acts[..] else {
         panic!()
     };
     assert_eq!(parse_frame(frame), (0xA, false, b"hi".to_vec()));
-    srv.on_ws_message(1, Message::Close(Some((1000, String::new()))), 2);
+    srv.on_ws_message(c(1), Message::Close(Some((1000, String::new()))), 2);
     let acts = actions(&mut srv);
     assert!(
         matches!(&acts[0], Action::Transport(Net::WsFrame { frame, .. }) if parse_frame(frame) == (8, false, vec![3, 232]))
     );
-    assert_eq!(acts[1], Action::Transport(Net::Close { conn: 1 }));
+    assert_eq!(acts[1], Action::Transport(Net::Close { conn: c(1) }));
     assert_eq!(
         app_events(&acts),
         [AppEvent::Disconnect {
@@ -927,8 +948,8 @@ fn websocket_control_messages_and_transport_close() {
         }]
     );
     // A dropped connection without a close frame.
-    let socket = connect_ws(&mut srv, 2, false, 3);
-    srv.on_conn_closed(2, 4);
+    let socket = connect_ws(&mut srv, c(2), false, 3);
+    srv.on_conn_closed(c(2), 4);
     assert_eq!(
         app_events(&actions(&mut srv)),
         [AppEvent::Disconnect {
@@ -941,11 +962,11 @@ fn websocket_control_messages_and_transport_close() {
 #[test]
 fn close_session_drops_every_socket_of_the_client() {
     let mut srv = Server::new(cfg());
-    let main = connect_ws(&mut srv, 1, false, 0);
-    ws_send(&mut srv, 1, "40/custom,", 1);
+    let main = connect_ws(&mut srv, c(1), false, 0);
+    ws_send(&mut srv, c(1), "40/custom,", 1);
     srv.close_session(main);
     let acts = actions(&mut srv);
-    assert!(acts.contains(&Action::Transport(Net::Close { conn: 1 })));
+    assert!(acts.contains(&Action::Transport(Net::Close { conn: c(1) })));
     let evs = app_events(&acts);
     assert_eq!(evs.len(), 2);
     assert!(evs.iter().all(|e| matches!(
@@ -966,7 +987,7 @@ fn raw_engine_io_mode_echo() {
         ..cfg()
     });
     let out = srv.on_http(
-        1,
+        c(1),
         ws_request("/engine.io/?EIO=4&transport=websocket", false),
         0,
     );
@@ -976,7 +997,7 @@ fn raw_engine_io_mode_echo() {
         panic!("{acts:?}")
     };
     let socket = *socket;
-    let acts = ws_send(&mut srv, 1, "4hello", 1);
+    let acts = ws_send(&mut srv, c(1), "4hello", 1);
     let evs = app_events(&acts);
     assert_eq!(
         evs,
@@ -991,7 +1012,7 @@ fn raw_engine_io_mode_echo() {
     srv.send_raw(socket, Data::Text("hello".into()));
     srv.send_raw(socket, Data::Binary(Bytes::from_static(&[1, 2])));
     let acts = actions(&mut srv);
-    assert_eq!(texts_for(&acts, 1), ["4hello"]);
+    assert_eq!(texts_for(&acts, c(1)), ["4hello"]);
     assert!(
         matches!(&acts[1], Action::Transport(Net::WsFrame { frame, .. }) if parse_frame(frame) == (2, false, vec![1, 2]))
     );
@@ -1019,7 +1040,7 @@ proptest! {
         msgs in proptest::collection::vec((any::<bool>(), ".{0,32}"), 1..24)
     ) {
         let mut srv = Server::new(cfg());
-        let socket = connect_ws(&mut srv, 1, false, 0);
+        let socket = connect_ws(&mut srv, c(1), false, 0);
         srv.join(socket, "r");
         for (i, (binary, text)) in msgs.into_iter().enumerate() {
             let msg = if binary {
@@ -1027,13 +1048,13 @@ proptest! {
             } else {
                 Message::Text(format!("4{text}"))
             };
-            srv.on_ws_message(1, msg, i as u64);
+            srv.on_ws_message(c(1), msg, i as u64);
             actions(&mut srv);
         }
         let alive = srv.socket_count();
         prop_assert!(alive <= 3);
         prop_assert!(srv.room_size("r") <= 1);
-        srv.on_conn_closed(1, 100);
+        srv.on_conn_closed(c(1), 100);
         actions(&mut srv);
         prop_assert_eq!(srv.socket_count(), 0);
         prop_assert_eq!(srv.room_size("r"), 0);
@@ -1056,40 +1077,35 @@ fn room_output_forms_agree() {
 #[test]
 fn a_snapshot_goes_to_one_socket_as_the_shared_message() {
     let mut srv = Server::new(cfg());
-    let ws = connect_ws(&mut srv, 1, true, 0);
-    let other = connect_ws(&mut srv, 2, true, 0);
+    let ws = connect_ws(&mut srv, c(1), true, 0);
+    let other = connect_ws(&mut srv, c(2), true, 0);
     srv.join(other, "match");
     let arg = serde_json::to_string(&four_kb_json()).unwrap();
     let mut stream = crate::room::RoomStream::default();
     let msg = stream.output(0, event_packet("/", "match_data", &[&arg]));
     srv.send_latest(ws, &msg);
     let acts = actions(&mut srv);
-    let [
-        Action::Transport(Net::WsLatest {
-            conn: 1,
-            msg: shared,
-        }),
-    ] = &acts[..]
-    else {
+    let [Action::Transport(Net::WsLatest { conn, msg: shared })] = &acts[..] else {
         panic!("{acts:?}")
     };
+    assert_eq!(*conn, c(1));
     assert!(Arc::ptr_eq(shared, &msg));
     assert_eq!(
-        srv.transport().pick(1, shared, false),
+        srv.transport().pick(c(1), shared, false),
         msg.stream.as_ref().unwrap().frame,
         "a deflate client that got nothing yet takes the stream's first frame"
     );
 
     // A polling socket gets the packet, latest-wins.
     let sid = polling_handshake(&mut srv, 0);
-    polling_post(&mut srv, 3, &sid, "40", 1);
+    polling_post(&mut srv, c(3), &sid, "40", 1);
     let socket = match app_events(&actions(&mut srv))[..] {
         [AppEvent::Connect { socket, .. }] => socket,
         ref o => panic!("{o:?}"),
     };
     srv.send_latest(socket, &msg);
     srv.send_latest(socket, &msg);
-    let b = body(&respond(polling_get(&mut srv, 4, &sid, 2)));
+    let b = body(&respond(polling_get(&mut srv, c(4), &sid, 2)));
     let packets: Vec<&str> = b.split('\x1e').collect();
     assert_eq!(packets.len(), 2, "{b}");
     assert_eq!(packets[1].as_bytes(), &msg.packet[..]);

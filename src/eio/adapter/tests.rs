@@ -119,7 +119,7 @@ fn state(i: u32) -> Vec<u8> {
 
 #[test]
 fn dropped_and_own_compressed_messages_never_break_the_clients_window() {
-    let conn = 4;
+    let conn = ConnId::new(4);
     let mut adapter = Adapter::new(EngineConfig::default());
     let outcome = adapter.on_http(conn, ws_request(true), 0);
     assert!(matches!(
@@ -173,7 +173,7 @@ fn dropped_and_own_compressed_messages_never_break_the_clients_window() {
 
 #[test]
 fn a_connection_without_deflate_gets_plain_frames() {
-    let conn = 1;
+    let conn = ConnId::new(1);
     let mut adapter = Adapter::new(EngineConfig::default());
     adapter.on_http(conn, ws_request(false), 0);
     let mut o = Outbox::default();
@@ -182,7 +182,7 @@ fn a_connection_without_deflate_gets_plain_frames() {
     let msg = room.output(0, state(1).into());
     assert_eq!(adapter.pick(conn, &msg, false), msg.plain);
     assert_eq!(
-        adapter.pick(77, &msg, false),
+        adapter.pick(ConnId::new(77), &msg, false),
         msg.plain,
         "unknown connection"
     );
