@@ -80,7 +80,7 @@ fn decode(c: &mut Criterion) {
 /// compresses one after another.
 fn recorded_packets() -> Vec<Vec<u8>> {
     use std::io::Read;
-    let Some(path) = spectra_server::game::conformance::recordings_dir()
+    let Some(path) = spectra_recordings::recordings_dir()
         .map(|d| d.join("game-01-regulation.expected.jsonl.gz"))
         .filter(|p| p.exists())
     else {

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use spectra_server::game::conformance::{BASE_MS, Input, parse_inputs, read_text};
+use spectra_recordings::{BASE_MS, Input, parse_inputs, read_text, recordings_dir};
 use spectra_server::game::{AuthPolicy, Parser, Registry, parse_envelope};
 
 /// Counts allocations, to show that serializing allocates nothing.
@@ -46,7 +46,7 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn game_input() -> PathBuf {
-    spectra_server::game::conformance::recordings_dir()
+    recordings_dir()
         .expect("../shared/conformance beside the repository")
         .join("game-01-regulation.input.jsonl")
 }

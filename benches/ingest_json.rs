@@ -20,7 +20,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::value::RawValue;
-use spectra_server::game::conformance::{parse_inputs, read_text, recordings_dir};
+use spectra_recordings::{parse_inputs, read_text, recordings_dir};
 use spectra_server::json::{array, string};
 use spectra_server::replay::format;
 

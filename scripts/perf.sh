@@ -70,8 +70,8 @@ wait_port() { # port name
   exit 1
 }
 
-bins=(--bin spectra-loadgen)
-[ "$ONLY" = node ] || bins+=(--bin spectra-server)
+bins=(-p spectra-perf --bin spectra-loadgen)
+[ "$ONLY" = node ] || bins+=(-p spectra-server --bin spectra-server)
 cargo build --release "${bins[@]}"
 if [ "$ONLY" != ours ] && [ ! -d perf/node-baseline/node_modules ]; then
   npm ci --prefix perf/node-baseline --no-audit --no-fund

@@ -18,4 +18,4 @@ if [ -f tests/node/package.json ] && grep -q playwright-core tests/node/package.
     exit 1
   fi
 fi
-cargo test --release --all-targets
+cargo test --release --workspace --all-targets

@@ -4,6 +4,8 @@
 //! tested on bytes with a fake clock; only [`net`] touches sockets and only
 //! [`hub`] owns match state. See `../shared/design.md` for the thread layout.
 
+#![forbid(unsafe_code)]
+
 pub mod backend;
 pub mod broadcast;
 pub mod config;

@@ -3,11 +3,13 @@
 //! line, every ack and server-side disconnect, and the 100 ms broadcast
 //! schedule.
 
+#[path = "../src/bin/spectra-server/conformance.rs"]
+mod conformance;
+
 use std::path::{Path, PathBuf};
 
-use spectra_server::game::conformance::{
-    parse_inputs, read_lines, read_text, recordings_dir, replay,
-};
+use conformance::{replay, run_cli};
+use spectra_recordings::{parse_inputs, read_lines, read_text, recordings_dir};
 
 fn conformance_dir() -> PathBuf {
     recordings_dir().expect("no conformance directory beside the repository")
@@ -210,4 +212,22 @@ fn a_changed_state_is_reported_by_json_path() {
     assert_eq!(d, "$.a: expected 1, got 1.0");
     let d = first_difference(r#"{"a":1}"#, r#"{"a": 1}"#);
     assert!(d.starts_with("text differs at byte 5"), "{d}");
+}
+
+#[test]
+fn the_conformance_command_prints_each_kind_of_line() {
+    let game = conformance_dir().join("edge/edge-04-duplicate-logon");
+    let input = sibling(&game, "input");
+    let got = replay(&parse_inputs(&read_text(&input).expect("read input")).expect("parse input"));
+    for (kind, lines) in [
+        ("expected", &got.expected),
+        ("acks", &got.acks),
+        ("broadcasts", &got.broadcasts),
+    ] {
+        let mut out = Vec::new();
+        run_cli(&input, kind, &mut out).expect("the command runs");
+        let want: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        assert_eq!(String::from_utf8(out).expect("UTF-8"), want, "{kind}");
+    }
+    assert!(run_cli(&input, "states", Vec::new()).is_err());
 }

@@ -27,7 +27,6 @@
 //! data naming another group code than the one its connection logged on to
 //! is rejected with [`GameError::ForeignGroupCode`].
 
-pub mod conformance;
 mod error;
 mod event;
 mod game_match;

@@ -309,7 +309,7 @@ mod tests {
 
     #[test]
     fn recorded_observer_payloads_take_the_shortcut() {
-        use crate::game::conformance::{parse_inputs, read_text, recordings_dir};
+        use spectra_recordings::{parse_inputs, read_text, recordings_dir};
         let dir = recordings_dir().expect("../shared/conformance beside the repository");
         let mut checked = 0;
         for game in [

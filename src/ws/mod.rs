@@ -12,7 +12,6 @@
 
 mod decoder;
 mod deflate;
-pub mod echo;
 mod error;
 mod extension;
 mod frame;

@@ -20,7 +20,7 @@ pub fn node_dir() -> PathBuf {
 
 /// `../shared/conformance`, next to the repository (or `$SPECTRA_CONFORMANCE`).
 pub fn conformance_dir() -> PathBuf {
-    spectra_server::game::conformance::recordings_dir()
+    spectra_recordings::recordings_dir()
         .expect("conformance games not found next to the repository (set SPECTRA_CONFORMANCE)")
 }
 

@@ -51,7 +51,7 @@ fn open_auth() -> AuthPolicy {
 }
 
 fn conformance(name: &str) -> PathBuf {
-    crate::game::conformance::recordings_dir()
+    spectra_recordings::recordings_dir()
         .expect("../shared/conformance next to the repository")
         .join(name)
 }

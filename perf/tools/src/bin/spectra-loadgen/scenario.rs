@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use spectra_perf::observer::{self, Observer};
+use spectra_perf::source::{self, Game};
+use spectra_perf::wire::{self, Target};
 
 use super::hist::Histogram;
-use super::observer::{self, Observer};
-use super::source::{self, Game};
 use super::sysinfo;
-use super::wire::{self, Target};
 use super::workers::{self, Spread, Worker};
 
 /// A server under test.

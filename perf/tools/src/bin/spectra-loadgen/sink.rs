@@ -16,12 +16,11 @@ use bytes::{Bytes, BytesMut};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
+use spectra_perf::args::Args;
+use spectra_perf::wire;
 use spectra_server::http::{self, Limits};
 use spectra_server::room::{Levels, Output};
 use spectra_server::ws::{self, Data, Decoder, DeflateConfig, Deflater, Message, OpCode};
-
-use super::args::Args;
-use super::wire;
 
 const LISTENER: Token = Token(usize::MAX);
 /// A connection whose unsent bytes pass this is dropped (a stuck reader).

@@ -1,13 +1,14 @@
-//! A raw WebSocket echo endpoint, sans-IO: the server the Autobahn suite
-//! (`scripts/autobahn.sh`) tests the WebSocket layer through. Every text
-//! and binary message comes back as sent (compressed, standalone, when the
-//! client negotiated permessage-deflate), pings are answered, and a Close
-//! is echoed.
+//! One echo connection, sans-IO, on the crate's public `ws` and `http`
+//! API: what the Autobahn suite (`scripts/autobahn.sh`) tests the WebSocket
+//! layer through. Every text and binary message comes back as sent
+//! (compressed, standalone, when the client negotiated permessage-deflate),
+//! pings are answered, and a Close is echoed.
 
 use bytes::{Bytes, BytesMut};
-
-use super::{Control, Data, Decoder, Deflater, Message, OpCode, accept, close_reply, encode_frame};
-use crate::http::{Limits, Response, parse_request};
+use spectra_server::http::{Limits, Response, parse_request};
+use spectra_server::ws::{
+    Control, Data, Decoder, Deflater, Message, OpCode, accept, close_reply, encode_frame,
+};
 
 /// One echo connection: the HTTP upgrade first, then frames.
 pub struct EchoConn {
@@ -81,8 +82,8 @@ impl EchoConn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ws::client::{client_read_response, client_request, encode_masked};
-    use crate::ws::{DeflateConfig, WsError};
+    use spectra_server::ws::client::{client_read_response, client_request, encode_masked};
+    use spectra_server::ws::{DeflateConfig, WsError};
 
     const KEY: &str = "AQIDBAUGBwgJCgsMDQ4PEA==";
 

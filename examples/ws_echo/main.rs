@@ -5,12 +5,15 @@
 //! (default 127.0.0.1:9001) and echoes every message on any path, with
 //! permessage-deflate when offered. Messages up to 16 MiB (Autobahn 9.1.6).
 
+mod echo_conn;
+
 use std::io::Write;
 use std::process::ExitCode;
 
 use bytes::{Bytes, BytesMut};
 use spectra_server::net::{ConnId, Io, Options, Reactor, Service};
-use spectra_server::ws::echo::EchoConn;
+
+use echo_conn::EchoConn;
 
 const MAX_MESSAGE: usize = 16 << 20;
 

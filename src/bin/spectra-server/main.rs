@@ -1,6 +1,9 @@
 //! Start-up: configuration, the match thread, three reactors (ingest 5100,
 //! REST 5101, broadcast 5200), the replay writer, and a graceful stop on
-//! SIGTERM/SIGINT.
+//! SIGTERM/SIGINT; or, as `spectra-server conformance FILE [KIND]`, a
+//! recorded game replayed through the game model (see [`conformance`]).
+
+mod conformance;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -28,12 +31,14 @@ const REPLAY_QUEUE: usize = 256;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    if let [_, cmd, file] = args.as_slice()
+    if let [_, cmd, file, kind @ ..] = args.as_slice()
         && cmd == "conformance"
+        && kind.len() <= 1
     {
         env_logger::init();
         let path = std::path::Path::new(file);
-        if let Err(e) = spectra_server::game::conformance::run_cli(path, std::io::stdout().lock()) {
+        let kind = kind.first().map_or("expected", String::as_str);
+        if let Err(e) = conformance::run_cli(path, kind, std::io::stdout().lock()) {
             eprintln!("conformance: {}: {e}", path.display());
             return ExitCode::FAILURE;
         }

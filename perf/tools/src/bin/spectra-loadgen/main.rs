@@ -12,30 +12,27 @@
 //!
 //! See `perf/README.md`.
 
-pub mod args;
 mod frontend;
 mod hist;
-mod observer;
-pub mod player;
 mod report;
 mod scenario;
 mod sink;
-mod source;
 mod sysinfo;
-mod wire;
 mod worker;
 mod workers;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use args::Args;
+use spectra_perf::args::Args;
+use spectra_perf::{player, wire};
+
 use scenario::{Common, Outcome, Server, Storm};
 
 const USAGE: &str =
     "usage: spectra-loadgen <fanout|matches|ingest|storm|idle|all> [options]; see perf/README.md";
 
-pub fn main() {
+fn main() {
     let mut raw = std::env::args().skip(1);
     let Some(cmd) = raw.next() else {
         eprintln!("{USAGE}");

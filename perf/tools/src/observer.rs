@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use spectra_server::ws::{self, Decoder, Message};
 
-use super::wire::{self, Target};
+use crate::wire::{self, Target};
 
 pub struct Observer {
     stream: TcpStream,

@@ -16,11 +16,11 @@
 //! message a server sends) and answered; larger ones are `match_data`.
 
 use bytes::{Buf, BytesMut};
+use spectra_perf::observer::mask;
+use spectra_perf::wire;
 use spectra_server::ws::{self, Control, Data, Decoder, FrameHeader, Message, OpCode};
 
 use super::hist::Histogram;
-use super::observer::mask;
-use super::wire;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {

@@ -7,10 +7,10 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use super::args::Args;
-use super::observer::{self, Observer};
-use super::source;
-use super::wire;
+use crate::args::Args;
+use crate::observer::{self, Observer};
+use crate::source;
+use crate::wire;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Mode {

@@ -1,30 +1,20 @@
 //! Replays a recorded conformance game (`../shared/conformance/*.input.jsonl`)
-//! through a [`Registry`] with the recording's clock, and writes the
-//! `.expected.jsonl`, `.acks.jsonl` and `.broadcasts.jsonl` lines it would
-//! produce, so a recorded game can be checked with `diff`.
+//! through a [`Registry`] with the recording's clock, and produces the
+//! lines its `.expected.jsonl`, `.acks.jsonl` and `.broadcasts.jsonl` hold,
+//! so a recorded game can be checked with `diff`
+//! (`spectra-server conformance FILE [expected|acks|broadcasts]`).
+//! `tests/conformance.rs` includes this file to check every recording.
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::Path;
 
-use super::js::{write_int, write_string};
-use super::logon::AuthPolicy;
-use super::registry::{ConnId, Effect, Outcome, Registry};
+use spectra_recordings::{BASE_MS, Input, parse_inputs, read_text};
+use spectra_server::game::js::{write_int, write_string};
+use spectra_server::game::{AuthPolicy, ConnId, Effect, Outcome, Registry};
 
-/// The recording clock: `Date.now() = BASE_MS + t`.
-pub const BASE_MS: u64 = 1_750_000_000_000;
 /// Recording continues this long after the last input.
 pub const TAIL_MS: u64 = 10 * 60 * 1000;
-
-/// One client emit from an input file.
-#[derive(Debug, Clone)]
-pub struct Input {
-    pub t: u64,
-    pub socket: String,
-    pub event: String,
-    /// The text the client sent (`JSON.stringify(data)`, or `raw`).
-    pub payload: String,
-}
 
 /// Everything a replay produced, one JSON text per line.
 #[derive(Debug, Default)]
@@ -34,75 +24,17 @@ pub struct Replay {
     pub broadcasts: Vec<String>,
 }
 
-/// Where the recorded games are, for tests and benchmarks:
-/// `$SPECTRA_CONFORMANCE`, or `shared/conformance` beside the source tree
-/// (or one level further up, for worktrees kept inside the checkout's folder).
-pub fn recordings_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("SPECTRA_CONFORMANCE") {
-        return Some(PathBuf::from(d));
-    }
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    ["../shared/conformance", "../../shared/conformance"]
-        .iter()
-        .map(|d| here.join(d))
-        .find(|d| d.is_dir())
-}
-
-/// Reads a text file, gunzipping it when its name ends in `.gz`.
-pub fn read_text(path: &Path) -> io::Result<String> {
-    let file = std::fs::File::open(path)?;
-    let mut text = String::new();
-    if path.extension().is_some_and(|e| e == "gz") {
-        flate2::read::GzDecoder::new(BufReader::new(file)).read_to_string(&mut text)?;
-    } else {
-        BufReader::new(file).read_to_string(&mut text)?;
-    }
-    Ok(text)
-}
-
-fn bad(line: usize, what: &str) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        format!("input line {}: {what}", line + 1),
-    )
-}
-
-/// Parses input lines (`{"t","socket","event","data"|"raw"}`).
-pub fn parse_inputs(text: &str) -> io::Result<Vec<Input>> {
-    let mut inputs = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
+impl Replay {
+    /// The lines of one kind of recording file: `expected`, `acks` or
+    /// `broadcasts` (`NAME.<kind>.jsonl`).
+    pub fn lines(&self, kind: &str) -> Option<&[String]> {
+        match kind {
+            "expected" => Some(&self.expected),
+            "acks" => Some(&self.acks),
+            "broadcasts" => Some(&self.broadcasts),
+            _ => None,
         }
-        let v: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| bad(i, &e.to_string()))?;
-        let t = v
-            .get("t")
-            .and_then(serde_json::Value::as_u64)
-            .ok_or_else(|| bad(i, "no t"))?;
-        let socket = v
-            .get("socket")
-            .and_then(serde_json::Value::as_str)
-            .ok_or_else(|| bad(i, "no socket"))?
-            .to_owned();
-        let event = v
-            .get("event")
-            .and_then(serde_json::Value::as_str)
-            .ok_or_else(|| bad(i, "no event"))?
-            .to_owned();
-        let payload = match (v.get("raw"), v.get("data")) {
-            (Some(serde_json::Value::String(raw)), _) => raw.clone(),
-            (_, Some(data)) => data.to_string(),
-            _ => "null".to_owned(),
-        };
-        inputs.push(Input {
-            t,
-            socket,
-            event,
-            payload,
-        });
     }
-    Ok(inputs)
 }
 
 struct Runner {
@@ -303,24 +235,20 @@ pub fn replay(inputs: &[Input]) -> Replay {
     r.out
 }
 
-/// `spectra-server conformance FILE.input.jsonl[.gz]`: prints the expected
-/// state lines to stdout.
-pub fn run_cli(path: &Path, mut stdout: impl io::Write) -> io::Result<()> {
+/// `spectra-server conformance FILE.input.jsonl[.gz] [KIND]`: prints the
+/// lines of one kind (see [`Replay::lines`]; the states by default).
+pub fn run_cli(path: &Path, kind: &str, mut out: impl io::Write) -> io::Result<()> {
     let inputs = parse_inputs(&read_text(path)?)?;
     let replay = replay(&inputs);
-    for line in &replay.expected {
-        stdout.write_all(line.as_bytes())?;
-        stdout.write_all(b"\n")?;
+    let lines = replay.lines(kind).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{kind:?}: expected one of expected, acks, broadcasts"),
+        )
+    })?;
+    for line in lines {
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
     }
-    stdout.flush()
-}
-
-/// Reads non-empty lines of a (possibly gzipped) file.
-pub fn read_lines(path: &Path) -> io::Result<Vec<String>> {
-    let text = read_text(path)?;
-    Ok(BufReader::new(text.as_bytes())
-        .lines()
-        .map_while(Result::ok)
-        .filter(|l| !l.trim().is_empty())
-        .collect())
+    out.flush()
 }

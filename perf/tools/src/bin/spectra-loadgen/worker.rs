@@ -11,12 +11,12 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token, Waker};
 use serde_json::json;
 use slab::Slab;
+use spectra_perf::args::Args;
+use spectra_perf::wire::{self, Target};
 
-use super::args::Args;
 use super::frontend::{Frontend, Phase};
 use super::hist::Histogram;
 use super::sysinfo;
-use super::wire::{self, Target};
 
 const WAKER: Token = Token(usize::MAX);
 
