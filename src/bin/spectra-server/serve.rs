@@ -1,0 +1,158 @@
+//! The server as one process: the match thread between the three ports.
+//!
+//! ```text
+//! ingest reactor ──Command──► match thread ──room outputs──► broadcast shards
+//!        ▲                        │  │
+//!        └──── acks ──────────────┘  ├──► replay writer (files)
+//!                                    └──► Published ◄── REST reactor
+//! backend workers ◄──► match thread and REST (USE_BACKEND=true)
+//! ```
+
+use std::time::Duration;
+
+use spectra_server::config::Config;
+use spectra_server::game::AuthPolicy;
+use spectra_server::hub::{self, Command, Hub, Outputs, Published};
+use spectra_server::net::{self, Options};
+use spectra_server::{backend, replay};
+
+use crate::ports::{self, Common};
+use crate::running::{self, Reactors};
+
+/// Queued commands the match thread may lag behind before ingest waits for
+/// it. Ingest events come in batches of at most `text_batch::MAX_ITEMS`
+/// (512) events or `MAX_TEXT` (256 KiB) of text, so this bounds the backlog
+/// at about 130k events or 64 MiB.
+const COMMAND_QUEUE: usize = 256;
+/// Queued replay records before the match thread drops them. Events go in
+/// batches of the same bounds, so this bounds the backlog as
+/// [`COMMAND_QUEUE`] does.
+const REPLAY_QUEUE: usize = 256;
+
+/// Runs until SIGTERM/SIGINT (then `Ok`) or until a reactor fails.
+pub fn serve(cfg: Config) -> Result<(), String> {
+    announce(&cfg);
+    let test_clock = std::env::var("SPECTRA_TEST_CLOCK").is_ok_and(|v| v == "true");
+    if test_clock {
+        log::warn!("SPECTRA_TEST_CLOCK=true: the match clock only moves when a test sets it");
+    }
+    // Connections get half the stop budget to drain; the rest is for the
+    // match thread and the replay flush.
+    let budget = Duration::from_secs(cfg.shutdown_secs);
+    let common = Common::new(
+        &cfg,
+        tls(&cfg)?,
+        Options {
+            shutdown_grace: budget / 2,
+            ..Options::default()
+        },
+    );
+
+    let (commands, command_rx) = crossbeam_channel::bounded::<Command>(COMMAND_QUEUE);
+    let (ingest, answers) = ports::ingest(&common, cfg.ingest_port, commands.clone(), test_clock)?;
+    let (broadcast, feeds) = ports::broadcast(&common, cfg.broadcast_port, cfg.broadcast_shards)?;
+    let workers = match cfg.backend.use_backend {
+        true => Some(
+            backend::Backend::start(cfg.backend.clone(), backend::Options::default())
+                .map_err(|e| format!("backend workers: {e}"))?,
+        ),
+        false => None,
+    };
+    let published = Published::new();
+    let rest = ports::rest(&common, &cfg, published.clone(), workers.clone())?;
+    let (replay, replay_writer) = match cfg.replay.enabled {
+        true => {
+            let (sink, writer) = replay::spawn(cfg.replay.dir.clone(), REPLAY_QUEUE)
+                .map_err(|e| format!("replay writer: {e}"))?;
+            (Some(sink), Some(writer))
+        }
+        false => (None, None),
+    };
+
+    let mut hub = Hub::new(
+        AuthPolicy {
+            require_auth_key: cfg.auth.require_auth_key,
+            auth_key: cfg.auth.auth_key.clone(),
+            use_backend: cfg.backend.use_backend,
+        },
+        test_clock,
+        Outputs {
+            ingest: Box::new(answers),
+            broadcast: feeds,
+            published,
+            replay,
+        },
+    )
+    .with_levels(cfg.levels);
+    if let Some(w) = workers {
+        let to_hub = commands.clone();
+        hub = hub.with_backend(backend::Bridge::new(w, move |done| {
+            // Blocks this worker only while the match thread's queue is full.
+            let _ = to_hub.send(Command::Backend(done));
+        }));
+    }
+    let match_thread =
+        hub::spawn(hub, command_rx, cfg.pin_core).map_err(|e| format!("match thread: {e}"))?;
+
+    let mut reactors = Reactors::new();
+    reactors.start("ingest", ingest)?;
+    for shard in broadcast {
+        reactors.start("broadcast", shard)?;
+    }
+    reactors.start("rest", rest)?;
+    log::info!(
+        "ready: ingest {}, REST {}, broadcast {}",
+        common.addr(cfg.ingest_port),
+        common.addr(cfg.rest_port),
+        common.addr(cfg.broadcast_port)
+    );
+
+    let why = reactors.wait(budget)?;
+    // The reactors stop first, so every event ingest accepted is queued
+    // before the match thread's stop; it closes the replay files, and the
+    // writer flushes when its last sender is gone.
+    reactors.stop();
+    let _ = commands.send(Command::Shutdown);
+    drop(commands);
+    if match_thread.join().is_err() {
+        log::error!("match thread panicked");
+    }
+    if let Some(w) = replay_writer {
+        let stats = w.join();
+        log::info!(
+            "replay files flushed: {} opened, {} events written",
+            stats.files_opened,
+            stats.events_written
+        );
+    }
+    running::outcome(why)
+}
+
+/// The start-up lines: version, mode, ports, and settings that refuse
+/// everyone.
+fn announce(cfg: &Config) {
+    log::info!(
+        "spectra-server {}: {}",
+        env!("CARGO_PKG_VERSION"),
+        cfg.describe()
+    );
+    if cfg.auth.require_auth_key && cfg.auth.auth_key.is_none() && !cfg.backend.use_backend {
+        log::warn!(
+            "REQUIRE_AUTH_KEY is on but AUTH_KEY is not set: every observer logon will be refused (set AUTH_KEY, or REQUIRE_AUTH_KEY=false)"
+        );
+    }
+    if cfg.backend.use_backend {
+        log::info!(
+            "USE_BACKEND=true: observer keys, matches, playercams and stats go to the external services"
+        );
+    }
+}
+
+fn tls(cfg: &Config) -> Result<Option<std::sync::Arc<rustls::ServerConfig>>, String> {
+    match &cfg.tls {
+        Some(files) => net::tls::load(&files.key, &files.cert)
+            .map(Some)
+            .map_err(|e| format!("TLS (SERVER_KEY / SERVER_CERT): {e}")),
+        None => Ok(None),
+    }
+}
