@@ -2,7 +2,9 @@
 //!
 //! Protocol layers are sans-IO (bytes in, events and bytes out) so they can be
 //! tested on bytes with a fake clock; only [`net`] touches sockets and only
-//! [`hub`] owns match state. See `../shared/design.md` for the thread layout.
+//! [`hub`] owns match state. `docs/architecture.md` has the threads, the
+//! layers, the path of an event from an observer to an overlay, and the
+//! invariants.
 
 #![forbid(unsafe_code)]
 

@@ -77,9 +77,13 @@ fn fail(msg: &str) -> ! {
 
 fn common(a: &Args) -> Common {
     Common {
-        game: PathBuf::from(
-            a.str("game")
-                .unwrap_or("/work/shared/conformance/game-01-regulation.input.jsonl"),
+        game: a.str("game").map_or_else(
+            || {
+                spectra_recordings::recordings_dir()
+                    .unwrap_or_default()
+                    .join("game-01-regulation.input.jsonl")
+            },
+            PathBuf::from,
         ),
         key: a.str("key").unwrap_or("").to_owned(),
         sample_every: a.get("sample-every", 10),
