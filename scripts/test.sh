@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the real-client tests need (npm packages,
-# Debian's chromium) when it is missing, then runs the Rust test suites, which
-# start the server and drive it with the npm socket.io-client and Chromium.
+# Debian's chromium and redis-server) when it is missing, then runs the Rust
+# test suites, which start the server (and Redis) and drive it with the npm
+# socket.io-client and Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,11 +11,16 @@ if [ -f tests/node/package.json ] && { [ ! -d tests/node/node_modules ] ||
   [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; }; then
   npm ci --prefix tests/node --no-audit --no-fund
 fi
+missing=()
 if [ -f tests/node/package.json ] && grep -q playwright-core tests/node/package.json && ! command -v chromium >/dev/null; then
+  missing+=(chromium)
+fi
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "chromium is missing: install Debian's chromium package (apt-get install chromium)" >&2
+    echo "missing: ${missing[*]} (install Debian's packages: apt-get install ${missing[*]})" >&2
     exit 1
   fi
 fi

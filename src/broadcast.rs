@@ -5,16 +5,17 @@
 //! match thread broadcasts to the room. Frontends that never log on get
 //! nothing and cost nothing beyond their connection.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, Sender};
 use serde_json::Value;
 
 use crate::hub::command::ToBroadcast;
 use crate::hub::frames::literal;
 use crate::ingest::js_text;
 use crate::json::js_json;
+use crate::relay::subscriber::Interest;
 use crate::room;
 use crate::sio::{self, App, AppEvent, SocketId};
 
@@ -24,8 +25,11 @@ pub struct Broadcast {
     states: Option<Receiver<ToBroadcast>>,
     /// The newest state of every live match, by group code.
     latest: HashMap<Arc<str>, Arc<room::Output>>,
-    /// Sockets that already used their one `logon`.
-    logged_on: HashSet<SocketId>,
+    /// Sockets that already used their one `logon`, and the room it named.
+    logged_on: HashMap<SocketId, Option<Arc<str>>>,
+    /// On an edge: told when this reactor's first frontend of a room logs
+    /// on and when its last one leaves, so only watched rooms travel.
+    watcher: Option<Sender<Interest>>,
 }
 
 /// The `logon_success` payload and the room, from a `logon` argument; `None`
@@ -64,6 +68,12 @@ impl Broadcast {
         self.states = Some(rx);
     }
 
+    /// Where to say which rooms this reactor's frontends watch (an edge's
+    /// subscriber).
+    pub fn set_watcher(&mut self, tx: Sender<Interest>) {
+        self.watcher = Some(tx);
+    }
+
     /// Live matches whose state this reactor holds.
     pub fn live_matches(&self) -> usize {
         self.latest.len()
@@ -76,9 +86,10 @@ impl App for Broadcast {
             AppEvent::Event {
                 socket, name, args, ..
             } if name == "logon" => {
-                if !self.logged_on.insert(socket) {
+                if self.logged_on.contains_key(&socket) {
                     return; // `once`: a second logon has no listener
                 }
+                self.logged_on.insert(socket, None);
                 let Some((payload, room)) = logon(args.first().map(String::as_str)) else {
                     log::error!(
                         "frontend logon with an unreadable payload: {:?}",
@@ -88,6 +99,13 @@ impl App for Broadcast {
                 };
                 if let Some(room) = &room {
                     srv.join(socket, room);
+                    let room: Arc<str> = Arc::from(room.as_str());
+                    if srv.room_size(&room) == 1
+                        && let Some(w) = &self.watcher
+                    {
+                        let _ = w.send(Interest::Watch(room.clone()));
+                    }
+                    self.logged_on.insert(socket, Some(room));
                 }
                 srv.emit(socket, "logon_success", &[literal(&payload).as_str()]);
                 log::info!("frontend logon for group code {room:?}");
@@ -96,7 +114,12 @@ impl App for Broadcast {
                 }
             }
             AppEvent::Disconnect { socket, .. } => {
-                self.logged_on.remove(&socket);
+                if let Some(Some(room)) = self.logged_on.remove(&socket)
+                    && srv.room_size(&room) == 0
+                    && let Some(w) = &self.watcher
+                {
+                    let _ = w.send(Interest::Unwatch(room));
+                }
             }
             _ => {}
         }

@@ -69,6 +69,16 @@ pub struct AuthConfig {
     pub auth_key: Option<String>,
 }
 
+/// What this process is (`SPECTRA_ROLE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The whole server: ingest, match thread, REST, broadcast; with a
+    /// Redis URL it also publishes every room's output for edges.
+    Origin,
+    /// Only the broadcast port (and `/status`), fed by an origin over Redis.
+    Edge,
+}
+
 /// Replay logs (`SPECTRA_REPLAYS`, `SPECTRA_REPLAY_DIR`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplayConfig {
@@ -105,6 +115,11 @@ pub struct Config {
     /// Deflate levels of the broadcast frames (`SPECTRA_STANDALONE_LEVEL`,
     /// `SPECTRA_STREAM_LEVEL`; see [`Levels`] for the defaults and why).
     pub levels: Levels,
+    pub role: Role,
+    /// Where room outputs travel between an origin and its edges
+    /// (`SPECTRA_REDIS_URL`, `redis://` or `rediss://`); checked, not
+    /// connected to.
+    pub redis_url: Option<String>,
 }
 
 /// A configuration value that stops start-up; every variant names its variable.
@@ -132,6 +147,12 @@ pub enum ConfigError {
     },
     /// `USE_BACKEND=true` needs the backend's address.
     BackendUrlMissing,
+    /// `SPECTRA_ROLE` is `origin` or `edge`.
+    NotRole { value: String },
+    /// An edge needs `SPECTRA_REDIS_URL`.
+    EdgeWithoutRedis,
+    /// `SPECTRA_REDIS_URL` is not a Redis URL.
+    BadRedisUrl { value: String, why: String },
     /// The `.env` file exists but cannot be read or parsed.
     DotEnv(String),
 }
@@ -172,6 +193,17 @@ impl fmt::Display for ConfigError {
             ConfigError::BackendUrlMissing => {
                 write!(f, "BACKEND_URL is not set: USE_BACKEND=true needs it")
             }
+            ConfigError::NotRole { value } => {
+                write!(f, "SPECTRA_ROLE={value:?}: expected `origin` or `edge`")
+            }
+            ConfigError::EdgeWithoutRedis => write!(
+                f,
+                "SPECTRA_REDIS_URL is not set: SPECTRA_ROLE=edge gets its rooms from Redis"
+            ),
+            ConfigError::BadRedisUrl { value, why } => write!(
+                f,
+                "SPECTRA_REDIS_URL={value:?}: {why} (expected redis://[user:password@]host:port[/db] or rediss://…)"
+            ),
             ConfigError::DotEnv(msg) => write!(f, ".env: {msg}"),
         }
     }
@@ -347,6 +379,24 @@ impl Config {
         let rest_max_body = positive(vars, "SPECTRA_REST_MAX_BODY", 100 * 1024)?;
         let rest_max_body = usize::try_from(rest_max_body).unwrap_or(usize::MAX);
         let shutdown_secs = positive(vars, "SPECTRA_SHUTDOWN_SECS", 5)?;
+        let role = match get(vars, "SPECTRA_ROLE") {
+            None | Some("origin") => Role::Origin,
+            Some("edge") => Role::Edge,
+            Some(other) => {
+                return Err(ConfigError::NotRole {
+                    value: other.to_owned(),
+                });
+            }
+        };
+        let redis_url = owned(vars, "SPECTRA_REDIS_URL");
+        if let Some(url) = &redis_url {
+            redis::Client::open(url.as_str()).map_err(|e| ConfigError::BadRedisUrl {
+                value: url.clone(),
+                why: e.to_string(),
+            })?;
+        } else if role == Role::Edge {
+            return Err(ConfigError::EdgeWithoutRedis);
+        }
         let defaults = Levels::default();
         let levels = Levels {
             standalone: level(vars, "SPECTRA_STANDALONE_LEVEL", defaults.standalone)?,
@@ -367,6 +417,8 @@ impl Config {
             rest_max_body,
             shutdown_secs,
             levels,
+            role,
+            redis_url,
         })
     }
 
@@ -412,14 +464,35 @@ impl Config {
         Config::from_vars(&vars)
     }
 
+    /// How long a graceful stop may take (`SPECTRA_SHUTDOWN_SECS`).
+    pub fn shutdown_budget(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.shutdown_secs)
+    }
+
     /// One line for the start-up log: the mode and the ports.
     pub fn describe(&self) -> String {
         let mode = match &self.tls {
             None => "plain HTTP/WebSocket (no TLS)".to_owned(),
             Some(t) => format!("TLS (key {}, cert {})", t.key.display(), t.cert.display()),
         };
+        // The address only: the URL may carry a password.
+        let redis = self
+            .redis_url
+            .as_deref()
+            .and_then(|u| redis::Client::open(u).ok())
+            .map(|c| c.get_connection_info().addr().to_string());
+        if self.role == Role::Edge {
+            return format!(
+                "{mode}; edge: REST {bind}:{} (/status), broadcast {bind}:{} ({} shard(s)); rooms from Redis at {}",
+                self.rest_port,
+                self.broadcast_port,
+                self.broadcast_shards,
+                redis.unwrap_or_default(),
+                bind = self.bind,
+            );
+        }
         format!(
-            "{mode}; ingest {bind}:{}, REST {bind}:{}, broadcast {bind}:{} ({} shard(s)); replays {}",
+            "{mode}; ingest {bind}:{}, REST {bind}:{}, broadcast {bind}:{} ({} shard(s)); replays {}{}",
             self.ingest_port,
             self.rest_port,
             self.broadcast_port,
@@ -429,6 +502,9 @@ impl Config {
             } else {
                 "off".to_owned()
             },
+            redis.map_or_else(String::new, |r| format!(
+                "; room outputs published to Redis at {r}"
+            )),
             bind = self.bind,
         )
     }
@@ -464,6 +540,7 @@ mod tests {
         assert_eq!(c.replay.dir, PathBuf::from("replays"));
         assert_eq!(c.pin_core, Pinning::Auto);
         assert_eq!(c.levels, Levels::default());
+        assert_eq!((c.role, c.redis_url.as_deref()), (Role::Origin, None));
         assert!(c.describe().contains("plain"));
     }
 
@@ -634,6 +711,27 @@ mod tests {
             let e = Config::from_vars(&vars(&[("SPECTRA_STREAM_LEVEL", bad)])).unwrap_err();
             assert!(e.to_string().starts_with("SPECTRA_STREAM_LEVEL="), "{e}");
         }
+    }
+
+    #[test]
+    fn an_edge_needs_a_redis_url_that_parses() {
+        let e = Config::from_vars(&vars(&[("SPECTRA_ROLE", "edge")])).unwrap_err();
+        assert_eq!(e, ConfigError::EdgeWithoutRedis);
+        assert!(e.to_string().starts_with("SPECTRA_REDIS_URL"), "{e}");
+        let e = Config::from_vars(&vars(&[("SPECTRA_ROLE", "relay")])).unwrap_err();
+        assert!(e.to_string().starts_with("SPECTRA_ROLE="), "{e}");
+        let e = Config::from_vars(&vars(&[("SPECTRA_REDIS_URL", "http://x")])).unwrap_err();
+        assert!(e.to_string().starts_with("SPECTRA_REDIS_URL="), "{e}");
+        let c = Config::from_vars(&vars(&[
+            ("SPECTRA_ROLE", "edge"),
+            ("SPECTRA_REDIS_URL", "redis://user:pw@10.0.0.2:6380/2"),
+        ]))
+        .unwrap();
+        assert_eq!(c.role, Role::Edge);
+        assert!(!c.describe().contains("pw"), "{}", c.describe());
+        let c = Config::from_vars(&vars(&[("SPECTRA_REDIS_URL", "rediss://cache:6379")])).unwrap();
+        assert_eq!(c.role, Role::Origin);
+        assert_eq!(c.redis_url.as_deref(), Some("rediss://cache:6379"));
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod hub;
 pub mod ingest;
 pub mod json;
 pub mod net;
+pub mod relay;
 pub mod replay;
 pub mod rest;
 pub mod room;

@@ -17,6 +17,7 @@
 //! refused and those routes are 404, as in the reference.
 
 mod backend_routes;
+mod edge;
 mod preview;
 
 use std::sync::Arc;
@@ -28,6 +29,7 @@ use crate::http::{Method, Request, Response, cors};
 use crate::hub::Published;
 
 pub use backend_routes::Done as BackendDone;
+pub use edge::EdgeRest;
 pub use preview::{PREVIEW_TTL_MS, Previews, Rng};
 
 /// What the REST port needs from the configuration.

@@ -30,7 +30,7 @@ mod stream;
 pub use cursor::StreamCursor;
 pub use levels::Levels;
 pub use output::Output;
-pub use stream::{RoomStream, StreamFrame};
+pub use stream::{RoomStream, StreamFrame, fresh_stream_id};
 
 #[cfg(test)]
 mod tests;

@@ -77,6 +77,31 @@ impl Output {
         }
     }
 
+    /// A message built elsewhere (by an origin, relayed to this edge), from
+    /// its frames: `plain` is a whole text frame whose payload is the
+    /// packet; `standalone`, when given, is its compressed form. Nothing is
+    /// compressed here: without a standalone frame, members out of step
+    /// with the stream get the plain one.
+    pub fn relayed(
+        kind: u8,
+        plain: Bytes,
+        standalone: Option<Bytes>,
+        stream: Option<StreamFrame>,
+    ) -> Self {
+        let header = crate::ws::FrameHeader::parse(&plain)
+            .ok()
+            .flatten()
+            .map_or(0, |h| h.header_len);
+        Output {
+            kind,
+            packet: plain.slice(header.min(plain.len())..),
+            plain,
+            standalone: OnceLock::from(standalone),
+            level: 0,
+            stream,
+        }
+    }
+
     /// Whether deflate members get it compressed (it is over
     /// [`COMPRESS_THRESHOLD`]).
     pub fn compresses(&self) -> bool {

@@ -14,6 +14,13 @@ const TEXT: OpCode = OpCode::Data(crate::ws::Data::Text);
 /// Tells streams apart, so a cursor never matches a different room's stream.
 static NEXT_STREAM_ID: AtomicU64 = AtomicU64::new(1);
 
+/// A stream id no stream of this process has: for streams built
+/// elsewhere (an origin's, relayed to an edge), so a cursor never takes one
+/// for another.
+pub fn fresh_stream_id() -> u64 {
+    NEXT_STREAM_ID.fetch_add(1, Ordering::Relaxed)
+}
+
 /// A message's frame on a room stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamFrame {
@@ -46,7 +53,7 @@ impl RoomStream {
     /// frame.
     pub fn new(levels: Levels) -> Self {
         RoomStream {
-            id: NEXT_STREAM_ID.fetch_add(1, Ordering::Relaxed),
+            id: fresh_stream_id(),
             next_seq: 0,
             deflater: Deflater::context_takeover(levels.stream),
             levels,

@@ -53,16 +53,41 @@ pub struct Server {
     pub replay_dir: PathBuf,
     log: mpsc::Receiver<String>,
     pub log_lines: Vec<String>,
+    extra: Vec<(String, String)>,
 }
 
 impl Server {
     /// Starts the server with the test clock on, replays in a temp dir, no
     /// key required, and `extra` environment on top.
     pub fn start(extra: &[(&str, &str)]) -> Server {
-        let ingest = free_port();
-        let rest = free_port();
-        let broadcast = free_port();
-        let replay_dir = temp_dir("replays");
+        let extra: Vec<(String, String)> = extra
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Self::launch(
+            [free_port(), free_port(), free_port()],
+            temp_dir("replays"),
+            extra,
+        )
+    }
+
+    /// Kills the process (SIGKILL, as a crash) and starts it again on the
+    /// same ports, folder and settings.
+    pub fn kill_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let again = Self::launch(
+            [self.ingest, self.rest, self.broadcast],
+            self.replay_dir.clone(),
+            std::mem::take(&mut self.extra),
+        );
+        let old = std::mem::replace(self, again);
+        // The old one is dead and shares the folder: keep the folder.
+        std::mem::forget(old);
+    }
+
+    fn launch(ports: [u16; 3], replay_dir: PathBuf, extra: Vec<(String, String)>) -> Server {
+        let [ingest, rest, broadcast] = ports;
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_spectra-server"));
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -77,8 +102,8 @@ impl Server {
             .env("REQUIRE_AUTH_KEY", "false")
             .current_dir(&replay_dir);
         let mut tls = false;
-        for (k, v) in extra {
-            if *k == "SERVER_KEY" {
+        for (k, v) in &extra {
+            if k == "SERVER_KEY" {
                 tls = true;
             }
             cmd.env(k, v);
@@ -122,6 +147,7 @@ impl Server {
             replay_dir,
             log: rx,
             log_lines: Vec::new(),
+            extra,
         };
         server.wait_for_log("ready", Duration::from_secs(20));
         server
@@ -453,6 +479,14 @@ pub struct Frontends {
 }
 
 impl Frontends {
+    /// The states each frontend received, as indexes into the game's states.
+    pub fn indexes(frontend: &Value) -> Vec<i64> {
+        frontend["indexes"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default()
+    }
+
     /// Starts `count` frontends on `group` and waits until all logged on.
     pub fn start(
         server: &Server,
@@ -514,6 +548,17 @@ impl Frontends {
 
 /// Asserts each frontend's logon answer, transport and states.
 pub fn check_frontends(game: &Game, frontends: &[Value], group: &str, count: usize) {
+    check_frontends_over(game, frontends, group, count, "websocket");
+}
+
+/// [`check_frontends`], for frontends that end on `transport`.
+pub fn check_frontends_over(
+    game: &Game,
+    frontends: &[Value],
+    group: &str,
+    count: usize,
+    transport: &str,
+) {
     assert_eq!(frontends.len(), count);
     for (n, f) in frontends.iter().enumerate() {
         assert_eq!(
@@ -526,10 +571,7 @@ pub fn check_frontends(game: &Game, frontends: &[Value], group: &str, count: usi
             ),
             "frontend {n}: logon_success payload"
         );
-        assert_eq!(
-            f["transport"], "websocket",
-            "frontend {n} upgraded from polling"
-        );
+        assert_eq!(f["transport"], transport, "frontend {n}'s transport");
         let indexes: Vec<i64> = f["indexes"]
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_i64).collect())

@@ -1,7 +1,9 @@
 // N overlay frontends on a running server's broadcast port, as the Spectra
 // Frontend connects: socket.io-client with default transports (polling, then
-// the upgrade to WebSocket), `logon` with a JSON string naming the group code,
-// then every `match_data` (a JSON string) recorded.
+// the upgrade to WebSocket; FRONTEND_TRANSPORTS=websocket or =polling for one
+// only), `logon` with a JSON string naming the group code (again after each
+// reconnection, as the Frontend does), then every `match_data` (a JSON
+// string) recorded.
 //
 // To keep the output small every received state is reported as its index in
 // the expected-states file (one state JSON text per line), or -1 if unknown.
@@ -11,8 +13,9 @@
 //
 // Usage: node e2e_frontends.js URL GROUP COUNT STATES_FILE FINAL TIMEOUT_MS
 // Prints "ready" once all frontends are logged on, then at the end one JSON
-// object: { frontends: [{ indexes: [..], logon: "...", transport: "websocket" }] };
-// with FRONTEND_RAW=1 each frontend also lists the raw states it received.
+// object: { frontends: [{ indexes: [..], logon: "...", transport: "websocket",
+// disconnects: [reasons], reconnects: n }] }; with FRONTEND_RAW=1 each
+// frontend also lists the raw states it received.
 "use strict";
 const fs = require("fs");
 const { io } = require("socket.io-client");
@@ -28,6 +31,7 @@ fs.readFileSync(statesFile, "utf8")
   });
 
 const raw = process.env.FRONTEND_RAW === "1";
+const transports = process.env.FRONTEND_TRANSPORTS ? process.env.FRONTEND_TRANSPORTS.split(",") : undefined;
 const frontends = [];
 let loggedOn = 0;
 
@@ -39,6 +43,8 @@ function finish() {
     indexes: f.indexes,
     logon: f.logon,
     transport: f.socket.io.engine ? f.socket.io.engine.transport.name : null,
+    disconnects: f.disconnects,
+    reconnects: f.reconnects,
     raw: raw ? f.raw : undefined,
   }));
   for (const f of frontends) f.socket.disconnect();
@@ -46,11 +52,17 @@ function finish() {
 }
 
 for (let i = 0; i < count; i++) {
-  const socket = io(url, { rejectUnauthorized: false, forceNew: true });
-  const f = { socket, indexes: [], raw: [], logon: null };
+  const socket = io(url, { rejectUnauthorized: false, forceNew: true, transports });
+  const f = { socket, indexes: [], raw: [], logon: null, disconnects: [], reconnects: 0 };
   frontends.push(f);
-  socket.once("connect", () => {
-    socket.emit("logon", JSON.stringify({ groupCode: group }));
+  const logon = () => socket.emit("logon", JSON.stringify({ groupCode: group }));
+  logon();
+  socket.io.on("reconnect", () => {
+    f.reconnects++;
+    logon();
+  });
+  socket.on("disconnect", (reason) => {
+    if (!finished) f.disconnects.push(reason);
   });
   socket.once("logon_success", (msg) => {
     f.logon = msg;

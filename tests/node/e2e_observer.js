@@ -12,6 +12,9 @@
 // After the last line the clock moves on ten minutes, as the recordings do,
 // so timers after the last input fire too.
 //
+// With PAUSE_AT=N it stops before input line N, prints "paused", and goes on
+// once "continue" comes on stdin.
+//
 // Usage: node e2e_observer.js URL INPUT
 // Prints one JSON object: { acks: [{socket, event, data}], sent: n }.
 "use strict";
@@ -78,12 +81,27 @@ function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+function waitForContinue() {
+  return new Promise((resolve) => {
+    process.stdin.on("data", (chunk) => {
+      if (String(chunk).includes("continue")) resolve();
+    });
+    process.stdin.resume();
+  });
+}
+
 async function main() {
   const lines = readLines(input);
+  const pauseAt = process.env.PAUSE_AT === undefined ? -1 : Number(process.env.PAUSE_AT);
   let previous = null;
   let sent = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
+    if (i === pauseAt) {
+      const resumed = waitForContinue();
+      process.stdout.write("paused\n");
+      await resumed;
+    }
     let entry = sockets.get(line.socket);
     if (!entry) entry = await open(line.socket);
     // Barrier: everything the previous socket sent has been processed.

@@ -1,15 +1,17 @@
-//! `spectra-server`: the server on its configuration ([`serve`]), or, as
+//! `spectra-server`: the server on its configuration ([`serve`], or
+//! [`edge`] with `SPECTRA_ROLE=edge`), or, as
 //! `spectra-server conformance FILE [KIND]`, a recorded game replayed
 //! through the game model (see [`conformance`]).
 
 mod conformance;
+mod edge;
 mod ports;
 mod running;
 mod serve;
 
 use std::process::ExitCode;
 
-use spectra_server::config::Config;
+use spectra_server::config::{Config, Role};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -31,7 +33,10 @@ fn main() -> ExitCode {
         .init();
     let served = Config::load()
         .map_err(|e| format!("configuration: {e}"))
-        .and_then(serve::serve);
+        .and_then(|cfg| match cfg.role {
+            Role::Origin => serve::serve(cfg),
+            Role::Edge => edge::serve(cfg),
+        });
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -12,7 +12,8 @@ use spectra_server::hub::command::Post;
 use spectra_server::hub::{Command, Published, ToBroadcast, ToIngest};
 use spectra_server::ingest::Ingest;
 use spectra_server::net::{self, Options, Poster, Reactor};
-use spectra_server::rest::{Rest, RestApp, RestConfig};
+use spectra_server::relay::subscriber::{Interest, Status};
+use spectra_server::rest::{EdgeRest, Rest, RestApp, RestConfig};
 use spectra_server::{backend, sio};
 
 /// A reactor serving one Socket.IO application.
@@ -27,8 +28,21 @@ pub struct Common {
 }
 
 impl Common {
-    pub fn new(cfg: &Config, tls: Option<Arc<rustls::ServerConfig>>, opts: Options) -> Self {
-        Common {
+    /// Loads the TLS files, if any. Connections get half the stop budget
+    /// to drain; the rest is for the threads behind them.
+    pub fn new(cfg: &Config) -> Result<Self, String> {
+        let tls = match &cfg.tls {
+            Some(files) => Some(
+                net::tls::load(&files.key, &files.cert)
+                    .map_err(|e| format!("TLS (SERVER_KEY / SERVER_CERT): {e}"))?,
+            ),
+            None => None,
+        };
+        let opts = Options {
+            shutdown_grace: cfg.shutdown_budget() / 2,
+            ..Options::default()
+        };
+        Ok(Common {
             tls,
             opts,
             engine: EngineConfig {
@@ -39,7 +53,7 @@ impl Common {
                 ..EngineConfig::default()
             },
             bind: cfg.bind,
-        }
+        })
     }
 
     pub fn addr(&self, port: u16) -> SocketAddr {
@@ -69,12 +83,14 @@ pub fn ingest(
 }
 
 /// Port 5200: overlays, served by `shards` reactors at once. Returns them
-/// and where each is fed room outputs.
+/// and where each is fed room outputs. On an edge, `watcher` hears which
+/// rooms their frontends watch.
 #[allow(clippy::type_complexity)]
 pub fn broadcast(
     c: &Common,
     port: u16,
     shards: usize,
+    watcher: Option<&Sender<Interest>>,
 ) -> Result<(Vec<Port<Broadcast>>, Vec<Box<dyn Post<ToBroadcast>>>), String> {
     let mut reactors = Vec::with_capacity(shards);
     let mut feeds: Vec<Box<dyn Post<ToBroadcast>>> = Vec::with_capacity(shards);
@@ -89,7 +105,11 @@ pub fn broadcast(
         };
         let mut r = c.port(engine, Broadcast::new())?;
         let (feed, rx) = r.remote().channel();
-        r.service().layer.app.set_states(rx);
+        let app = &mut r.service().layer.app;
+        app.set_states(rx);
+        if let Some(w) = watcher {
+            app.set_watcher(w.clone());
+        }
         feeds.push(Box::new(feed));
         reactors.push(r);
     }
@@ -127,5 +147,13 @@ pub fn rest(
     }
     r.listen(c.addr(cfg.rest_port), c.tls.clone())
         .map_err(|e| format!("SPECTRA_REST_PORT {}: {e}", cfg.rest_port))?;
+    Ok(r)
+}
+
+/// An edge's REST port: `/status` with the relay's state.
+pub fn edge_rest(c: &Common, port: u16, status: Arc<Status>) -> Result<Port<EdgeRest>, String> {
+    let mut r = c.port(c.engine.clone(), EdgeRest::new(status))?;
+    r.listen(c.addr(port), c.tls.clone())
+        .map_err(|e| format!("SPECTRA_REST_PORT {port}: {e}"))?;
     Ok(r)
 }

@@ -8,13 +8,10 @@
 //! backend workers ◄──► match thread and REST (USE_BACKEND=true)
 //! ```
 
-use std::time::Duration;
-
 use spectra_server::config::Config;
 use spectra_server::game::AuthPolicy;
 use spectra_server::hub::{self, Command, Hub, Outputs, Published};
-use spectra_server::net::{self, Options};
-use spectra_server::{backend, replay};
+use spectra_server::{backend, relay, replay};
 
 use crate::ports::{self, Common};
 use crate::running::{self, Reactors};
@@ -36,21 +33,24 @@ pub fn serve(cfg: Config) -> Result<(), String> {
     if test_clock {
         log::warn!("SPECTRA_TEST_CLOCK=true: the match clock only moves when a test sets it");
     }
-    // Connections get half the stop budget to drain; the rest is for the
-    // match thread and the replay flush.
-    let budget = Duration::from_secs(cfg.shutdown_secs);
-    let common = Common::new(
-        &cfg,
-        tls(&cfg)?,
-        Options {
-            shutdown_grace: budget / 2,
-            ..Options::default()
-        },
-    );
+    let common = Common::new(&cfg)?;
 
     let (commands, command_rx) = crossbeam_channel::bounded::<Command>(COMMAND_QUEUE);
     let (ingest, answers) = ports::ingest(&common, cfg.ingest_port, commands.clone(), test_clock)?;
-    let (broadcast, feeds) = ports::broadcast(&common, cfg.broadcast_port, cfg.broadcast_shards)?;
+    let (broadcast, mut feeds) =
+        ports::broadcast(&common, cfg.broadcast_port, cfg.broadcast_shards, None)?;
+    // With a Redis URL every room output also goes to the edges.
+    let publisher = match &cfg.redis_url {
+        Some(url) => {
+            let client =
+                redis::Client::open(url.as_str()).map_err(|e| format!("SPECTRA_REDIS_URL: {e}"))?;
+            let (publisher, thread) = relay::publisher::spawn(client, origin_id()?)
+                .map_err(|e| format!("relay publisher: {e}"))?;
+            feeds.push(Box::new(publisher));
+            Some(thread)
+        }
+        None => None,
+    };
     let workers = match cfg.backend.use_backend {
         true => Some(
             backend::Backend::start(cfg.backend.clone(), backend::Options::default())
@@ -107,7 +107,7 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         common.addr(cfg.broadcast_port)
     );
 
-    let why = reactors.wait(budget)?;
+    let why = reactors.wait(cfg.shutdown_budget())?;
     // The reactors stop first, so every event ingest accepted is queued
     // before the match thread's stop; it closes the replay files, and the
     // writer flushes when its last sender is gone.
@@ -125,12 +125,23 @@ pub fn serve(cfg: Config) -> Result<(), String> {
             stats.events_written
         );
     }
+    if let Some(p) = publisher {
+        let _ = p.join();
+    }
     running::outcome(why)
+}
+
+/// This start's origin id: edges tell its room streams from those of an
+/// earlier run by it.
+fn origin_id() -> Result<u64, String> {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).map_err(|e| format!("random origin id: {e}"))?;
+    Ok(u64::from_le_bytes(b))
 }
 
 /// The start-up lines: version, mode, ports, and settings that refuse
 /// everyone.
-fn announce(cfg: &Config) {
+pub fn announce(cfg: &Config) {
     log::info!(
         "spectra-server {}: {}",
         env!("CARGO_PKG_VERSION"),
@@ -145,14 +156,5 @@ fn announce(cfg: &Config) {
         log::info!(
             "USE_BACKEND=true: observer keys, matches, playercams and stats go to the external services"
         );
-    }
-}
-
-fn tls(cfg: &Config) -> Result<Option<std::sync::Arc<rustls::ServerConfig>>, String> {
-    match &cfg.tls {
-        Some(files) => net::tls::load(&files.key, &files.cert)
-            .map(Some)
-            .map_err(|e| format!("TLS (SERVER_KEY / SERVER_CERT): {e}")),
-        None => Ok(None),
     }
 }

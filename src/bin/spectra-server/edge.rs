@@ -1,0 +1,51 @@
+//! The server as an edge (`SPECTRA_ROLE=edge`): broadcast shards fed from
+//! Redis by the relay's subscriber, and `/status` on the REST port. No
+//! ingest, no match thread, no replay files.
+//!
+//! ```text
+//! Redis ──► subscriber thread ──room outputs──► broadcast shards ──► frontends
+//!               ▲                                      │
+//!               └──────── rooms watched ◄──────────────┘
+//! ```
+
+use spectra_server::config::Config;
+use spectra_server::relay;
+
+use crate::ports::{self, Common};
+use crate::running::{self, Reactors};
+
+/// Runs until SIGTERM/SIGINT (then `Ok`) or until a reactor fails. Redis
+/// need not be up: the subscriber keeps trying, and says so.
+pub fn serve(cfg: Config) -> Result<(), String> {
+    crate::serve::announce(&cfg);
+    let url = cfg.redis_url.as_deref().unwrap_or_default();
+    let client = redis::Client::open(url).map_err(|e| format!("SPECTRA_REDIS_URL: {e}"))?;
+    let common = Common::new(&cfg)?;
+    let (watcher, interest) = crossbeam_channel::unbounded();
+    let (broadcast, feeds) = ports::broadcast(
+        &common,
+        cfg.broadcast_port,
+        cfg.broadcast_shards,
+        Some(&watcher),
+    )?;
+    // The shards hold the only senders: the subscriber ends with them.
+    drop(watcher);
+    let (status, subscriber) = relay::subscriber::spawn(&client, interest, feeds)
+        .map_err(|e| format!("relay subscriber: {e}"))?;
+    let rest = ports::edge_rest(&common, cfg.rest_port, status)?;
+
+    let mut reactors = Reactors::new();
+    for shard in broadcast {
+        reactors.start("broadcast", shard)?;
+    }
+    reactors.start("rest", rest)?;
+    log::info!(
+        "ready (edge): REST {}, broadcast {}",
+        common.addr(cfg.rest_port),
+        common.addr(cfg.broadcast_port)
+    );
+    let why = reactors.wait(cfg.shutdown_budget())?;
+    reactors.stop();
+    let _ = subscriber.join();
+    running::outcome(why)
+}

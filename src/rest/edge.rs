@@ -1,0 +1,86 @@
+//! The REST port of an edge: `/status` only, with the rooms it has a state
+//! of and whether Redis is reachable; everything else is express' 404.
+
+use std::sync::Arc;
+
+use super::{json, not_found, strip_for_head};
+use crate::http::{Method, Request, Response, cors};
+use crate::relay::subscriber::Status;
+use crate::sio::{self, App, AppEvent};
+
+/// An edge's REST application.
+pub struct EdgeRest {
+    status: Arc<Status>,
+}
+
+impl EdgeRest {
+    pub fn new(status: Arc<Status>) -> Self {
+        EdgeRest { status }
+    }
+
+    /// Answers one request.
+    pub fn handle(&self, req: &Request) -> Response {
+        if cors::is_preflight(req) {
+            return cors::preflight(req);
+        }
+        let head = req.method == Method::Head;
+        let path = req.path.strip_suffix('/').unwrap_or(&req.path);
+        let mut resp = if matches!(req.method, Method::Get | Method::Head)
+            && path.eq_ignore_ascii_case("/status")
+        {
+            json(
+                200,
+                format!(
+                    "{{\"status\":\"UP\",\"matchesRunning\":{},\"redis\":\"{}\"}}",
+                    self.status.rooms(),
+                    if self.status.redis_up() { "up" } else { "down" }
+                ),
+            )
+        } else {
+            not_found(req)
+        };
+        cors::apply(req, &mut resp);
+        strip_for_head(resp, head)
+    }
+}
+
+impl App for EdgeRest {
+    fn on_app_event(&mut self, _srv: &mut sio::Server, _ev: AppEvent) {}
+
+    fn on_http(&mut self, req: &Request) -> Option<Response> {
+        Some(self.handle(req))
+    }
+
+    fn on_wake(&mut self, _srv: &mut sio::Server) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(path: &str) -> Request {
+        Request {
+            method: Method::Get,
+            path: path.into(),
+            query: String::new(),
+            headers: Vec::new(),
+            body: bytes::Bytes::new(),
+            http10: false,
+        }
+    }
+
+    #[test]
+    fn status_says_whether_redis_is_reachable_and_nothing_else_is_served() {
+        let rest = EdgeRest::new(Arc::new(Status::default()));
+        let r = rest.handle(&get("/status"));
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            &r.body[..],
+            br#"{"status":"UP","matchesRunning":0,"redis":"down"}"#
+        );
+        assert_eq!(rest.handle(&get("/STATUS/")).status, 200);
+        for path in ["/preview/ABCDEF", "/getTeamInfoForCode", "/"] {
+            assert_eq!(rest.handle(&get(path)).status, 404, "{path}");
+        }
+    }
+}
