@@ -1,15 +1,16 @@
-//! Replays a recorded conformance game (`../shared/conformance/*.input.jsonl`)
-//! through a [`Registry`] with the recording's clock, and writes the
-//! `.expected.jsonl`, `.acks.jsonl` and `.broadcasts.jsonl` lines it would
-//! produce, so a recorded game can be checked with `diff`.
+//! Replays a recorded conformance game (an `*.input.jsonl` file of
+//! [`recordings_dir`]) through a [`Registry`] with the recording's clock,
+//! and writes the `.expected.jsonl`, `.acks.jsonl` and `.broadcasts.jsonl`
+//! lines it would produce, so a recorded game can be checked with `diff`.
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use super::js::{write_int, write_string};
 use super::logon::AuthPolicy;
 use super::registry::{ConnId, Effect, Outcome, Registry};
+use crate::json::escape::write_string;
+use crate::json::number::write_int;
 
 /// The recording clock: `Date.now() = BASE_MS + t`.
 pub const BASE_MS: u64 = 1_750_000_000_000;

@@ -6,8 +6,8 @@
 //! the parsed input, so the hot path allocates nothing.
 
 use super::error::GameError;
-use super::js::JsValue;
 use super::tape::View;
+use crate::json::js_value::JsValue;
 
 /// Where a data payload goes.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -4,12 +4,12 @@
 
 use super::error::GameError;
 use super::event::{Envelope, Event, ScoreboardLine, with_team_lines};
-use super::js::JsValue;
 use super::out::ObjOut;
 use super::tables;
 use super::team::{RoundReason, Team};
 use super::timers::{Timer, TimerSeq, js_delay};
 use super::tools::{Tools, ToolsThrow};
+use crate::json::js_value::{JsObject, JsValue};
 
 /// Round length until the round timer runs out, in ms.
 const ROUND_TIMEOUT_MS: f64 = 99_000.0;
@@ -96,7 +96,7 @@ pub struct Match {
 }
 
 fn initial_toast() -> JsValue {
-    let mut o = super::js::JsObject::new();
+    let mut o = JsObject::new();
     o.set("active", JsValue::Bool(false));
     o.set("title", JsValue::str(""));
     o.set("message", JsValue::str(""));

@@ -13,10 +13,10 @@ use std::sync::Arc;
 use super::error::GameError;
 use super::event::{Envelope, Event, Route, parse_head};
 use super::game_match::{Applied, Match, MatchTimer};
-use super::js::{JsValue, array_index};
 use super::logon::{self, AUTH, AUX_AUTH, AuthPolicy, KeyDecision, KeyVerdict};
 use super::tape::{Parser, View};
 use super::timers::{Timer, TimerSeq};
+use crate::json::js_value::{JsValue, array_index};
 
 /// The net layer's connection id.
 pub type ConnId = usize;

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use super::{Hub, logon_accepted};
 use crate::backend::{Bridge, Finished, KeyCheck, MatchFacts, Moment, Organization, registered};
-use crate::game::js::JsValue;
 use crate::game::{ConnId, KeyVerdict, Match, Parser, Removal};
+use crate::json::js_value::JsValue;
 use crate::replay::KeyCheck as ReplayKeyCheck;
 
 /// What the match thread keeps for the backend.
