@@ -95,6 +95,21 @@ pub struct Match {
     toast_latest: Option<u64>,
 }
 
+impl FinishedInfo {
+    /// The team-info JSON `/getTeamInfoForCode` answers with, in the
+    /// reference's key order.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = ObjOut::begin(out);
+        o.js(b"\"leftTeam\":", &self.left_team);
+        o.js(b"\"rightTeam\":", &self.right_team);
+        o.num(b"\"higherScore\":", f64::from(self.higher_score));
+        o.js(b"\"tournamentInfo\":", &self.tournament_info);
+        o.js(b"\"sponsorInfo\":", &self.sponsor_info);
+        o.bool(b"\"isSupporter\":", self.is_supporter);
+        o.end();
+    }
+}
+
 fn initial_toast() -> JsValue {
     let mut o = JsObject::new();
     o.set("active", JsValue::Bool(false));

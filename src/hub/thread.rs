@@ -245,23 +245,8 @@ impl Hub {
                     self.streams.remove(&group_code);
                     self.backend_match_removed(&last, why, now);
                     if why == Removal::GameEnd {
-                        let info = last.finished_info();
                         let mut json = Vec::with_capacity(512);
-                        json.extend_from_slice(b"{\"leftTeam\":");
-                        info.left_team.write_json(&mut json);
-                        json.extend_from_slice(b",\"rightTeam\":");
-                        info.right_team.write_json(&mut json);
-                        json.extend_from_slice(b",\"higherScore\":");
-                        json.extend_from_slice(info.higher_score.to_string().as_bytes());
-                        json.extend_from_slice(b",\"tournamentInfo\":");
-                        info.tournament_info.write_json(&mut json);
-                        json.extend_from_slice(b",\"sponsorInfo\":");
-                        info.sponsor_info.write_json(&mut json);
-                        json.extend_from_slice(if info.is_supporter {
-                            b",\"isSupporter\":true}"
-                        } else {
-                            b",\"isSupporter\":false}"
-                        });
+                        last.finished_info().write_json(&mut json);
                         self.team_info.game_finished(
                             &group_code,
                             String::from_utf8_lossy(&json).into_owned(),
