@@ -12,7 +12,6 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
-use serde_json::Value;
 
 use super::Published;
 use super::batch::IngestEvent;
@@ -153,25 +152,17 @@ impl Hub {
         match (event, msg) {
             (IngestEvent::ObsLogon, msg) => {
                 let text = msg.unwrap_or_default();
-                let group = serde_json::from_str::<Value>(text).ok().and_then(|v| {
-                    v.get("groupCode")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                });
-                let existed = group
-                    .as_deref()
-                    .is_some_and(|g| self.registry.get(g).is_some());
-                let outcome = self.registry.obs_logon(conn, text, now);
-                let accepted = logon_accepted(&outcome);
+                let mut outcome = self.registry.obs_logon(conn, text, now);
                 if outcome
                     .effects
                     .iter()
                     .any(|e| matches!(e, Effect::VerifyKey { .. }))
                 {
-                    self.await_key(conn, group.clone(), text);
+                    self.await_key(conn, text);
                 }
+                let created = outcome.created.take();
                 self.apply(outcome, "obs_logon");
-                self.logon_finished(accepted, group, existed, text, now);
+                self.logon_finished(created, text, now);
             }
             (IngestEvent::AuxLogon, msg) => {
                 let text = msg.unwrap_or_default();
@@ -312,20 +303,10 @@ impl Hub {
 
     /// After an observer logon is answered (at once, or once its key was
     /// checked): the set-up of the match it created.
-    fn logon_finished(
-        &mut self,
-        accepted: bool,
-        group: Option<String>,
-        existed: bool,
-        text: &str,
-        now: u64,
-    ) {
-        if let (true, Some(g)) = (accepted, group)
-            && !existed
-            && self.registry.get(&g).is_some()
-        {
-            self.match_created(&g, text, now);
-            self.backend_match_created(&g, now);
+    fn logon_finished(&mut self, created: Option<String>, text: &str, now: u64) {
+        if let Some(group) = created {
+            self.match_created(&group, text, now);
+            self.backend_match_created(&group, now);
         }
     }
 
@@ -377,14 +358,6 @@ impl Hub {
             }
         }
     }
-}
-
-/// Whether a logon outcome accepted the connection.
-fn logon_accepted(outcome: &Outcome) -> bool {
-    outcome
-        .effects
-        .iter()
-        .any(|e| matches!(e, Effect::Ack { payload, .. } if payload.contains("\"value\":true")))
 }
 
 /// Pins the calling thread as configured; logs what it did.

@@ -5,6 +5,7 @@
 use super::*;
 use crate::json::js_json;
 use crossbeam_channel::Receiver;
+use serde_json::Value;
 use std::io::Read;
 use std::path::PathBuf;
 
