@@ -21,7 +21,7 @@ use super::frames;
 use super::team_info::TeamInfo;
 use crate::config::Pinning;
 use crate::game::{
-    AuthPolicy, ConnId, Effect, GameError, KeyVerdict, Outcome, Registry, Removal, Routed,
+    AuthPolicy, ConnId, Effect, GameError, KeyVerdict, Match, Outcome, Registry, Removal, Routed,
 };
 use crate::replay::{self, FileId, Record, ReplaySink};
 use crate::sio::SocketId;
@@ -231,51 +231,49 @@ impl Hub {
                     group_code,
                     why,
                     last,
-                } => {
-                    log::info!("match {group_code:?} removed ({why:?})");
-                    self.streams.remove(&group_code);
-                    self.backend_match_removed(&last, why, now);
-                    if why == Removal::GameEnd {
-                        let mut json = Vec::with_capacity(512);
-                        last.finished_info().write_json(&mut json);
-                        self.team_info.game_finished(
-                            &group_code,
-                            String::from_utf8_lossy(&json).into_owned(),
-                        );
-                    }
-                    let group: Arc<str> = Arc::from(group_code.as_str());
-                    for b in &self.out.broadcast {
-                        b.post(ToBroadcast::Removed {
-                            group: group.clone(),
-                        });
-                    }
-                    if let Some(file) = self.files.remove(&group_code)
-                        && let Some(sink) = &mut self.out.replay
-                    {
-                        sink.send(Record::Close { file });
-                    }
-                }
+                } => self.removed(&group_code, why, &last, now),
             }
         }
-        // Without backend workers a key the backend would check is refused
-        // as the reference refuses it when the backend cannot be asked.
         for conn in unverified {
-            let verdict = KeyVerdict::Invalid {
-                reason: "Unknown Error".to_owned(),
-            };
-            let outcome = self.registry.obs_logon_verdict(conn, verdict, now);
-            self.apply(outcome, "obs_logon");
+            self.refuse_unverified(conn, now);
         }
         if let Some(e) = outcome.error {
-            match e {
-                GameError::NotLoggedOn
-                | GameError::LogonAlreadyUsed
-                | GameError::ConnectionClosed => {
-                    log::debug!("{what}: {e}")
-                }
-                GameError::ForeignGroupCode { .. } => log::warn!("{what} rejected: {e}"),
-                _ => log::info!("{what}: {e}"),
-            }
+            log_error(what, &e);
+        }
+    }
+
+    /// Without backend workers a key the backend would check is refused
+    /// as the reference refuses it when the backend cannot be asked.
+    fn refuse_unverified(&mut self, conn: ConnId, now: u64) {
+        let verdict = KeyVerdict::Invalid {
+            reason: "Unknown Error".to_owned(),
+        };
+        let outcome = self.registry.obs_logon_verdict(conn, verdict, now);
+        self.apply(outcome, "obs_logon");
+    }
+
+    /// A match is gone: its compression stream, the backend's call, the
+    /// team info of a finished game, the frontends' room and its replay file.
+    fn removed(&mut self, group_code: &str, why: Removal, last: &Match, now: u64) {
+        log::info!("match {group_code:?} removed ({why:?})");
+        self.streams.remove(group_code);
+        self.backend_match_removed(last, why, now);
+        if why == Removal::GameEnd {
+            let mut json = Vec::with_capacity(512);
+            last.finished_info().write_json(&mut json);
+            self.team_info
+                .game_finished(group_code, String::from_utf8_lossy(&json).into_owned());
+        }
+        let group: Arc<str> = Arc::from(group_code);
+        for b in &self.out.broadcast {
+            b.post(ToBroadcast::Removed {
+                group: group.clone(),
+            });
+        }
+        if let Some(file) = self.files.remove(group_code)
+            && let Some(sink) = &mut self.out.replay
+        {
+            sink.send(Record::Close { file });
         }
     }
 
@@ -357,6 +355,18 @@ impl Hub {
                 sink.send(Record::Close { file });
             }
         }
+    }
+}
+
+/// Logs what went wrong with an event (`what`), at the level its kind
+/// deserves: the usual client mistakes quietly, foreign data loudly.
+fn log_error(what: &str, e: &GameError) {
+    match e {
+        GameError::NotLoggedOn | GameError::LogonAlreadyUsed | GameError::ConnectionClosed => {
+            log::debug!("{what}: {e}")
+        }
+        GameError::ForeignGroupCode { .. } => log::warn!("{what} rejected: {e}"),
+        _ => log::info!("{what}: {e}"),
     }
 }
 
