@@ -12,9 +12,9 @@ use crossbeam_channel::{Receiver, Sender};
 use serde_json::Value;
 
 use crate::hub::command::ToBroadcast;
-use crate::hub::frames::literal;
-use crate::ingest::js_text;
+use crate::json::escape::literal;
 use crate::json::js_json;
+use crate::json::js_text::js_text;
 use crate::relay::subscriber::Interest;
 use crate::room;
 use crate::sio::{self, App, AppEvent, SocketId};

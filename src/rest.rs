@@ -62,7 +62,7 @@ pub fn key_is_valid(auth: &AuthConfig, key: &Value) -> bool {
 fn error_page(status: u16, message: &str) -> Response {
     let body = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>{}</pre>\n</body>\n</html>\n",
-        crate::backend::text::html_escape(message)
+        crate::json::html_escape::html_escape(message)
     );
     Response::new(status)
         .header("X-Powered-By", "Express")

@@ -336,6 +336,22 @@ fn an_observer_cannot_send_data_for_another_group() {
 }
 
 #[test]
+fn a_logon_names_the_match_it_created_but_not_one_it_rejoined() {
+    let mut r = registry();
+    let out = r.obs_logon(OBS, &logon_payload("G", tools()), T0);
+    assert_eq!(out.created.as_deref(), Some("G"));
+    r.disconnect(OBS, T0 + 1);
+    let mut again: Value = serde_json::from_str(&logon_payload("G", tools())).unwrap();
+    again["groupSecret"] = json!("SECRET123456");
+    let out = r.obs_logon(2, &again.to_string(), T0 + 2);
+    assert_eq!(acks(&out)[0]["reason"], "reconnected");
+    assert_eq!(out.created, None);
+    let out = r.obs_logon(3, &logon_payload("G", tools()), T0 + 3);
+    assert_eq!(acks(&out)[0]["value"], false);
+    assert_eq!(out.created, None);
+}
+
+#[test]
 fn tools_the_reference_cannot_build_refuse_the_logon_as_a_live_game() {
     let mut r = registry();
     let out = r.obs_logon(
@@ -370,6 +386,7 @@ fn backend_key_verdict_finishes_or_refuses_the_logon() {
     };
     let out = r.obs_logon_verdict(OBS, verdict, T0 + 50);
     assert_eq!(acks(&out)[0]["reason"], "SECRET123456");
+    assert_eq!(out.created.as_deref(), Some("G"));
     let s = state(&r);
     assert_eq!(s["organizationId"], "org-1");
     assert_eq!(s["orgIsSupporter"], true);

@@ -5,8 +5,8 @@
 use super::discord::DiscordOutcome;
 use super::key::KeyCheck;
 use super::packages::PackagesOutcome;
-use super::text::html_escape;
 use crate::http::Response;
+use crate::json::html_escape::html_escape;
 
 fn json(status: u16, body: impl Into<bytes::Bytes>) -> Response {
     Response::json(status, body).header("X-Powered-By", "Express")

@@ -1,5 +1,5 @@
 //! Small text conversions the calls need: URL path segments, form bodies
-//! and HTML text (the reference builds its URLs and its deep link with
+//! and query values (the reference builds its URLs and its deep link with
 //! template strings; JavaScript's view of the values it puts in them is
 //! [`crate::json::js_json`]).
 
@@ -65,22 +65,6 @@ pub fn uri_component(s: &str) -> String {
     out
 }
 
-/// Text safe inside HTML element content and attribute values.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Parses a JSON body, naming the failure.
 pub fn parse_json(body: &[u8]) -> Result<Value, super::BackendError> {
     serde_json::from_slice(body).map_err(|e| super::BackendError::MalformedJson(e.to_string()))
@@ -107,11 +91,7 @@ mod tests {
     }
 
     #[test]
-    fn uri_components_and_html() {
+    fn uri_components() {
         assert_eq!(uri_component("a b&c/é~"), "a%20b%26c%2F%C3%A9~");
-        assert_eq!(
-            html_escape("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
     }
 }

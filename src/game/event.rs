@@ -6,8 +6,8 @@
 //! the parsed input, so the hot path allocates nothing.
 
 use super::error::GameError;
-use super::js::JsValue;
 use super::tape::View;
+use crate::json::js_value::JsValue;
 
 /// Where a data payload goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -129,13 +129,13 @@ fn str_field<'a>(
 ) -> Result<&'a str, GameError> {
     v.get(field)
         .and_then(|f| f.as_str())
-        .ok_or(shape(kind, field))
+        .ok_or_else(|| shape(kind, field))
 }
 
 fn num_field(v: &View<'_, '_>, kind: &'static str, field: &'static str) -> Result<f64, GameError> {
     v.get(field)
         .and_then(|f| f.as_f64())
-        .ok_or(shape(kind, field))
+        .ok_or_else(|| shape(kind, field))
 }
 
 fn bool_field(
@@ -145,7 +145,7 @@ fn bool_field(
 ) -> Result<bool, GameError> {
     v.get(field)
         .and_then(|f| f.as_bool())
-        .ok_or(shape(kind, field))
+        .ok_or_else(|| shape(kind, field))
 }
 
 /// Reads a scoreboard line in one pass over its keys (the last duplicate
@@ -178,9 +178,18 @@ pub fn scoreboard_line<'a>(
         };
         f[slot] = Some(val);
     }
-    let s = |i: usize, name| f[i].and_then(|x| x.as_str()).ok_or(shape(kind, name));
-    let n = |i: usize, name| f[i].and_then(|x| x.as_f64()).ok_or(shape(kind, name));
-    let b = |i: usize, name| f[i].and_then(|x| x.as_bool()).ok_or(shape(kind, name));
+    let s = |i: usize, name| {
+        f[i].and_then(|x| x.as_str())
+            .ok_or_else(|| shape(kind, name))
+    };
+    let n = |i: usize, name| {
+        f[i].and_then(|x| x.as_f64())
+            .ok_or_else(|| shape(kind, name))
+    };
+    let b = |i: usize, name| {
+        f[i].and_then(|x| x.as_bool())
+            .ok_or_else(|| shape(kind, name))
+    };
     Ok(ScoreboardLine {
         player_id: s(0, "playerId")?,
         start_team: if with_team {
@@ -226,10 +235,10 @@ fn killfeed_line<'a>(v: &View<'_, 'a>) -> Result<KillfeedLine<'a>, GameError> {
     let assists_view = v
         .get("assists")
         .filter(|a| a.is_array())
-        .ok_or(shape(K, "assists"))?;
+        .ok_or_else(|| shape(K, "assists"))?;
     let mut assists = Vec::new();
     for a in assists_view.items() {
-        assists.push(a.as_str().ok_or(shape(K, "assists"))?);
+        assists.push(a.as_str().ok_or_else(|| shape(K, "assists"))?);
     }
     Ok(KillfeedLine {
         attacker: str_field(v, K, "attacker")?,
@@ -255,7 +264,7 @@ pub fn with_team_lines<R>(
     let tape = simd_json::to_tape(&mut buf).map_err(|_| shape(K, "data"))?;
     let list = View::root(&tape.0)
         .filter(|v| v.is_array())
-        .ok_or(shape(K, "data"))?;
+        .ok_or_else(|| shape(K, "data"))?;
     let mut lines = Vec::new();
     for item in list.items() {
         if lines.len() == MAX_TEAM_LINES {
@@ -339,7 +348,9 @@ fn parse_event<'a>(ty: &'a str, data: &View<'_, 'a>) -> Result<Event<'a>, GameEr
         "scoreboard" => Event::Scoreboard(scoreboard_line(data, "scoreboard", true)?),
         "killfeed" => Event::Killfeed(killfeed_line(data)?),
         "roster" => Event::Roster(roster_line(data)?),
-        "match_start" => Event::MatchStart(data.as_str().ok_or(shape("match_start", "data"))?),
+        "match_start" => {
+            Event::MatchStart(data.as_str().ok_or_else(|| shape("match_start", "data"))?)
+        }
         "round_info" => Event::RoundInfo {
             round_number: num_field(data, "round_info", "roundNumber")?,
             round_phase: str_field(data, "round_info", "roundPhase")?,
@@ -348,12 +359,12 @@ fn parse_event<'a>(ty: &'a str, data: &View<'_, 'a>) -> Result<Event<'a>, GameEr
             team_0: num_field(data, "score", "team_0")?,
             team_1: num_field(data, "score", "team_1")?,
         },
-        "game_mode" => Event::GameMode(data.as_str().ok_or(shape("game_mode", "data"))?),
+        "game_mode" => Event::GameMode(data.as_str().ok_or_else(|| shape("game_mode", "data"))?),
         "map" => Event::Map(match data.as_str() {
             Some(s) => s.to_owned(),
             None => data
                 .to_js_checked()
-                .ok_or(shape("map", "data"))?
+                .ok_or_else(|| shape("map", "data"))?
                 .to_js_string(),
         }),
         "observing" => Event::Observing(data.as_str()),
@@ -368,7 +379,7 @@ fn parse_event<'a>(ty: &'a str, data: &View<'_, 'a>) -> Result<Event<'a>, GameEr
             if !data.is_object() {
                 return Err(shape("toast", "data"));
             }
-            Event::Toast(data.to_js_checked().ok_or(shape("toast", "data"))?)
+            Event::Toast(data.to_js_checked().ok_or_else(|| shape("toast", "data"))?)
         }
         "swap_left_right" => Event::SwapLeftRight,
         "swap_attacker_defender" => Event::SwapAttackerDefender,
@@ -378,7 +389,9 @@ fn parse_event<'a>(ty: &'a str, data: &View<'_, 'a>) -> Result<Event<'a>, GameEr
                 return Err(shape("aux_abilities", "data"));
             }
             let get = |k| match data.get(k) {
-                Some(v) => v.to_js_checked().ok_or(shape("aux_abilities", "data")),
+                Some(v) => v
+                    .to_js_checked()
+                    .ok_or_else(|| shape("aux_abilities", "data")),
                 None => Ok(JsValue::Undefined),
             };
             Event::AuxAbilities {
@@ -389,9 +402,10 @@ fn parse_event<'a>(ty: &'a str, data: &View<'_, 'a>) -> Result<Event<'a>, GameEr
         }
         "aux_health" => Event::AuxHealth(data.as_f64()),
         "aux_scoreboard" => Event::AuxScoreboard(scoreboard_line(data, "aux_scoreboard", true)?),
-        "aux_scoreboard_team" => {
-            Event::AuxScoreboardTeam(data.as_str().ok_or(shape("aux_scoreboard_team", "data"))?)
-        }
+        "aux_scoreboard_team" => Event::AuxScoreboardTeam(
+            data.as_str()
+                .ok_or_else(|| shape("aux_scoreboard_team", "data"))?,
+        ),
         "aux_astra_targeting" => Event::AuxAstraTargeting(data.as_bool()),
         "aux_cypher_cam" => Event::AuxCypherCam(data.as_bool()),
         other => Event::Unknown(other),

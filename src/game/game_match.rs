@@ -3,13 +3,14 @@
 //! broadcast state.
 
 use super::error::GameError;
-use super::event::{Envelope, Event, ScoreboardLine, with_team_lines};
-use super::js::JsValue;
+use super::event::{Envelope, Event, RosterLine, ScoreboardLine, with_team_lines};
 use super::out::ObjOut;
+use super::player::Player;
 use super::tables;
 use super::team::{RoundReason, Team};
 use super::timers::{Timer, TimerSeq, js_delay};
 use super::tools::{Tools, ToolsThrow};
+use crate::json::js_value::{JsObject, JsValue};
 
 /// Round length until the round timer runs out, in ms.
 const ROUND_TIMEOUT_MS: f64 = 99_000.0;
@@ -95,8 +96,23 @@ pub struct Match {
     toast_latest: Option<u64>,
 }
 
+impl FinishedInfo {
+    /// The team-info JSON `/getTeamInfoForCode` answers with, in the
+    /// reference's key order.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = ObjOut::begin(out);
+        o.js(b"\"leftTeam\":", &self.left_team);
+        o.js(b"\"rightTeam\":", &self.right_team);
+        o.num(b"\"higherScore\":", f64::from(self.higher_score));
+        o.js(b"\"tournamentInfo\":", &self.tournament_info);
+        o.js(b"\"sponsorInfo\":", &self.sponsor_info);
+        o.bool(b"\"isSupporter\":", self.is_supporter);
+        o.end();
+    }
+}
+
 fn initial_toast() -> JsValue {
-    let mut o = super::js::JsObject::new();
+    let mut o = JsObject::new();
     o.set("active", JsValue::Bool(false));
     o.set("title", JsValue::str(""));
     o.set("message", JsValue::str(""));
@@ -201,7 +217,6 @@ impl Match {
         &self.teams
     }
 
-    /// The organisation the observer's key belongs to (backend keys only).
     pub fn round_number(&self) -> f64 {
         self.round_number
     }
@@ -243,13 +258,12 @@ impl Match {
         tiers: impl IntoIterator<Item = (&'a str, Option<f64>, Option<f64>)>,
     ) {
         for (puuid, current, peak) in tiers {
-            for team in &mut self.teams {
-                team.with_player(Some(puuid), |p| p.set_mmr(current, peak));
-            }
+            self.each_player(Some(puuid), |p| p.set_mmr(current, peak));
         }
         self.event_number += 1;
     }
 
+    /// The organisation the observer's key belongs to (backend keys only).
     pub fn set_organization_id(&mut self, id: String) {
         self.organization_id = id;
     }
@@ -289,156 +303,152 @@ impl Match {
         let ts = now as f64;
         let mut applied = Applied::Done;
         match &env.event {
-            Event::Scoreboard(d) => {
-                let t = self.team_for(d.start_team).ok_or(GameError::WrongShape {
-                    kind: "scoreboard",
-                    field: "startTeam",
-                })?;
-                self.detect_plant(t, d, ts);
-                self.teams[t].scoreboard(d);
-            }
-            Event::Roster(r) => {
-                let t = self.team_for(r.start_team).ok_or(GameError::WrongShape {
-                    kind: "roster",
-                    field: "startTeam",
-                })?;
-                if self.agent_select_start_time.is_none() {
-                    self.agent_select_start_time = Some(ts);
-                }
-                self.teams[t].roster(r);
-            }
-            Event::Killfeed(k) => {
-                for team in &mut self.teams {
-                    team.killfeed(k);
-                }
-            }
-            Event::Observing(name) => {
-                for team in &mut self.teams {
-                    team.set_observed(*name);
-                }
-            }
-            Event::AuxScoreboard(d) => {
-                if let Some(t) = self.team_for(d.start_team) {
-                    self.detect_plant(t, d, ts);
-                    self.teams[t].aux_scoreboard(d);
-                }
-            }
+            Event::Scoreboard(d) => self.scoreboard(d, ts)?,
+            Event::Roster(r) => self.roster(r, ts)?,
+            Event::Killfeed(k) => self.teams.iter_mut().for_each(|t| t.killfeed(k)),
+            Event::Observing(name) => self.teams.iter_mut().for_each(|t| t.set_observed(*name)),
+            Event::AuxScoreboard(d) => self.aux_scoreboard(d, ts),
             Event::AuxAbilities {
                 grenade,
                 ability_1,
                 ability_2,
-            } => {
-                for team in &mut self.teams {
-                    team.with_player(env.player_id, |p| {
-                        p.set_abilities(grenade, ability_1, ability_2)
-                    });
-                }
+            } => self.each_player(env.player_id, |p| {
+                p.set_abilities(grenade, ability_1, ability_2)
+            }),
+            Event::AuxHealth(Some(h)) => self.each_player(env.player_id, |p| p.set_health(*h)),
+            Event::AuxAstraTargeting(Some(on)) => {
+                self.each_player(env.player_id, |p| p.set_astra_targeting(*on))
             }
-            Event::AuxHealth(h) => {
-                for team in &mut self.teams {
-                    team.with_player(env.player_id, |p| {
-                        if let Some(h) = h {
-                            p.set_health(*h);
-                        }
-                    });
-                }
+            Event::AuxCypherCam(Some(on)) => {
+                self.each_player(env.player_id, |p| p.set_cypher_cam(*on))
             }
-            Event::AuxAstraTargeting(on) => {
-                for team in &mut self.teams {
-                    team.with_player(env.player_id, |p| {
-                        if let Some(on) = on {
-                            p.set_astra_targeting(*on);
-                        }
-                    });
-                }
-            }
-            Event::AuxCypherCam(on) => {
-                for team in &mut self.teams {
-                    team.with_player(env.player_id, |p| {
-                        if let Some(on) = on {
-                            p.set_cypher_cam(*on);
-                        }
-                    });
-                }
-            }
-            Event::AuxScoreboardTeam(text) => {
-                // The reference looks the team up by a property of the JSON
-                // text itself, which never exists, so it always picks the
-                // second team.
-                with_team_lines(text, |lines| {
-                    for line in lines {
-                        self.detect_plant(1, line, ts);
-                    }
-                    for line in lines {
-                        self.teams[1].aux_scoreboard(line);
-                    }
-                })?;
-            }
+            Event::AuxScoreboardTeam(text) => self.aux_scoreboard_team(text, ts)?,
             Event::SpikePlanted => self.set_spike_planted(ts),
-            Event::SpikeDetonated => {
-                self.spike_detonated = true;
-                self.spike_detonation_time = None;
-            }
+            Event::SpikeDetonated => self.spike_detonated(),
             Event::SpikeDefused => self.spike_defused = true,
-            Event::Score { team_0, team_1 } => {
-                self.score(*team_0, *team_1, ts)?;
-                self.spike_planted = false;
-            }
+            Event::Score { team_0, team_1 } => self.score(*team_0, *team_1, ts)?,
             Event::RoundInfo {
                 round_number,
                 round_phase,
-            } => {
-                if self.round_info(*round_number, round_phase, ts)? {
-                    applied = Applied::GameEnd;
-                }
-            }
-            Event::MatchStart(id) => {
-                (*id).clone_into(&mut self.match_id);
-                self.is_running = true;
-            }
-            Event::Map(key) => {
-                self.map = tables::map_name(key)
-                    .unwrap_or(tables::FALLBACK_MAP)
-                    .to_owned();
-            }
-            Event::GameMode(mode) => {
-                (*mode).clone_into(&mut self.match_type);
-                if *mode == "swift" {
-                    self.switch_round = 5.0;
-                    self.first_ot_round = 99.0;
-                } else {
-                    self.switch_round = 13.0;
-                    self.first_ot_round = 25.0;
-                }
-            }
-            Event::TechPause => {
-                self.tech_pause = !self.tech_pause;
-                if self.tech_pause {
-                    self.timeout_left = false;
-                    self.timeout_right = false;
-                    self.timeout_end = None;
-                    self.timeout_tick = None;
-                }
-            }
+            } => applied = self.round_info(*round_number, round_phase, ts)?,
+            Event::MatchStart(id) => self.match_start(id),
+            Event::Map(key) => self.set_map(key),
+            Event::GameMode(mode) => self.game_mode(mode),
+            Event::TechPause => self.tech_pause(),
             Event::LeftTimeout => self.team_timeout(true, now, seq),
             Event::RightTimeout => self.team_timeout(false, now, seq),
             Event::SwitchKdaCredits => self.show_alive_kda = !self.show_alive_kda,
             Event::Toast(data) => self.toast(data, now, seq),
-            Event::SwapAttackerDefender => {
-                let [a, b] = &mut self.teams;
-                a.switch_sides();
-                b.switch_sides();
-                Team::swap_record_and_score(a, b);
-            }
-            Event::SwapLeftRight => {
-                self.teams.swap(0, 1);
-                self.tools.swap_counters();
-            }
-            Event::Ignored => {}
+            Event::SwapAttackerDefender => self.swap_attacker_defender(),
+            Event::SwapLeftRight => self.swap_left_right(),
+            Event::AuxHealth(None)
+            | Event::AuxAstraTargeting(None)
+            | Event::AuxCypherCam(None)
+            | Event::Ignored => {}
             Event::Unknown(_) => applied = Applied::Unknown,
         }
         self.event_number += 1;
         Ok(applied)
+    }
+
+    fn scoreboard(&mut self, d: &ScoreboardLine<'_>, ts: f64) -> Result<(), GameError> {
+        let t = self.team_for(d.start_team).ok_or(GameError::WrongShape {
+            kind: "scoreboard",
+            field: "startTeam",
+        })?;
+        self.detect_plant(t, d, ts);
+        self.teams[t].scoreboard(d);
+        Ok(())
+    }
+
+    fn roster(&mut self, r: &RosterLine<'_>, ts: f64) -> Result<(), GameError> {
+        let t = self.team_for(r.start_team).ok_or(GameError::WrongShape {
+            kind: "roster",
+            field: "startTeam",
+        })?;
+        if self.agent_select_start_time.is_none() {
+            self.agent_select_start_time = Some(ts);
+        }
+        self.teams[t].roster(r);
+        Ok(())
+    }
+
+    /// A scoreboard line from an auxiliary client; one naming no team is
+    /// ignored.
+    fn aux_scoreboard(&mut self, d: &ScoreboardLine<'_>, ts: f64) {
+        if let Some(t) = self.team_for(d.start_team) {
+            self.detect_plant(t, d, ts);
+            self.teams[t].aux_scoreboard(d);
+        }
+    }
+
+    /// `f` on the player with this id in each team (none without an id).
+    fn each_player(&mut self, id: Option<&str>, mut f: impl FnMut(&mut Player)) {
+        for team in &mut self.teams {
+            team.with_player(id, &mut f);
+        }
+    }
+
+    fn aux_scoreboard_team(&mut self, text: &str, ts: f64) -> Result<(), GameError> {
+        // The reference looks the team up by a property of the JSON text
+        // itself, which never exists, so it always picks the second team.
+        with_team_lines(text, |lines| {
+            for line in lines {
+                self.detect_plant(1, line, ts);
+            }
+            for line in lines {
+                self.teams[1].aux_scoreboard(line);
+            }
+        })
+    }
+
+    fn spike_detonated(&mut self) {
+        self.spike_detonated = true;
+        self.spike_detonation_time = None;
+    }
+
+    fn match_start(&mut self, id: &str) {
+        id.clone_into(&mut self.match_id);
+        self.is_running = true;
+    }
+
+    fn set_map(&mut self, key: &str) {
+        self.map = tables::map_name(key)
+            .unwrap_or(tables::FALLBACK_MAP)
+            .to_owned();
+    }
+
+    fn game_mode(&mut self, mode: &str) {
+        mode.clone_into(&mut self.match_type);
+        if mode == "swift" {
+            self.switch_round = 5.0;
+            self.first_ot_round = 99.0;
+        } else {
+            self.switch_round = 13.0;
+            self.first_ot_round = 25.0;
+        }
+    }
+
+    fn tech_pause(&mut self) {
+        self.tech_pause = !self.tech_pause;
+        if self.tech_pause {
+            self.timeout_left = false;
+            self.timeout_right = false;
+            self.timeout_end = None;
+            self.timeout_tick = None;
+        }
+    }
+
+    fn swap_attacker_defender(&mut self) {
+        let [a, b] = &mut self.teams;
+        a.switch_sides();
+        b.switch_sides();
+        Team::swap_record_and_score(a, b);
+    }
+
+    fn swap_left_right(&mut self) {
+        self.teams.swap(0, 1);
+        self.tools.swap_counters();
     }
 
     fn team_for(&self, start_team: f64) -> Option<usize> {
@@ -466,6 +476,9 @@ impl Match {
         self.spike_detonation_time = Some(ts + SPIKE_DETONATION_MS);
     }
 
+    /// A `score` event: the rounds each team has won, who won the round
+    /// that ended and whether it ran out of time; the spike is no longer
+    /// planted.
     fn score(&mut self, team_0: f64, team_1: f64, ts: f64) -> Result<(), GameError> {
         const NO_TEAM: GameError =
             GameError::ReferenceThrows("no team has the in-game id of a score");
@@ -489,6 +502,7 @@ impl Match {
         self.teams[t0].rounds_won = team_0;
         let t1 = t1.ok_or(NO_TEAM)?;
         self.teams[t1].rounds_won = team_1;
+        self.spike_planted = false;
         Ok(())
     }
 
@@ -523,8 +537,8 @@ impl Match {
         Ok(())
     }
 
-    /// Returns whether the game ended.
-    fn round_info(&mut self, number: f64, phase: &str, ts: f64) -> Result<bool, GameError> {
+    /// [`Applied::GameEnd`] when the game ended.
+    fn round_info(&mut self, number: f64, phase: &str, ts: f64) -> Result<Applied, GameError> {
         self.round_number = number;
         if self.round_phase != phase {
             phase.clone_into(&mut self.round_phase);
@@ -565,11 +579,11 @@ impl Match {
                 self.is_running = false;
                 self.timeout_end = None;
                 self.timeout_tick = None;
-                return Ok(true);
+                return Ok(Applied::GameEnd);
             }
             _ => {}
         }
-        Ok(false)
+        Ok(Applied::Done)
     }
 
     fn grant_overtime_timeout(&mut self) {

@@ -1,7 +1,8 @@
 //! Logon rules shared by observer and auxiliary clients: client version
 //! range, group code safety, key policy, and the ack payloads, word for word.
 
-use super::js::{JsValue, write_string};
+use crate::json::escape::write_string;
+use crate::json::js_value::JsValue;
 
 /// The `type` of an observer logon and of every rejection ack.
 pub const AUTH: &str = "authenticate";

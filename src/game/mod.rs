@@ -11,26 +11,23 @@
 //!   argument as text (the clients send a JSON string; pass its contents);
 //! - the returned [`Outcome`] lists [`Effect`]s in order: acks to emit
 //!   (payload is the JSON text to send as one string argument), server-side
-//!   disconnects, matches to broadcast now, removed matches;
+//!   disconnects, keys to have the organisation backend check
+//!   (`Effect::VerifyKey`, answered with [`Registry::obs_logon_verdict`]),
+//!   matches to broadcast now, removed matches;
 //! - at [`Registry::next_deadline`] call [`Registry::tick`]; it runs the
 //!   100 ms send loop (which yields `Broadcast` effects and removes matches
 //!   idle for 30 minutes) and every match timer;
 //! - [`Registry::write_state`] appends a match's broadcast JSON to a buffer.
 //!
-//! Changes since the first landing: `Effect::VerifyKey` (a logon waiting
-//! for the backend's key check, answered with
-//! [`Registry::obs_logon_verdict`]) and `AuthPolicy::use_backend`.
-//!
-//! Deliberate deviations from the reference (issue 5): a group code longer
-//! than 100 bytes or containing `/`, `\`, `..` or control characters is
-//! refused with an `obs_logon_ack` whose reason starts "Invalid Group Code";
-//! data naming another group code than the one its connection logged on to
-//! is rejected with [`GameError::ForeignGroupCode`].
+//! Deliberate deviations from the reference: a group code longer than 100
+//! bytes or containing `/`, `\`, `..` or control characters is refused with
+//! an `obs_logon_ack` whose reason starts "Invalid Group Code"; data naming
+//! another group code than the one its connection logged on to is rejected
+//! with [`GameError::ForeignGroupCode`].
 
 mod error;
 mod event;
 mod game_match;
-pub mod js;
 mod logon;
 mod out;
 mod player;

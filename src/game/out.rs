@@ -1,7 +1,9 @@
 //! Small helpers to write JSON objects straight into a byte buffer in a
 //! fixed key order (the reference's property order), without building values.
 
-use super::js::{JsValue, write_number, write_string};
+use crate::json::escape::write_string;
+use crate::json::js_value::JsValue;
+use crate::json::number::write_number;
 
 /// Writes one JSON object; keys are given with their quotes and colon
 /// pre-rendered, e.g. `b"\"name\":"`, so writing a key is one copy.

@@ -2,9 +2,9 @@
 //! kill-feed statistics, and what auxiliary clients report.
 
 use super::event::{KillfeedLine, RosterLine, ScoreboardLine};
-use super::js::{JsObject, JsValue};
 use super::out::{ObjOut, write_str_array};
 use super::tables;
+use crate::json::js_value::{JsObject, JsValue};
 
 /// Keys of `Object.prototype`: a record lookup of these finds an inherited
 /// (truthy) value in JavaScript, so the reference's counting leaves no

@@ -13,10 +13,10 @@ use std::sync::Arc;
 use super::error::GameError;
 use super::event::{Envelope, Event, Route, parse_head};
 use super::game_match::{Applied, Match, MatchTimer};
-use super::js::{JsValue, array_index};
 use super::logon::{self, AUTH, AUX_AUTH, AuthPolicy, KeyDecision, KeyVerdict};
 use super::tape::{Parser, View};
 use super::timers::{Timer, TimerSeq};
+use crate::json::js_value::{JsValue, array_index};
 
 /// The net layer's connection id.
 pub type ConnId = usize;
@@ -87,6 +87,9 @@ pub struct Outcome {
     /// data then checked out: the reference writes the event to each one's
     /// replay log before the match reads it.
     pub routed: Routed,
+    /// The group code of the match an observer logon created (not one it
+    /// reconnected to), for the caller's set-up of a new match.
+    pub created: Option<String>,
 }
 
 /// The matches a data event was handed to, in order.
@@ -405,6 +408,7 @@ impl Registry {
             return Outcome::err(GameError::NotAnObject);
         };
         let exists_reason = || logon::exists_reason(&JsValue::Str(code.clone()));
+        let mut created = None;
         let answer = if let Some(live) = self.matches.get(&code) {
             if data.prop("groupSecret").as_str() != Some(live.game.group_secret()) {
                 let reason = exists_reason();
@@ -419,6 +423,7 @@ impl Registry {
                         game.set_organization_id(org);
                     }
                     self.insert_match(game, now);
+                    created = Some(code.clone());
                     secret
                 }
                 Err(_) => {
@@ -434,6 +439,7 @@ impl Registry {
                 event: EV,
                 payload: logon::ack(AUTH, true, Some(&answer)),
             }],
+            created,
             ..Outcome::default()
         }
     }

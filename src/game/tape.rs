@@ -4,7 +4,7 @@
 use simd_json::Node;
 use simd_json::StaticNode;
 
-use super::js::{JsObject, JsValue};
+use crate::json::js_value::{JsObject, JsValue};
 
 /// One JSON value on a tape: its header node followed by its children.
 #[derive(Clone, Copy)]

@@ -1,10 +1,10 @@
 //! One team: its players (at most five), side, score and round record.
 
 use super::event::{KillfeedLine, RosterLine, ScoreboardLine};
-use super::js::JsValue;
 use super::out::ObjOut;
 use super::player::Player;
 use super::tables;
+use crate::json::js_value::JsValue;
 
 /// Rounds in the initial round record; the overlay draws these slots.
 const INITIAL_RECORD_ROUNDS: usize = 25;

@@ -2,7 +2,7 @@
 //! whatever the observer sent at logon, key by key, as the reference's
 //! `Object.assign` does, so unknown keys and shapes are broadcast as sent.
 
-use super::js::{JsObject, JsValue};
+use crate::json::js_value::{JsObject, JsValue};
 
 /// The Spectra logo the reference adds to the sponsor list of non-supporters.
 const SPECTRA_SPONSOR_LOGO: &str = "https://auto.valospectra.com/assets/misc/logo.webp";

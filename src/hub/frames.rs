@@ -5,17 +5,9 @@
 
 use std::sync::Arc;
 
-use crate::game::js;
+use crate::json::escape::literal;
 use crate::room::{Output, RoomStream};
 use crate::sio;
-
-/// `s` as a JSON string literal, escaped as `JSON.stringify` does.
-pub fn literal(s: &str) -> String {
-    let mut out = Vec::with_capacity(s.len() + s.len() / 8 + 2);
-    js::write_string(&mut out, s);
-    // Escaping keeps valid UTF-8 valid: only ASCII is inserted.
-    String::from_utf8(out).unwrap_or_default()
-}
 
 /// The `match_data` broadcast of one state (the JSON as a string
 /// argument), compressed once standalone and once on the match room's
@@ -35,18 +27,6 @@ pub fn state_of(packet: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn literals_escape_like_json_stringify() {
-        assert_eq!(
-            literal(r#"{"a":"b\"c","d":"\\"}"#),
-            r#""{\"a\":\"b\\\"c\",\"d\":\"\\\\\"}""#
-        );
-        assert_eq!(literal("x\ny\u{1}é\u{2028}"), "\"x\\ny\\u0001é\u{2028}\"");
-        assert_eq!(literal(""), "\"\"");
-        let back: String = serde_json::from_str(&literal("{\"k\":[1,2,\"ü\\n\"]}")).unwrap();
-        assert_eq!(back, "{\"k\":[1,2,\"ü\\n\"]}");
-    }
 
     #[test]
     fn the_packet_carries_the_state_as_a_string() {

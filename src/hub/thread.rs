@@ -12,7 +12,6 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
-use serde_json::Value;
 
 use super::Published;
 use super::batch::IngestEvent;
@@ -22,7 +21,7 @@ use super::frames;
 use super::team_info::TeamInfo;
 use crate::config::Pinning;
 use crate::game::{
-    AuthPolicy, ConnId, Effect, GameError, KeyVerdict, Outcome, Registry, Removal, Routed,
+    AuthPolicy, ConnId, Effect, GameError, KeyVerdict, Match, Outcome, Registry, Removal, Routed,
 };
 use crate::replay::{self, FileId, Record, ReplaySink};
 use crate::room::{Levels, RoomStream};
@@ -162,25 +161,17 @@ impl Hub {
         match (event, msg) {
             (IngestEvent::ObsLogon, msg) => {
                 let text = msg.unwrap_or_default();
-                let group = serde_json::from_str::<Value>(text).ok().and_then(|v| {
-                    v.get("groupCode")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                });
-                let existed = group
-                    .as_deref()
-                    .is_some_and(|g| self.registry.get(g).is_some());
-                let outcome = self.registry.obs_logon(conn, text, now);
-                let accepted = logon_accepted(&outcome);
+                let mut outcome = self.registry.obs_logon(conn, text, now);
                 if outcome
                     .effects
                     .iter()
                     .any(|e| matches!(e, Effect::VerifyKey { .. }))
                 {
-                    self.await_key(conn, group.clone(), text);
+                    self.await_key(conn, text);
                 }
+                let created = outcome.created.take();
                 self.apply(outcome, "obs_logon");
-                self.logon_finished(accepted, group, existed, text, now);
+                self.logon_finished(created, text, now);
             }
             (IngestEvent::AuxLogon, msg) => {
                 let text = msg.unwrap_or_default();
@@ -249,66 +240,49 @@ impl Hub {
                     group_code,
                     why,
                     last,
-                } => {
-                    log::info!("match {group_code:?} removed ({why:?})");
-                    self.streams.remove(&group_code);
-                    self.backend_match_removed(&last, why, now);
-                    if why == Removal::GameEnd {
-                        let info = last.finished_info();
-                        let mut json = Vec::with_capacity(512);
-                        json.extend_from_slice(b"{\"leftTeam\":");
-                        info.left_team.write_json(&mut json);
-                        json.extend_from_slice(b",\"rightTeam\":");
-                        info.right_team.write_json(&mut json);
-                        json.extend_from_slice(b",\"higherScore\":");
-                        json.extend_from_slice(info.higher_score.to_string().as_bytes());
-                        json.extend_from_slice(b",\"tournamentInfo\":");
-                        info.tournament_info.write_json(&mut json);
-                        json.extend_from_slice(b",\"sponsorInfo\":");
-                        info.sponsor_info.write_json(&mut json);
-                        json.extend_from_slice(if info.is_supporter {
-                            b",\"isSupporter\":true}"
-                        } else {
-                            b",\"isSupporter\":false}"
-                        });
-                        self.team_info.game_finished(
-                            &group_code,
-                            String::from_utf8_lossy(&json).into_owned(),
-                        );
-                    }
-                    let group: Arc<str> = Arc::from(group_code.as_str());
-                    for b in &self.out.broadcast {
-                        b.post(ToBroadcast::Removed {
-                            group: group.clone(),
-                        });
-                    }
-                    if let Some(file) = self.files.remove(&group_code)
-                        && let Some(sink) = &mut self.out.replay
-                    {
-                        sink.send(Record::Close { file });
-                    }
-                }
+                } => self.removed(&group_code, why, &last, now),
             }
         }
-        // Without backend workers a key the backend would check is refused
-        // as the reference refuses it when the backend cannot be asked.
         for conn in unverified {
-            let verdict = KeyVerdict::Invalid {
-                reason: "Unknown Error".to_owned(),
-            };
-            let outcome = self.registry.obs_logon_verdict(conn, verdict, now);
-            self.apply(outcome, "obs_logon");
+            self.refuse_unverified(conn, now);
         }
         if let Some(e) = outcome.error {
-            match e {
-                GameError::NotLoggedOn
-                | GameError::LogonAlreadyUsed
-                | GameError::ConnectionClosed => {
-                    log::debug!("{what}: {e}")
-                }
-                GameError::ForeignGroupCode { .. } => log::warn!("{what} rejected: {e}"),
-                _ => log::info!("{what}: {e}"),
-            }
+            log_error(what, &e);
+        }
+    }
+
+    /// Without backend workers a key the backend would check is refused
+    /// as the reference refuses it when the backend cannot be asked.
+    fn refuse_unverified(&mut self, conn: ConnId, now: u64) {
+        let verdict = KeyVerdict::Invalid {
+            reason: "Unknown Error".to_owned(),
+        };
+        let outcome = self.registry.obs_logon_verdict(conn, verdict, now);
+        self.apply(outcome, "obs_logon");
+    }
+
+    /// A match is gone: its compression stream, the backend's call, the
+    /// team info of a finished game, the frontends' room and its replay file.
+    fn removed(&mut self, group_code: &str, why: Removal, last: &Match, now: u64) {
+        log::info!("match {group_code:?} removed ({why:?})");
+        self.streams.remove(group_code);
+        self.backend_match_removed(last, why, now);
+        if why == Removal::GameEnd {
+            let mut json = Vec::with_capacity(512);
+            last.finished_info().write_json(&mut json);
+            self.team_info
+                .game_finished(group_code, String::from_utf8_lossy(&json).into_owned());
+        }
+        let group: Arc<str> = Arc::from(group_code);
+        for b in &self.out.broadcast {
+            b.post(ToBroadcast::Removed {
+                group: group.clone(),
+            });
+        }
+        if let Some(file) = self.files.remove(group_code)
+            && let Some(sink) = &mut self.out.replay
+        {
+            sink.send(Record::Close { file });
         }
     }
 
@@ -340,20 +314,10 @@ impl Hub {
 
     /// After an observer logon is answered (at once, or once its key was
     /// checked): the set-up of the match it created.
-    fn logon_finished(
-        &mut self,
-        accepted: bool,
-        group: Option<String>,
-        existed: bool,
-        text: &str,
-        now: u64,
-    ) {
-        if let (true, Some(g)) = (accepted, group)
-            && !existed
-            && self.registry.get(&g).is_some()
-        {
-            self.match_created(&g, text, now);
-            self.backend_match_created(&g, now);
+    fn logon_finished(&mut self, created: Option<String>, text: &str, now: u64) {
+        if let Some(group) = created {
+            self.match_created(&group, text, now);
+            self.backend_match_created(&group, now);
         }
     }
 
@@ -407,12 +371,16 @@ impl Hub {
     }
 }
 
-/// Whether a logon outcome accepted the connection.
-fn logon_accepted(outcome: &Outcome) -> bool {
-    outcome
-        .effects
-        .iter()
-        .any(|e| matches!(e, Effect::Ack { payload, .. } if payload.contains("\"value\":true")))
+/// Logs what went wrong with an event (`what`), at the level its kind
+/// deserves: the usual client mistakes quietly, foreign data loudly.
+fn log_error(what: &str, e: &GameError) {
+    match e {
+        GameError::NotLoggedOn | GameError::LogonAlreadyUsed | GameError::ConnectionClosed => {
+            log::debug!("{what}: {e}")
+        }
+        GameError::ForeignGroupCode { .. } => log::warn!("{what} rejected: {e}"),
+        _ => log::info!("{what}: {e}"),
+    }
 }
 
 /// Pins the calling thread as configured; logs what it did.

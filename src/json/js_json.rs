@@ -8,36 +8,45 @@
 
 use serde_json::Value;
 
-use crate::game::js;
+use super::escape::write_string;
+use super::number::write_number;
 
 /// Appends the JavaScript `JSON.stringify` text of `value` to `out`.
 pub fn write(out: &mut String, value: &Value) {
+    let mut buf = Vec::new();
+    write_bytes(&mut buf, value);
+    // Only ASCII is added to the values' own (UTF-8) strings.
+    out.push_str(&String::from_utf8_lossy(&buf));
+}
+
+fn write_bytes(out: &mut Vec<u8>, value: &Value) {
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => write_number(out, n),
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        // A double, as JavaScript holds it: integers past 2^53 are rounded.
+        Value::Number(n) => write_number(out, n.as_f64().unwrap_or(f64::NAN)),
         Value::String(s) => write_string(out, s),
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                write(out, item);
+                write_bytes(out, item);
             }
-            out.push(']');
+            out.push(b']');
         }
         Value::Object(map) => {
-            out.push('{');
+            out.push(b'{');
             for (i, (k, v)) in map.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_string(out, k);
-                out.push(':');
-                write(out, v);
+                out.push(b':');
+                write_bytes(out, v);
             }
-            out.push('}');
+            out.push(b'}');
         }
     }
 }
@@ -84,21 +93,6 @@ pub fn truthy(value: Option<&Value>) -> bool {
         Some(Value::String(s)) => !s.is_empty(),
         Some(Value::Array(_) | Value::Object(_)) => true,
     }
-}
-
-/// A JSON number as JavaScript holds it (a double: integers past 2^53 are
-/// rounded) and prints it.
-fn write_number(out: &mut String, n: &serde_json::Number) {
-    let mut buf = Vec::with_capacity(24);
-    js::write_number(&mut buf, n.as_f64().unwrap_or(f64::NAN));
-    out.push_str(std::str::from_utf8(&buf).unwrap_or("null"));
-}
-
-/// JSON string escaping as `JSON.stringify` does it.
-fn write_string(out: &mut String, s: &str) {
-    let mut buf = Vec::with_capacity(s.len() + 2);
-    js::write_string(&mut buf, s);
-    out.push_str(std::str::from_utf8(&buf).unwrap_or("\"\""));
 }
 
 #[cfg(test)]

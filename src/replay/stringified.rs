@@ -6,8 +6,8 @@
 //! event. Anything this module is unsure of goes the slow way, which is the
 //! definition; the tests hold the two to the same output.
 
-use crate::game::js;
 use crate::json::string::{literal_len, plain_literal_len, unescape_into};
+use crate::json::{escape, number};
 
 /// Nesting this check follows; deeper text goes the slow way (serde_json
 /// refuses nesting past 128).
@@ -36,7 +36,7 @@ pub fn push_event_line(text: &str, timestamp_ms: u64, out: &mut String) -> bool 
     }
     out.push_str("\"timestamp\":");
     let mut digits = Vec::with_capacity(20);
-    js::write_number(&mut digits, timestamp_ms as f64);
+    number::write_number(&mut digits, timestamp_ms as f64);
     out.extend(digits.iter().map(|&d| char::from(d)));
     out.push('}');
     true
@@ -192,7 +192,7 @@ fn string(text: &str, i: usize) -> Option<usize> {
         let mut content = String::with_capacity(len);
         unescape_into(lit, &mut content).ok()?;
         let mut printed = Vec::with_capacity(len);
-        js::write_string(&mut printed, &content);
+        escape::write_string(&mut printed, &content);
         if printed != lit.as_bytes() {
             return None;
         }
@@ -225,7 +225,7 @@ fn number(text: &str, i: usize) -> Option<usize> {
     // Anything else is printed from its value, as the slow way does.
     let n: serde_json::Number = serde_json::from_str(token).ok()?;
     let mut printed = Vec::with_capacity(token.len());
-    js::write_number(&mut printed, n.as_f64()?);
+    number::write_number(&mut printed, n.as_f64()?);
     (printed == token.as_bytes()).then_some(end)
 }
 
@@ -390,7 +390,7 @@ mod tests {
         match esc {
             Escapes::Js => {
                 let mut b = Vec::new();
-                js::write_string(&mut b, s);
+                escape::write_string(&mut b, s);
                 out.push_str(std::str::from_utf8(&b).unwrap());
             }
             Escapes::Ascii => {
@@ -420,7 +420,7 @@ mod tests {
                 .prop_filter("finite", |f| f.is_finite())
                 .prop_map(|f| {
                     let mut b = Vec::new();
-                    js::write_number(&mut b, f);
+                    number::write_number(&mut b, f);
                     String::from_utf8(b).unwrap()
                 }),
             prop::sample::select(vec![
@@ -472,7 +472,7 @@ mod tests {
             Json::Num(t) => match serde_json::from_str::<serde_json::Number>(t) {
                 Ok(n) => {
                     let mut b = Vec::new();
-                    js::write_number(&mut b, n.as_f64().unwrap_or(f64::NAN));
+                    number::write_number(&mut b, n.as_f64().unwrap_or(f64::NAN));
                     Json::Num(String::from_utf8(b).unwrap())
                 }
                 Err(_) => Json::Null,

@@ -10,8 +10,9 @@ use std::io;
 use std::path::Path;
 
 use spectra_recordings::{BASE_MS, Input, parse_inputs, read_text};
-use spectra_server::game::js::{write_int, write_string};
 use spectra_server::game::{AuthPolicy, ConnId, Effect, Outcome, Registry};
+use spectra_server::json::escape::write_string;
+use spectra_server::json::number::write_int;
 
 /// Recording continues this long after the last input.
 pub const TAIL_MS: u64 = 10 * 60 * 1000;

@@ -6,18 +6,18 @@
 
 use std::collections::HashMap;
 
-use super::{Hub, logon_accepted};
+use super::Hub;
 use crate::backend::{Bridge, Finished, KeyCheck, MatchFacts, Moment, Organization, registered};
-use crate::game::js::JsValue;
 use crate::game::{ConnId, KeyVerdict, Match, Parser, Removal};
+use crate::json::js_value::JsValue;
 use crate::replay::KeyCheck as ReplayKeyCheck;
 
 /// What the match thread keeps for the backend.
 pub(super) struct Link {
     pub(super) bridge: Bridge,
-    /// Observer logons waiting for their key check: the group code they
-    /// name and the logon text (for the match's creation afterwards).
-    awaiting_key: HashMap<ConnId, (Option<String>, String)>,
+    /// Observer logons waiting for their key check: the logon text (for
+    /// the match's creation afterwards).
+    awaiting_key: HashMap<ConnId, String>,
     /// The key check of the logon being finished, for its replay header.
     checked: Option<ReplayKeyCheck>,
     parser: Parser,
@@ -152,9 +152,9 @@ impl Hub {
     }
 
     /// Remembers an observer logon that waits for its key check.
-    pub(super) fn await_key(&mut self, conn: ConnId, group: Option<String>, text: &str) {
+    pub(super) fn await_key(&mut self, conn: ConnId, text: &str) {
         if let Some(link) = &mut self.backend {
-            link.awaiting_key.insert(conn, (group, text.to_owned()));
+            link.awaiting_key.insert(conn, text.to_owned());
         }
     }
 
@@ -230,16 +230,13 @@ impl Hub {
     pub(super) fn on_backend(&mut self, done: Finished, now: u64) {
         match done {
             Finished::KeyChecked { conn, check } => {
-                let Some((group, text)) = self
+                let Some(text) = self
                     .backend
                     .as_mut()
                     .and_then(|l| l.awaiting_key.remove(&conn))
                 else {
                     return;
                 };
-                let existed = group
-                    .as_deref()
-                    .is_some_and(|g| self.registry.get(g).is_some());
                 let verdict = verdict(&check);
                 if let (
                     KeyVerdict::Valid {
@@ -254,10 +251,10 @@ impl Hub {
                         is_supporter: Some(*is_supporter),
                     });
                 }
-                let outcome = self.registry.obs_logon_verdict(conn, verdict, now);
-                let accepted = logon_accepted(&outcome);
+                let mut outcome = self.registry.obs_logon_verdict(conn, verdict, now);
+                let created = outcome.created.take();
                 self.apply(outcome, "obs_logon");
-                self.logon_finished(accepted, group, existed, &text, now);
+                self.logon_finished(created, &text, now);
                 if let Some(link) = &mut self.backend {
                     link.checked = None;
                 }

@@ -5,6 +5,7 @@
 use super::*;
 use crate::json::js_json;
 use crossbeam_channel::Receiver;
+use serde_json::Value;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -182,7 +183,16 @@ fn a_full_game_broadcasts_exactly_what_the_reference_broadcast() {
     let r = assert_same_broadcasts("game-01-regulation");
     assert_eq!(r.published.matches_running(), 0, "the game ended");
     let info = r.published.team_info("GF2MAP").expect("team info kept");
-    assert!(info.starts_with("{\"leftTeam\":{\"name\":\"Northwind Esports\""));
+    assert_eq!(
+        &*info,
+        concat!(
+            r#"{"leftTeam":{"name":"Northwind Esports","tricode":"NWE","url":"https://cdn.example.org/logos/nwe.png","attackStart":true},"#,
+            r#""rightTeam":{"name":"Crimson Vault","tricode":"CRV","url":"https://cdn.example.org/logos/crv.png","attackStart":false},"#,
+            r#""higherScore":0,"#,
+            r#""tournamentInfo":{"logoUrl":"https://cdn.example.org/event/logo.png","backdropUrl":"https://cdn.example.org/event/bg.png","timeoutDuration":60,"showMappool":true},"#,
+            r#""sponsorInfo":{"enabled":false,"duration":5000,"sponsors":[]},"isSupporter":false}"#,
+        )
+    );
 }
 
 #[test]

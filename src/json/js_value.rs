@@ -7,7 +7,8 @@
 //! the other keys in insertion order) and printed with JavaScript's number
 //! formatting.
 
-use std::fmt::Write as _;
+use super::escape::write_string;
+use super::number::{self, write_number};
 
 /// A JavaScript value as produced by `JSON.parse`, plus `undefined` (a property
 /// that is missing, which `JSON.stringify` omits in objects and prints as
@@ -199,11 +200,7 @@ impl JsValue {
             JsValue::Undefined => "undefined".to_owned(),
             JsValue::Null => "null".to_owned(),
             JsValue::Bool(b) => b.to_string(),
-            JsValue::Num(n) => {
-                let mut s = String::new();
-                push_js_number(&mut s, *n);
-                s
-            }
+            JsValue::Num(n) => number::to_js_string(*n),
             JsValue::Str(s) => s.clone(),
             JsValue::Arr(items) => {
                 let mut out = String::new();
@@ -323,220 +320,9 @@ fn string_to_number(s: &str) -> f64 {
     t.parse::<f64>().unwrap_or(f64::NAN)
 }
 
-/// Appends a number as JavaScript's `JSON.stringify` prints it: `null` for
-/// NaN and the infinities, shortest round-trip digits otherwise, `0` for -0.
-pub fn write_number(out: &mut Vec<u8>, n: f64) {
-    if !n.is_finite() {
-        out.extend_from_slice(b"null");
-        return;
-    }
-    // Whole numbers of up to 15 digits print as integers (a cast, not
-    // `trunc`, which is a libm call without SSE4.1).
-    let i = n as i64;
-    if i as f64 == n && (-1e15..1e15).contains(&n) {
-        write_int(out, i);
-        return;
-    }
-    let mut buf = ryu_js::Buffer::new();
-    out.extend_from_slice(buf.format_finite(n).as_bytes());
-}
-
-/// Two-digit pairs "00".."99" for [`write_int`].
-static DIGIT_PAIRS: [u8; 200] = {
-    let mut t = [0u8; 200];
-    let mut i = 0;
-    while i < 100 {
-        t[i * 2] = b'0' + (i / 10) as u8;
-        t[i * 2 + 1] = b'0' + (i % 10) as u8;
-        i += 1;
-    }
-    t
-};
-
-/// Appends a whole number in decimal without going through `fmt`.
-pub fn write_int(out: &mut Vec<u8>, n: i64) {
-    if n < 0 {
-        out.push(b'-');
-    }
-    let mut v = n.unsigned_abs();
-    if v < 10 {
-        out.push(b'0' + v as u8);
-        return;
-    }
-    let mut digits = [0u8; 20];
-    let mut pos = digits.len();
-    while v >= 100 {
-        let pair = (v % 100) as usize * 2;
-        v /= 100;
-        pos -= 2;
-        digits[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-    }
-    if v >= 10 {
-        let pair = v as usize * 2;
-        pos -= 2;
-        digits[pos..pos + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-    } else {
-        pos -= 1;
-        digits[pos] = b'0' + v as u8;
-    }
-    out.extend_from_slice(&digits[pos..]);
-}
-
-fn push_js_number(out: &mut String, n: f64) {
-    if n.is_nan() {
-        out.push_str("NaN");
-    } else if n.is_infinite() {
-        out.push_str(if n > 0.0 { "Infinity" } else { "-Infinity" });
-    } else {
-        let mut buf = Vec::new();
-        write_number(&mut buf, n);
-        let _ = write!(out, "{}", String::from_utf8_lossy(&buf));
-    }
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// For each byte: 0 when it is copied as is, else the letter of its
-/// two-character escape, or `u` for a `\u00XX` escape.
-static ESCAPE: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = b'u';
-        i += 1;
-    }
-    t[b'\n' as usize] = b'n';
-    t[b'\r' as usize] = b'r';
-    t[b'\t' as usize] = b't';
-    t[0x08] = b'b';
-    t[0x0c] = b'f';
-    t[b'"' as usize] = b'"';
-    t[b'\\' as usize] = b'\\';
-    t
-};
-
-/// Whether any byte of `w` is below 0x20, a quote or a backslash.
-#[inline]
-fn needs_escape(w: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    // Bytes >= 0x80 (UTF-8) must not count as "below 0x20".
-    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    (below_space | has_zero(w ^ (ONES * u64::from(b'"'))) | has_zero(w ^ (ONES * u64::from(b'\\'))))
-        != 0
-}
-
-/// Appends a string literal exactly as `JSON.stringify` quotes it.
-pub fn write_string(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
-    out.push(b'"');
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Skip eight plain bytes at a time (no control character, quote or
-        // backslash among them).
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            if !needs_escape(u64::from_le_bytes(word)) {
-                i += 8;
-                continue;
-            }
-        }
-        let c = bytes[i];
-        let esc = ESCAPE[usize::from(c)];
-        if esc == 0 {
-            i += 1;
-            continue;
-        }
-        out.extend_from_slice(&bytes[start..i]);
-        if esc == b'u' {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(c >> 4)]);
-            out.push(HEX[usize::from(c & 0xf)]);
-        } else {
-            out.push(b'\\');
-            out.push(esc);
-        }
-        i += 1;
-        start = i;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn num(n: f64) -> String {
-        let mut v = Vec::new();
-        write_number(&mut v, n);
-        String::from_utf8(v).unwrap_or_default()
-    }
-
-    #[test]
-    fn numbers_print_like_javascript() {
-        assert_eq!(num(1.0), "1");
-        assert_eq!(num(-0.0), "0");
-        assert_eq!(num(2.0 / 3.0), "0.6666666666666666");
-        assert_eq!(num(0.1 + 0.2), "0.30000000000000004");
-        assert_eq!(num(1e21), "1e+21");
-        assert_eq!(num(1e-7), "1e-7");
-        assert_eq!(num(123456789012345680000.0), "123456789012345680000");
-        assert_eq!(num(f64::NAN), "null");
-        assert_eq!(num(f64::INFINITY), "null");
-        assert_eq!(num(1750000000000.0), "1750000000000");
-    }
-
-    #[test]
-    fn integers_print_with_every_digit_count() {
-        for n in [
-            0i64,
-            7,
-            10,
-            99,
-            100,
-            101,
-            999,
-            1000,
-            65535,
-            1_750_000_000_000,
-            -1,
-            -42,
-            -100,
-        ] {
-            let mut v = Vec::new();
-            write_int(&mut v, n);
-            assert_eq!(String::from_utf8(v).unwrap_or_default(), n.to_string());
-        }
-    }
-
-    #[test]
-    fn long_strings_escape_in_every_position() {
-        for pos in 0..20 {
-            for special in ['"', '\\', '\n', '\u{1f}', 'é'] {
-                let mut s: String = "abcdefghijklmnopqrst".into();
-                s.insert(pos, special);
-                let mut v = Vec::new();
-                write_string(&mut v, &s);
-                let expected = serde_json::to_string(&s).unwrap_or_default();
-                assert_eq!(String::from_utf8(v).unwrap_or_default(), expected, "{s:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn strings_escape_like_json_stringify() {
-        let mut v = Vec::new();
-        write_string(&mut v, "a\"b\\c\n\u{1}\u{7f}é\u{2028}");
-        assert_eq!(
-            String::from_utf8(v).unwrap_or_default(),
-            "\"a\\\"b\\\\c\\n\\u0001\u{7f}é\u{2028}\""
-        );
-    }
 
     #[test]
     fn integer_keys_enumerate_first_in_numeric_order() {
