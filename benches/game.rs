@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use spectra_recordings::{BASE_MS, Input, parse_inputs, read_text, recordings_dir};
-use spectra_server::game::{AuthPolicy, Parser, Registry, parse_envelope};
+use spectra_server::game::{AuthPolicy, ConnId, Parser, Registry, parse_envelope};
 
 /// Counts allocations, to show that serializing allocates nothing.
 struct Counting;
@@ -51,7 +51,7 @@ fn game_input() -> PathBuf {
         .join("game-01-regulation.input.jsonl")
 }
 
-const OBS: usize = 1;
+const OBS: ConnId = ConnId::new(1);
 
 /// CPU time consumed by this thread, in ns.
 fn thread_cpu_ns() -> u128 {

@@ -14,6 +14,11 @@ use spectra_server::backend::{
 };
 use spectra_server::http::Method;
 
+/// Connection `n`.
+fn c(n: u64) -> spectra_server::game::ConnId {
+    spectra_server::game::ConnId::new(n)
+}
+
 fn opts() -> Options {
     Options {
         workers: 2,
@@ -59,15 +64,15 @@ fn logons_get_their_key_check_back_by_connection() {
             let _ = tx.send(f);
         },
     );
-    assert!(bridge.verify_key(11, "ORG-KEY".into()).is_none());
-    assert!(bridge.verify_key(12, "OLD-KEY".into()).is_none());
+    assert!(bridge.verify_key(c(11), "ORG-KEY".into()).is_none());
+    assert!(bridge.verify_key(c(12), "OLD-KEY".into()).is_none());
     let mut got = collect(&rx, 2, Duration::from_secs(5));
     got.sort_by_key(|f| match f {
         Finished::KeyChecked { conn, .. } => *conn,
-        _ => 0,
+        _ => c(0),
     });
     match &got[0] {
-        Finished::KeyChecked { conn: 11, check } => {
+        Finished::KeyChecked { conn, check } if *conn == c(11) => {
             assert!(check.is_valid());
             assert!(!check.is_supporter());
             assert_eq!(
@@ -80,7 +85,7 @@ fn logons_get_their_key_check_back_by_connection() {
     assert_eq!(
         got[1],
         Finished::KeyChecked {
-            conn: 12,
+            conn: c(12),
             check: KeyCheck::Expired
         }
     );
@@ -209,7 +214,7 @@ fn refusals_come_back_at_once_and_the_rest_through_the_sink() {
         },
     );
     let mut got: Vec<Finished> = (0..4)
-        .filter_map(|conn| bridge.verify_key(conn, "K".into()))
+        .filter_map(|n| bridge.verify_key(c(n), "K".into()))
         .collect();
     // Refused ones come back at once; the others through the sink.
     let at_once = got.len();

@@ -16,6 +16,7 @@ use spectra_server::game::AuthPolicy;
 use spectra_server::http::Method;
 use spectra_server::hub::{Command, Hub, IngestEvent, Outputs, Published, ToBroadcast, ToIngest};
 use spectra_server::replay::{KeyCheck as ReplayKeyCheck, Record};
+use spectra_server::sio::SocketId;
 
 const BASE: u64 = 1_750_000_000_000;
 
@@ -78,7 +79,7 @@ impl Rig {
     fn tick(&mut self, ms: u64) {
         self.clock += ms;
         self.hub.handle(Command::TestClock {
-            socket: 0,
+            socket: SocketId::new(0),
             ms: self.clock,
             ack: None,
         });
@@ -97,14 +98,20 @@ impl Rig {
         let msg = format!(
             r#"{{"type":"authenticate","clientVersion":"0.3.20","obsName":"O","key":"{key}","groupCode":"{group}","leftTeam":{{"name":"L","tricode":"L","url":"","attackStart":true}},"rightTeam":{{"name":"R","tricode":"R","url":"","attackStart":false}},"toolsData":{tools}}}"#
         );
-        self.hub
-            .handle(Command::event(IngestEvent::ObsLogon, socket, Some(&msg)));
+        self.hub.handle(Command::event(
+            IngestEvent::ObsLogon,
+            SocketId::new(socket),
+            Some(&msg),
+        ));
     }
 
     fn data(&mut self, socket: u64, group: &str, ty: &str, data: &str) {
         let msg = format!(r#"{{"type":"{ty}","data":{data},"obsName":"O","groupCode":"{group}"}}"#);
-        self.hub
-            .handle(Command::event(IngestEvent::ObsData, socket, Some(&msg)));
+        self.hub.handle(Command::event(
+            IngestEvent::ObsData,
+            SocketId::new(socket),
+            Some(&msg),
+        ));
     }
 
     /// The next logon answer (a refusal's disconnect is skipped).
@@ -115,7 +122,7 @@ impl Rig {
                     socket,
                     event: "obs_logon_ack",
                     payload,
-                }) => return Some((socket, serde_json::from_str(&payload).unwrap())),
+                }) => return Some((socket.get(), serde_json::from_str(&payload).unwrap())),
                 Ok(ToIngest::Disconnect { .. }) => {}
                 Ok(other) => panic!("{other:?}"),
                 Err(_) => return None,
@@ -235,7 +242,7 @@ fn backend_down_refuses_with_unknown_error() {
     assert_eq!(ack["reason"], "Unknown Error");
     assert!(matches!(
         r.ingest.try_recv(),
-        Ok(ToIngest::Disconnect { socket: 1 })
+        Ok(ToIngest::Disconnect { socket }) if socket == SocketId::new(1)
     ));
 }
 

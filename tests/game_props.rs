@@ -2,10 +2,10 @@
 //! never panic, and the broadcast state only changes through valid events.
 
 use proptest::prelude::*;
-use spectra_server::game::{AuthPolicy, GameError, Outcome, Registry};
+use spectra_server::game::{AuthPolicy, ConnId, GameError, Outcome, Registry};
 
 const T0: u64 = 1_750_000_000_000;
-const OBS: usize = 1;
+const OBS: ConnId = ConnId::new(1);
 
 const LOGON: &str = r#"{"type":"authenticate","clientVersion":"0.3.3","obsName":"O","key":"","groupCode":"G","groupSecret":"","leftTeam":{"name":"L","tricode":"LFT","url":"","attackStart":true},"rightTeam":{"name":"R","tricode":"RGT","url":"","attackStart":false},"toolsData":{"timeoutDuration":3,"timeoutCounter":{"max":2,"left":2,"right":2}}}"#;
 
@@ -97,8 +97,8 @@ proptest! {
         prop_assert!(out.error.is_some(), "random text is not a valid event");
         prop_assert_eq!(snapshot(&r), before);
         let mut fresh = Registry::new(AuthPolicy::open(), Box::new(|| "S".repeat(12)));
-        fresh.obs_logon(7, &text, T0);
-        fresh.aux_logon(8, &text, T0);
+        fresh.obs_logon(ConnId::new(7), &text, T0);
+        fresh.aux_logon(ConnId::new(8), &text, T0);
         check_invariants(&fresh);
     }
 

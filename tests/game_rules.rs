@@ -2,10 +2,10 @@
 //! per rule, driven through the registry's public API.
 
 use serde_json::{Value, json};
-use spectra_server::game::{AuthPolicy, Effect, GameError, KeyVerdict, Outcome, Registry};
+use spectra_server::game::{AuthPolicy, ConnId, Effect, GameError, KeyVerdict, Outcome, Registry};
 
 const T0: u64 = 1_750_000_000_000;
-const OBS: usize = 1;
+const OBS: ConnId = ConnId::new(1);
 
 fn registry() -> Registry {
     Registry::new(AuthPolicy::open(), Box::new(|| "SECRET123456".to_owned()))
@@ -320,8 +320,8 @@ fn group_codes_that_cannot_be_file_names_are_refused() {
 fn an_observer_cannot_send_data_for_another_group() {
     let mut r = game();
     let mut other = registry();
-    other.obs_logon(2, &logon_payload("H", tools()), T0);
-    r.obs_logon(2, &logon_payload("H", tools()), T0);
+    other.obs_logon(ConnId::new(2), &logon_payload("H", tools()), T0);
+    r.obs_logon(ConnId::new(2), &logon_payload("H", tools()), T0);
     let p =
         json!({"obsName": "Obs", "groupCode": "H", "type": "map", "data": "Ascent"}).to_string();
     let out = r.obs_data(OBS, &p, T0 + 10);
@@ -343,10 +343,10 @@ fn a_logon_names_the_match_it_created_but_not_one_it_rejoined() {
     r.disconnect(OBS, T0 + 1);
     let mut again: Value = serde_json::from_str(&logon_payload("G", tools())).unwrap();
     again["groupSecret"] = json!("SECRET123456");
-    let out = r.obs_logon(2, &again.to_string(), T0 + 2);
+    let out = r.obs_logon(ConnId::new(2), &again.to_string(), T0 + 2);
     assert_eq!(acks(&out)[0]["reason"], "reconnected");
     assert_eq!(out.created, None);
-    let out = r.obs_logon(3, &logon_payload("G", tools()), T0 + 3);
+    let out = r.obs_logon(ConnId::new(3), &logon_payload("G", tools()), T0 + 3);
     assert_eq!(acks(&out)[0]["value"], false);
     assert_eq!(out.created, None);
 }
@@ -391,10 +391,10 @@ fn backend_key_verdict_finishes_or_refuses_the_logon() {
     assert_eq!(s["organizationId"], "org-1");
     assert_eq!(s["orgIsSupporter"], true);
 
-    let out = r.obs_logon(2, &logon_payload("H", tools()), T0);
+    let out = r.obs_logon(ConnId::new(2), &logon_payload("H", tools()), T0);
     assert!(matches!(out.effects.as_slice(), [Effect::VerifyKey { .. }]));
     let out = r.obs_logon_verdict(
-        2,
+        ConnId::new(2),
         KeyVerdict::Invalid {
             reason: "Expired Key".into(),
         },
@@ -402,9 +402,9 @@ fn backend_key_verdict_finishes_or_refuses_the_logon() {
     );
     assert_eq!(acks(&out)[0]["reason"], "Expired Key");
 
-    r.obs_logon(3, &logon_payload("K", tools()), T0);
-    r.disconnect(3, T0);
-    let out = r.obs_logon_verdict(3, verdict_ok(), T0);
+    r.obs_logon(ConnId::new(3), &logon_payload("K", tools()), T0);
+    r.disconnect(ConnId::new(3), T0);
+    let out = r.obs_logon_verdict(ConnId::new(3), verdict_ok(), T0);
     assert_eq!(out.error, Some(GameError::ConnectionClosed));
     assert_eq!(r.match_count(), 1);
 }
@@ -509,12 +509,16 @@ fn timers_of_many_matches_fire_each_in_its_own_time() {
     let mut r = registry();
     let codes = ["GA", "GB", "GC", "GD"];
     for (i, code) in codes.iter().enumerate() {
-        let out = r.obs_logon(10 + i, &logon_payload(code, tools()), T0);
+        let out = r.obs_logon(
+            ConnId::new(10 + i as u64),
+            &logon_payload(code, tools()),
+            T0,
+        );
         assert_eq!(acks(&out)[0]["value"], true);
     }
     let data = |r: &mut Registry, i: usize, ty: &str, data: Value, at: u64| {
         let p = json!({"obsName": "Obs", "groupCode": codes[i], "type": ty, "data": data});
-        let out = r.obs_data(10 + i, &p.to_string(), T0 + at);
+        let out = r.obs_data(ConnId::new(10 + i as u64), &p.to_string(), T0 + at);
         assert!(out.error.is_none(), "{:?}", out.error);
     };
     // Timeouts started 500 ms apart, in reverse order of logon.

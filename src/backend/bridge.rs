@@ -23,8 +23,7 @@ use super::playercam::{FetchPlayercams, PlayercamOutcome, wanted};
 use super::pool::{Backend, Job};
 use super::stats::{FETCH_STATS_DELAY_MS, PlayerMmr, StatsFetch, StatsMatchStart};
 
-/// The net layer's connection id (an ingest socket waiting for its logon).
-pub type ConnId = usize;
+pub use crate::game::ConnId;
 
 /// A result for the match thread to apply.
 #[derive(Debug, Clone, PartialEq)]

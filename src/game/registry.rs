@@ -18,8 +18,26 @@ use super::tape::{Parser, View};
 use super::timers::{Timer, TimerSeq};
 use crate::json::js_value::{JsValue, array_index};
 
-/// The net layer's connection id.
-pub type ConnId = usize;
+/// An observer's or auxiliary client's connection, as the match thread
+/// names it (its ingest socket).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(u64);
+
+impl ConnId {
+    pub const fn new(n: u64) -> Self {
+        ConnId(n)
+    }
+
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for ConnId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// Send-loop period.
 pub const SEND_INTERVAL_MS: u64 = 100;

@@ -55,12 +55,13 @@ pub struct Hub {
     backend: Option<backend::Link>,
 }
 
+/// The game model's name for an ingest socket, and back.
 fn conn_of(socket: SocketId) -> ConnId {
-    usize::try_from(socket).unwrap_or(usize::MAX)
+    ConnId::new(socket.get())
 }
 
 fn socket_of(conn: ConnId) -> SocketId {
-    conn as SocketId
+    SocketId::new(conn.get())
 }
 
 impl Hub {

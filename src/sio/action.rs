@@ -5,8 +5,26 @@ use bytes::Bytes;
 use crate::eio::{self, Data};
 
 /// A Socket.IO socket: one client's connection to one namespace (in raw
-/// Engine.IO mode, one Engine.IO session).
-pub type SocketId = u64;
+/// Engine.IO mode, one Engine.IO session). Numbered by its server, never
+/// reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SocketId(u64);
+
+impl SocketId {
+    pub const fn new(n: u64) -> Self {
+        SocketId(n)
+    }
+
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for SocketId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// Work for the network side or the application, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -52,7 +52,7 @@ pub struct Server {
     sockets: HashMap<SocketId, Socket>,
     rooms: HashMap<String, HashMap<SocketId, Route>>,
     connect_timers: BinaryHeap<Reverse<(u64, SessionId)>>,
-    next_socket: SocketId,
+    next_socket: u64,
     /// Application events, ahead of the adapter's queue.
     events: VecDeque<AppEvent>,
 }
@@ -314,7 +314,7 @@ impl Server {
     }
 
     fn new_socket(&mut self, session: SessionId, nsp: String, sid: String) -> SocketId {
-        let id = self.next_socket;
+        let id = SocketId::new(self.next_socket);
         self.next_socket += 1;
         self.sockets.insert(
             id,

@@ -837,7 +837,7 @@ fn broadcast_shares_the_same_bytes_with_every_member() {
         assert_eq!(payload, msg.packet);
     }
     // Leaving and disconnecting take members out of the room.
-    let first_socket = 1;
+    let first_socket = SocketId::new(1);
     srv.leave(first_socket, "match");
     srv.broadcast("match", &msg);
     assert_eq!(actions(&mut srv).len(), 5);

@@ -63,7 +63,7 @@ impl Runner {
         if let Some(c) = self.conns.get(label) {
             return *c;
         }
-        let id = self.conns.len() + 1;
+        let id = ConnId::new(self.conns.len() as u64 + 1);
         self.conns.insert(label.to_owned(), id);
         self.labels.insert(id, label.to_owned());
         id

@@ -106,10 +106,10 @@ fn play(rig: &mut Rig, name: &str) -> Vec<String> {
         let v: Value = serde_json::from_str(line).unwrap();
         let t = v["t"].as_u64().unwrap();
         last_t = t;
-        let n = ids.len() as SocketId;
+        let n = SocketId::new(ids.len() as u64 + 1);
         let socket = *ids
             .entry(v["socket"].as_str().unwrap().to_owned())
-            .or_insert(n + 1);
+            .or_insert(n);
         assert!(rig.hub.handle(Command::TestClock {
             socket,
             ms: BASE + t,
@@ -139,7 +139,7 @@ fn play(rig: &mut Rig, name: &str) -> Vec<String> {
         drain(rig, &mut closed, &mut secret);
     }
     rig.hub.handle(Command::TestClock {
-        socket: 0,
+        socket: SocketId::new(0),
         ms: BASE + last_t + 10 * 60 * 1000,
         ack: None,
     });
@@ -250,14 +250,14 @@ fn logon(group: &str) -> Option<String> {
 fn two_matches(a: &str, b: &str) -> Rig {
     let mut r = rig(open_auth());
     r.hub.handle(Command::TestClock {
-        socket: 1,
+        socket: SocketId::new(1),
         ms: BASE,
         ack: None,
     });
     for (socket, code) in [(1, a), (2, b)] {
         r.hub.handle(Command::event(
             IngestEvent::ObsLogon,
-            socket,
+            SocketId::new(socket),
             logon(code).as_deref(),
         ));
     }
@@ -272,22 +272,28 @@ fn logons_are_acked_and_keys_checked() {
         use_backend: false,
     });
     r.hub.handle(Command::TestClock {
-        socket: 1,
+        socket: SocketId::new(1),
         ms: BASE,
         ack: Some(7),
     });
-    assert_eq!(r.ingest.try_recv(), Ok(ToIngest::Ack { socket: 1, ack: 7 }));
+    assert_eq!(
+        r.ingest.try_recv(),
+        Ok(ToIngest::Ack {
+            socket: SocketId::new(1),
+            ack: 7
+        })
+    );
     r.hub.handle(Command::event(
         IngestEvent::ObsLogon,
-        1,
+        SocketId::new(1),
         logon("G1").as_deref(),
     ));
     match r.ingest.try_recv() {
         Ok(ToIngest::Emit {
-            socket: 1,
+            socket,
             event: "obs_logon_ack",
             payload,
-        }) => {
+        }) if socket == SocketId::new(1) => {
             assert!(
                 payload.starts_with(r#"{"type":"authenticate","value":true,"reason":""#),
                 "{payload}"
@@ -297,20 +303,28 @@ fn logons_are_acked_and_keys_checked() {
     }
     assert_eq!(r.published.matches_running(), 1);
     let bad = logon("G2").map(|s| s.replace("\"key\":\"K\"", "\"key\":\"X\""));
-    r.hub
-        .handle(Command::event(IngestEvent::ObsLogon, 2, bad.as_deref()));
+    r.hub.handle(Command::event(
+        IngestEvent::ObsLogon,
+        SocketId::new(2),
+        bad.as_deref(),
+    ));
     assert_eq!(
         r.ingest.try_recv(),
         Ok(ToIngest::Emit {
-            socket: 2,
+            socket: SocketId::new(2),
             event: "obs_logon_ack",
             payload: r#"{"type":"authenticate","value":false,"reason":"Invalid Key"}"#.into()
         })
     );
-    assert_eq!(r.ingest.try_recv(), Ok(ToIngest::Disconnect { socket: 2 }));
+    assert_eq!(
+        r.ingest.try_recv(),
+        Ok(ToIngest::Disconnect {
+            socket: SocketId::new(2)
+        })
+    );
     // The first tick broadcasts the new match's state once.
     r.hub.handle(Command::TestClock {
-        socket: 1,
+        socket: SocketId::new(1),
         ms: BASE + 100,
         ack: None,
     });
@@ -319,7 +333,7 @@ fn logons_are_acked_and_keys_checked() {
     };
     assert_eq!(&*group, "G1");
     r.hub.handle(Command::TestClock {
-        socket: 1,
+        socket: SocketId::new(1),
         ms: BASE + 200,
         ack: None,
     });
@@ -357,10 +371,12 @@ fn the_replay_log_takes_each_event_a_match_was_handed_even_when_its_data_is_wron
     for (socket, code) in [(1, "A1"), (2, "B2")] {
         let start =
             format!(r#"{{"obsName":"O","groupCode":"{code}","type":"match_start","data":"M"}}"#);
-        r.hub.handle(data(socket, IngestEvent::ObsData, &start));
+        r.hub
+            .handle(data(SocketId::new(socket), IngestEvent::ObsData, &start));
     }
     let aux = r#"{"type":"aux_authenticate","clientVersion":"0.3.20","playerId":"P","matchId":"M","name":"P"}"#;
-    r.hub.handle(data(3, IngestEvent::AuxLogon, aux));
+    r.hub
+        .handle(data(SocketId::new(3), IngestEvent::AuxLogon, aux));
     assert_eq!(replay_events(&r, &mut files), ["A1", "B2"]);
     for payload in [
         // Wrong data for its type: handed over, then refused by the match.
@@ -374,7 +390,8 @@ fn the_replay_log_takes_each_event_a_match_was_handed_even_when_its_data_is_wron
         // A group code that is not a string names no match.
         r#"{"obsName":"O","groupCode":1,"type":"map","data":"Ascent"}"#,
     ] {
-        r.hub.handle(data(1, IngestEvent::ObsData, payload));
+        r.hub
+            .handle(data(SocketId::new(1), IngestEvent::ObsData, payload));
     }
     assert_eq!(replay_events(&r, &mut files), ["A1", "A1"]);
     for payload in [
@@ -384,7 +401,8 @@ fn the_replay_log_takes_each_event_a_match_was_handed_even_when_its_data_is_wron
         r#"{"playerId":"P","matchId":7,"type":"aux_health","data":50}"#,
         r#"{"playerId":"P","matchId":"X","type":"aux_health","data":50}"#,
     ] {
-        r.hub.handle(data(3, IngestEvent::AuxData, payload));
+        r.hub
+            .handle(data(SocketId::new(3), IngestEvent::AuxData, payload));
     }
     assert_eq!(replay_events(&r, &mut files), ["A1", "B2"]);
 }
@@ -393,7 +411,7 @@ fn the_replay_log_takes_each_event_a_match_was_handed_even_when_its_data_is_wron
 fn data_naming_another_group_changes_nothing_and_is_not_logged() {
     let mut r = two_matches("A1", "B2");
     r.hub.handle(Command::TestClock {
-        socket: 1,
+        socket: SocketId::new(1),
         ms: BASE + 100,
         ack: None,
     });
@@ -401,11 +419,11 @@ fn data_naming_another_group_changes_nothing_and_is_not_logged() {
     assert_eq!(before, 2);
     r.hub.handle(Command::event(
         IngestEvent::ObsData,
-        1,
+        SocketId::new(1),
         Some(r#"{"obsName":"O","groupCode":"B2","type":"map","data":"Ascent"}"#),
     ));
     r.hub.handle(Command::TestClock {
-        socket: 1,
+        socket: SocketId::new(1),
         ms: BASE + 300,
         ack: None,
     });
