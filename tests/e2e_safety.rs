@@ -1,5 +1,5 @@
 //! End to end: the logon rules that depend on configuration and the two
-//! places where this server is safer than the reference (issue 5): a group
+//! places where this server is safer than the reference: a group
 //! code that is unsafe as a file name is refused, and an observer cannot
 //! write into another group's match.
 

@@ -9,7 +9,7 @@
 pub mod batch;
 pub mod clock;
 pub mod command;
-pub mod frames;
+pub mod match_data;
 pub mod published;
 pub mod team_info;
 pub mod thread;

@@ -17,7 +17,7 @@ use super::Published;
 use super::batch::IngestEvent;
 use super::clock::Clock;
 use super::command::{Command, Post, ToBroadcast, ToIngest};
-use super::frames;
+use super::match_data;
 use super::team_info::TeamInfo;
 use crate::config::Pinning;
 use crate::game::{
@@ -303,7 +303,7 @@ impl Hub {
             .streams
             .entry(group_code.to_owned())
             .or_insert_with(|| RoomStream::new(levels));
-        let msg = frames::match_data(state, stream);
+        let msg = match_data::match_data(state, stream);
         let group: Arc<str> = Arc::from(group_code);
         for b in &self.out.broadcast {
             b.post(ToBroadcast::State {

@@ -98,7 +98,7 @@ fn play(rig: &mut Rig, name: &str) -> Vec<String> {
         }
         while let Ok(out) = rig.broadcast.try_recv() {
             if let ToBroadcast::State { msg, .. } = out {
-                states.push(frames::state_of(&msg.packet));
+                states.push(match_data::state_of(&msg.packet));
             }
         }
     };

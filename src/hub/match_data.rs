@@ -1,7 +1,7 @@
-//! Building one broadcast: the state's JSON becomes the `match_data` event's
-//! single string argument (`42["match_data","{\"groupCode\":…}"]`), and the
-//! Socket.IO packet, its WebSocket frames and polling form are built once
-//! for the whole room.
+//! The `match_data` broadcast: the state's JSON becomes the event's single
+//! string argument (`42["match_data","{\"groupCode\":…}"]`), and the room's
+//! output (its WebSocket frames and polling form) is built from that packet
+//! once for the whole room.
 
 use std::sync::Arc;
 
