@@ -13,13 +13,12 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use spectra_server::eio::{self, ConnId, HttpOutcome};
-use spectra_server::http::{Method, Request};
+use spectra_server::http::Request;
 use spectra_server::room::{Levels, Output, RoomStream};
 use spectra_server::sio::{self, Action, AppEvent, EngineConfig, Server};
-use spectra_server::ws::{Deflater, Message};
+use spectra_server::ws::{self, Deflater, Message};
 
 /// CPU time consumed by this thread.
 fn thread_cpu() -> Duration {
@@ -59,29 +58,7 @@ fn json_arg(len: usize) -> String {
 }
 
 fn ws_request(deflate: bool) -> Request {
-    let mut headers = vec![
-        ("upgrade".to_owned(), "websocket".to_owned()),
-        ("connection".to_owned(), "Upgrade".to_owned()),
-        ("sec-websocket-version".to_owned(), "13".to_owned()),
-        (
-            "sec-websocket-key".to_owned(),
-            "dGhlIHNhbXBsZSBub25jZQ==".to_owned(),
-        ),
-    ];
-    if deflate {
-        headers.push((
-            "sec-websocket-extensions".to_owned(),
-            "permessage-deflate; client_max_window_bits".to_owned(),
-        ));
-    }
-    Request {
-        method: Method::Get,
-        path: "/socket.io/".into(),
-        query: "EIO=4&transport=websocket".into(),
-        headers,
-        body: Bytes::new(),
-        http10: false,
-    }
+    ws::client::upgrade_request("/socket.io/?EIO=4&transport=websocket", deflate)
 }
 
 /// A server with `n` WebSocket sockets in room "match", half of them with

@@ -33,7 +33,7 @@
 
 use std::sync::Arc;
 
-use spectra_server::eio::{Driver, EngineConfig};
+use spectra_server::eio::{Driver, EngineConfig, Routes};
 use spectra_server::net::{self, Options, Reactor};
 use spectra_server::room::Output;
 use spectra_server::sio::{self, App, AppEvent};
@@ -113,11 +113,13 @@ impl App for Peer {
         }
     }
 
+    fn on_wake(&mut self, _srv: &mut sio::Server) {}
+}
+
+impl Routes for Peer {
     fn on_http(&mut self, req: &http::Request) -> Option<http::Response> {
         (req.path == "/").then(|| http::Response::new(200).body("protocol_peer\n"))
     }
-
-    fn on_wake(&mut self, _srv: &mut sio::Server) {}
 }
 
 fn json_string(text: &str) -> Option<String> {

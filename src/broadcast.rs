@@ -80,6 +80,9 @@ impl Broadcast {
     }
 }
 
+/// No routes of its own: every request outside the engine is a 404.
+impl crate::eio::Routes for Broadcast {}
+
 impl App for Broadcast {
     fn on_app_event(&mut self, srv: &mut sio::Server, ev: AppEvent) {
         match ev {

@@ -76,6 +76,9 @@ impl Ingest {
     }
 }
 
+/// No routes of its own: every request outside the engine is a 404.
+impl crate::eio::Routes for Ingest {}
+
 impl App for Ingest {
     fn on_app_event(&mut self, _srv: &mut sio::Server, ev: AppEvent) {
         match ev {

@@ -338,16 +338,10 @@ impl RestApp {
     }
 }
 
-impl crate::sio::App for RestApp {
-    fn on_app_event(&mut self, _srv: &mut crate::sio::Server, _ev: crate::sio::AppEvent) {}
-
+impl crate::eio::Routes for RestApp {
     fn on_http(&mut self, req: &Request) -> Option<Response> {
         let now_ms = self.now_ms();
         Some(self.rest.handle(req, now_ms))
-    }
-
-    fn on_wake(&mut self, _srv: &mut crate::sio::Server) {
-        self.collect();
     }
 
     fn defer_http(&mut self, ticket: u64, req: &Request) -> bool {
@@ -356,5 +350,13 @@ impl crate::sio::App for RestApp {
 
     fn take_http_answers(&mut self) -> Vec<(u64, Response)> {
         self.answers()
+    }
+}
+
+impl crate::sio::App for RestApp {
+    fn on_app_event(&mut self, _srv: &mut crate::sio::Server, _ev: crate::sio::AppEvent) {}
+
+    fn on_wake(&mut self, _srv: &mut crate::sio::Server) {
+        self.collect();
     }
 }

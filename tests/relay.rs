@@ -143,18 +143,24 @@ fn a_watched_room_gets_its_stored_state_then_every_output_then_its_end() {
     assert!(edge.fed.recv_timeout(Duration::from_millis(200)).is_err());
 }
 
-#[test]
-fn a_restarted_redis_brings_the_edge_back_to_the_newest_state_within_a_second() {
-    let mut redis = Redis::start();
-    let (publisher, edge) = start(&redis);
+/// A publisher and an edge watching room G1, which got its first output.
+fn watching(redis: &Redis) -> (Publisher, Edge, RoomStream) {
+    let (publisher, edge) = start(redis);
     edge.interest
         .send(Interest::Watch(Arc::from("G1")))
         .unwrap();
     let mut room = RoomStream::default();
     std::thread::sleep(Duration::from_millis(200));
-    let before = output(&mut room, 0);
-    publisher.post(state("G1", &before));
-    assert_same_frames(&next_state(&edge, Duration::from_secs(5)), &before);
+    let first = output(&mut room, 0);
+    publisher.post(state("G1", &first));
+    assert_same_frames(&next_state(&edge, Duration::from_secs(5)), &first);
+    (publisher, edge, room)
+}
+
+#[test]
+fn a_restarted_redis_brings_the_edge_back_to_the_newest_state_within_a_second() {
+    let mut redis = Redis::start();
+    let (publisher, edge, mut room) = watching(&redis);
 
     redis.kill();
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -184,15 +190,7 @@ fn a_restarted_redis_brings_the_edge_back_to_the_newest_state_within_a_second() 
 #[test]
 fn an_edge_cut_off_when_the_match_ends_gets_the_final_state_and_the_end() {
     let mut redis = Redis::start();
-    let (publisher, edge) = start(&redis);
-    edge.interest
-        .send(Interest::Watch(Arc::from("G1")))
-        .unwrap();
-    let mut room = RoomStream::default();
-    std::thread::sleep(Duration::from_millis(200));
-    let first = output(&mut room, 0);
-    publisher.post(state("G1", &first));
-    assert_same_frames(&next_state(&edge, Duration::from_secs(5)), &first);
+    let (publisher, edge, mut room) = watching(&redis);
 
     redis.kill();
     let last = output(&mut room, 1);

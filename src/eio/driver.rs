@@ -11,9 +11,30 @@ use super::adapter::{Action, Adapter, HttpOutcome};
 use crate::net::{ConnId, Io, Service};
 use crate::{http, ws};
 
+/// A port's own HTTP routes: the requests outside the engine's path (REST).
+pub trait Routes {
+    /// Answers a request at once. `None` answers 404.
+    fn on_http(&mut self, _req: &http::Request) -> Option<http::Response> {
+        None
+    }
+
+    /// Whether the answer to this request comes later, because it needs
+    /// another thread (a backend call). The connection then waits, paused
+    /// like a parked poll, until [`Routes::take_http_answers`] hands back
+    /// the answer for `ticket`.
+    fn defer_http(&mut self, _ticket: u64, _req: &http::Request) -> bool {
+        false
+    }
+
+    /// Answers to deferred requests that are ready; asked after a wake.
+    fn take_http_answers(&mut self) -> Vec<(u64, http::Response)> {
+        Vec::new()
+    }
+}
+
 /// What runs on Engine.IO sessions: it owns the [`Adapter`], hears its
-/// session events and answers the port's other HTTP requests.
-pub trait SessionLayer {
+/// session events, and has the port's other routes.
+pub trait SessionLayer: Routes {
     /// The adapter this layer's sessions run on.
     fn adapter(&mut self) -> &mut Adapter;
 
@@ -31,26 +52,6 @@ pub trait SessionLayer {
 
     /// Another thread woke the reactor: drain the channels it posted to.
     fn on_wake(&mut self);
-
-    /// A request whose path is not the engine's (REST routes). `None`
-    /// answers 404.
-    fn on_http(&mut self, _req: &http::Request) -> Option<http::Response> {
-        None
-    }
-
-    /// Whether the layer answers this non-engine request later, because the
-    /// answer needs another thread (a backend call). The connection then
-    /// waits, paused like a parked poll, until
-    /// [`SessionLayer::take_http_answers`] hands back the answer for
-    /// `ticket`.
-    fn defer_http(&mut self, _ticket: u64, _req: &http::Request) -> bool {
-        false
-    }
-
-    /// Answers to deferred requests that are ready; asked after `on_wake`.
-    fn take_http_answers(&mut self) -> Vec<(u64, http::Response)> {
-        Vec::new()
-    }
 
     /// The reactor handled every readiness event of one poll: send on what
     /// was gathered from them.

@@ -30,7 +30,7 @@ mod sid;
 
 pub use adapter::{Action, Adapter, Event, Handshake, HttpOutcome, Route, SessionEvent};
 pub use config::EngineConfig;
-pub use driver::{ConnState, Driver, SessionLayer};
+pub use driver::{ConnState, Driver, Routes, SessionLayer};
 pub use engine::{
     CloseReason, Engine, EngineRequest, Method, Output, RequestOutcome, Transport, WsTarget,
 };

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::{json, not_found, strip_for_head};
+use crate::eio::Routes;
 use crate::http::{Method, Request, Response, cors};
 use crate::relay::subscriber::Status;
 use crate::sio::{self, App, AppEvent};
@@ -44,12 +45,14 @@ impl EdgeRest {
     }
 }
 
-impl App for EdgeRest {
-    fn on_app_event(&mut self, _srv: &mut sio::Server, _ev: AppEvent) {}
-
+impl Routes for EdgeRest {
     fn on_http(&mut self, req: &Request) -> Option<Response> {
         Some(self.handle(req))
     }
+}
+
+impl App for EdgeRest {
+    fn on_app_event(&mut self, _srv: &mut sio::Server, _ev: AppEvent) {}
 
     fn on_wake(&mut self, _srv: &mut sio::Server) {}
 }

@@ -2,32 +2,17 @@
 //! runs the two as an Engine.IO session layer.
 
 use super::{Action, AppEvent, Server};
-use crate::eio::{self, Adapter, SessionLayer};
+use crate::eio::{self, Adapter, Routes, SessionLayer};
 use crate::http;
 
-/// What a port does with its Socket.IO events (ingest, broadcast, REST).
-pub trait App {
+/// What a port does with its Socket.IO events (ingest, broadcast, REST),
+/// besides its own HTTP routes.
+pub trait App: Routes {
     /// A socket connected, sent an event, or disconnected.
     fn on_app_event(&mut self, srv: &mut Server, ev: AppEvent);
 
     /// Another thread woke the reactor: drain the channels it posted to.
     fn on_wake(&mut self, srv: &mut Server);
-
-    /// A request whose path is not the engine's (REST routes). `None`
-    /// answers 404.
-    fn on_http(&mut self, _req: &http::Request) -> Option<http::Response> {
-        None
-    }
-
-    /// See [`SessionLayer::defer_http`].
-    fn defer_http(&mut self, _ticket: u64, _req: &http::Request) -> bool {
-        false
-    }
-
-    /// See [`SessionLayer::take_http_answers`].
-    fn take_http_answers(&mut self) -> Vec<(u64, http::Response)> {
-        Vec::new()
-    }
 
     /// The reactor handled every readiness event of one poll: send on what
     /// was gathered from them.
@@ -44,6 +29,20 @@ pub struct Stack<A> {
 impl<A: App> Stack<A> {
     pub fn new(srv: Server, app: A) -> Self {
         Stack { srv, app }
+    }
+}
+
+impl<A: App> Routes for Stack<A> {
+    fn on_http(&mut self, req: &http::Request) -> Option<http::Response> {
+        self.app.on_http(req)
+    }
+
+    fn defer_http(&mut self, ticket: u64, req: &http::Request) -> bool {
+        self.app.defer_http(ticket, req)
+    }
+
+    fn take_http_answers(&mut self) -> Vec<(u64, http::Response)> {
+        self.app.take_http_answers()
     }
 }
 
@@ -71,18 +70,6 @@ impl<A: App> SessionLayer for Stack<A> {
 
     fn on_wake(&mut self) {
         self.app.on_wake(&mut self.srv);
-    }
-
-    fn on_http(&mut self, req: &http::Request) -> Option<http::Response> {
-        self.app.on_http(req)
-    }
-
-    fn defer_http(&mut self, ticket: u64, req: &http::Request) -> bool {
-        self.app.defer_http(ticket, req)
-    }
-
-    fn take_http_answers(&mut self) -> Vec<(u64, http::Response)> {
-        self.app.take_http_answers()
     }
 
     fn after_poll(&mut self) {

@@ -39,8 +39,6 @@ use crate::eio::Data;
 use crate::http::{Method, Request};
 use crate::ws::{Deflater, Message};
 
-const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
-
 fn cfg() -> EngineConfig {
     EngineConfig {
         ping_interval_ms: 300,
@@ -66,20 +64,7 @@ fn request(method: Method, target: &str, headers: &[(&str, &str)], body: &[u8]) 
 }
 
 fn ws_request(target: &str, deflate: bool) -> Request {
-    let mut h = vec![
-        ("host", "localhost"),
-        ("upgrade", "websocket"),
-        ("connection", "Upgrade"),
-        ("sec-websocket-version", "13"),
-        ("sec-websocket-key", KEY),
-    ];
-    if deflate {
-        h.push((
-            "sec-websocket-extensions",
-            "permessage-deflate; client_max_window_bits",
-        ));
-    }
-    request(Method::Get, target, &h, b"")
+    crate::ws::client::upgrade_request(target, deflate)
 }
 
 fn actions(srv: &mut Server) -> Vec<Action> {

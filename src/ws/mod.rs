@@ -37,6 +37,37 @@ pub mod client {
     use bytes::Bytes;
 
     use super::OpCode;
+    use crate::http::{Method, Request};
+
+    /// A browser's WebSocket upgrade request for `target` (path and query),
+    /// as parsed, offering permessage-deflate when `deflate` is set.
+    pub fn upgrade_request(target: &str, deflate: bool) -> Request {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let mut headers: Vec<(String, String)> = [
+            ("host", "localhost"),
+            ("upgrade", "websocket"),
+            ("connection", "Upgrade"),
+            ("sec-websocket-version", "13"),
+            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ]
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+        if deflate {
+            headers.push((
+                "sec-websocket-extensions".into(),
+                "permessage-deflate; client_max_window_bits".into(),
+            ));
+        }
+        Request {
+            method: Method::Get,
+            path: path.into(),
+            query: query.into(),
+            headers,
+            body: Bytes::new(),
+            http10: false,
+        }
+    }
 
     /// A whole masked client frame. `rsv1` marks a compressed message
     /// (payload from [`super::Deflater::compress`]).

@@ -2,8 +2,6 @@
 //! network side runs them, read by a client inflating with context
 //! takeover: whatever is dropped or sent in between, every frame inflates.
 
-use bytes::Bytes;
-
 use super::*;
 use crate::net::outbox::Outbox;
 use crate::room::RoomStream;
@@ -12,29 +10,7 @@ use crate::ws::Inflater;
 const LIMIT: usize = 1 << 24;
 
 fn ws_request(deflate: bool) -> Request {
-    let mut headers = vec![
-        ("upgrade".to_owned(), "websocket".to_owned()),
-        ("connection".to_owned(), "Upgrade".to_owned()),
-        ("sec-websocket-version".to_owned(), "13".to_owned()),
-        (
-            "sec-websocket-key".to_owned(),
-            "dGhlIHNhbXBsZSBub25jZQ==".to_owned(),
-        ),
-    ];
-    if deflate {
-        headers.push((
-            "sec-websocket-extensions".to_owned(),
-            "permessage-deflate; client_max_window_bits".to_owned(),
-        ));
-    }
-    Request {
-        method: http::Method::Get,
-        path: "/socket.io/".into(),
-        query: "EIO=4&transport=websocket".into(),
-        headers,
-        body: Bytes::new(),
-        http10: false,
-    }
+    ws::client::upgrade_request("/socket.io/?EIO=4&transport=websocket", deflate)
 }
 
 /// Queues the adapter's actions on `out` as the driver does.
