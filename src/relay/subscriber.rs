@@ -217,7 +217,9 @@ impl Thread {
         }
     }
 
-    /// Unsubscribes rooms nobody watched for the grace period.
+    /// Unsubscribes rooms nobody watched for the grace period. The shards
+    /// forget their state too: it would be stale by the time a frontend
+    /// watches again (which reads the stored state afresh).
     fn drop_unwatched(&mut self, now: Instant) {
         let gone: Vec<Arc<str>> = self
             .leaving
@@ -230,6 +232,9 @@ impl Thread {
             self.subscribed.remove(&group);
             self.live.remove(&group);
             self.streams.retain(|_, f| f.group != group);
+            self.hand_on(ToBroadcast::Removed {
+                group: group.clone(),
+            });
             let sent = match &mut self.links {
                 Some(l) => {
                     let cmd = if l.push.sharded {
