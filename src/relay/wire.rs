@@ -474,15 +474,21 @@ mod tests {
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..512)) {
-            let _ = Message::decode(&Bytes::from(data));
+            let bytes = Bytes::from(data);
+            if let Ok(m) = Message::decode(&bytes) {
+                prop_assert_eq!(m.encode(), bytes);
+            }
         }
 
         #[test]
-        fn a_valid_message_with_any_byte_changed_decodes_or_is_refused(at in 0usize..4096, to in any::<u8>()) {
+        fn a_valid_message_with_any_byte_changed_decodes_exactly_or_is_refused(at in 0usize..4096, to in any::<u8>()) {
             let mut bytes = Message::Output(output()).encode().to_vec();
             let at = at % bytes.len();
             bytes[at] = to;
-            let _ = Message::decode(&Bytes::from(bytes));
+            let bytes = Bytes::from(bytes);
+            if let Ok(m) = Message::decode(&bytes) {
+                prop_assert_eq!(m.encode(), bytes);
+            }
         }
     }
 }
