@@ -51,6 +51,6 @@ pub use key::{KeyCheck, KeyRoute, Organization, ValidateKey};
 pub use match_sync::{SyncKind, SyncMatch, SyncOutcome, registered};
 pub use options::Options;
 pub use packages::{FetchPackages, PackageCache, PackagesOutcome};
-pub use playercam::{FetchPlayercams, Playercams};
+pub use playercam::{FetchPlayercams, PlayercamOutcome, Playercams};
 pub use pool::{Backend, Ctx, Job};
 pub use stats::{FETCH_STATS_DELAY_MS, PlayerMmr, StatsFetch, StatsMatchStart};

@@ -33,7 +33,8 @@ pub struct Playercams {
     pub enabled_players: Value,
 }
 
-pub(crate) type PlayercamOutcome = Result<Playercams, BackendError>;
+/// The settings, or why there are none.
+pub type PlayercamOutcome = Result<Playercams, BackendError>;
 
 pub(crate) fn playercam_call(
     cfg: &BackendConfig,
