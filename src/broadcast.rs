@@ -59,6 +59,7 @@ pub fn logon(arg: Option<&str>) -> Option<(String, Option<String>)> {
 }
 
 impl Broadcast {
+    /// No matches known and no sockets logged on.
     pub fn new() -> Self {
         Self::default()
     }

@@ -22,7 +22,9 @@ use crate::room::Levels;
 /// Where the key and certificate PEM files are (`SERVER_KEY`, `SERVER_CERT`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsFiles {
+    /// The private key (`SERVER_KEY`).
     pub key: PathBuf,
+    /// The certificate chain (`SERVER_CERT`).
     pub cert: PathBuf,
 }
 
@@ -42,21 +44,40 @@ pub enum Pinning {
 /// clients; kept verbatim.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BackendConfig {
+    /// Observer keys, matches, playercams and stats go to the external
+    /// services, and the support-package and Discord sign-in routes exist
+    /// (`USE_BACKEND`, exactly `true`).
     pub use_backend: bool,
+    /// The organisation backend: key validation and match sync (`BACKEND_URL`).
     pub backend_url: Option<String>,
+    /// Sent as `X-User-Token` on every organisation-backend call (`BACKEND_TOKEN`).
     pub backend_token: Option<String>,
+    /// Where an organisation's supporter status is asked for (`SUPPORTER_CHECK_URL`).
     pub supporter_check_url: Option<String>,
+    /// The playercam service: name overrides and playercams (`PLAYERCAM_URL`).
     pub playercam_url: Option<String>,
+    /// The stats service: players' tiers at match start (`STATS_BACKEND_URL`).
     pub stats_backend_url: Option<String>,
+    /// Sent as `Authentication` on stats calls (`STATS_BACKEND_TOKEN`).
     pub stats_backend_token: Option<String>,
+    /// The Tebex store API the support packages come from (`TEBEX_BASE_URL`).
     pub tebex_base_url: Option<String>,
+    /// The Tebex store (`TEBEX_STORE_ID`).
     pub tebex_store_id: Option<String>,
+    /// The Tebex extension (`TEBEX_EXTENSION_ID`).
     pub tebex_extension_id: Option<String>,
+    /// The Discord application of the sign-in (`DISCORD_CLIENT_ID`).
     pub discord_client_id: Option<String>,
+    /// Its secret, sent with the token exchange (`DISCORD_CLIENT_SECRET`).
     pub discord_client_secret: Option<String>,
+    /// The redirect URI the sign-in was started with (`DISCORD_REDIRECT_URI`).
     pub discord_redirect_uri: Option<String>,
+    /// Where the sign-in code is exchanged for a token (`DISCORD_OAUTH_URL`).
     pub discord_oauth_url: Option<String>,
+    /// Where the signed-in user is fetched (`DISCORD_USER_URL`).
     pub discord_user_url: Option<String>,
+    /// The client link a signed-in user is sent back to, with their id,
+    /// name and avatar (`SPECTRA_CLIENT_DEEPLINK`).
     pub spectra_client_deeplink: Option<String>,
 }
 
@@ -82,7 +103,9 @@ pub enum Role {
 /// Replay logs (`SPECTRA_REPLAYS`, `SPECTRA_REPLAY_DIR`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplayConfig {
+    /// Observers' events are logged (`SPECTRA_REPLAYS`, default `true`).
     pub enabled: bool,
+    /// Where the logs are written (`SPECTRA_REPLAY_DIR`, default `replays`).
     pub dir: PathBuf,
 }
 
@@ -99,8 +122,11 @@ pub struct Config {
     pub broadcast_port: u16,
     /// `None`: plain HTTP/WebSocket on all three ports.
     pub tls: Option<TlsFiles>,
+    /// Observer authentication.
     pub auth: AuthConfig,
+    /// The organisation backend and external services.
     pub backend: BackendConfig,
+    /// Replay logs.
     pub replay: ReplayConfig,
     /// Match thread placement.
     pub pin_core: Pinning,
@@ -115,6 +141,7 @@ pub struct Config {
     /// Deflate levels of the broadcast frames (`SPECTRA_STANDALONE_LEVEL`,
     /// `SPECTRA_STREAM_LEVEL`; see [`Levels`] for the defaults and why).
     pub levels: Levels,
+    /// Origin or edge (`SPECTRA_ROLE`, default `origin`).
     pub role: Role,
     /// Where room outputs travel between an origin and its edges
     /// (`SPECTRA_REDIS_URL`, `redis://` or `rediss://`); checked, not
@@ -126,33 +153,77 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigError {
     /// A switch must be exactly `true` or `false`.
-    NotBoolean { var: &'static str, value: String },
+    NotBoolean {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
     /// A port must be a number from 1 to 65535.
-    NotPort { var: &'static str, value: String },
+    NotPort {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
     /// A listen address must be an IPv4 or IPv6 address.
-    NotAddress { var: &'static str, value: String },
+    NotAddress {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
     /// A count or size must be a positive whole number.
-    NotPositive { var: &'static str, value: String },
+    NotPositive {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
     /// A core setting is `auto`, `off` or a core index.
-    NotCore { var: &'static str, value: String },
+    NotCore {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
     /// A compression level is a whole number from 0 to 9.
-    NotLevel { var: &'static str, value: String },
+    NotLevel {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
     /// TLS was asked for (`INSECURE=false`, or one file given) but a file is missing.
-    TlsFileMissing { var: &'static str },
+    TlsFileMissing {
+        /// `SERVER_KEY` or `SERVER_CERT`.
+        var: &'static str,
+    },
     /// Two ports are the same.
     PortClash {
+        /// The first port's variable.
         a: &'static str,
+        /// The second port's variable.
         b: &'static str,
+        /// The port both name.
         port: u16,
     },
     /// `USE_BACKEND=true` needs the backend's address.
     BackendUrlMissing,
     /// `SPECTRA_ROLE` is `origin` or `edge`.
-    NotRole { value: String },
+    NotRole {
+        /// The value given.
+        value: String,
+    },
     /// An edge needs `SPECTRA_REDIS_URL`.
     EdgeWithoutRedis,
     /// `SPECTRA_REDIS_URL` is not a Redis URL.
-    BadRedisUrl { value: String, why: String },
+    BadRedisUrl {
+        /// The value given.
+        value: String,
+        /// The Redis client's complaint.
+        why: String,
+    },
     /// The `.env` file exists but cannot be read or parsed.
     DotEnv(String),
 }

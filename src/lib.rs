@@ -7,6 +7,7 @@
 //! invariants.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod backend;
 pub mod broadcast;

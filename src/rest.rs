@@ -35,7 +35,10 @@ pub use preview::{PREVIEW_TTL_MS, Previews, Rng};
 /// What the REST port needs from the configuration.
 #[derive(Debug, Clone)]
 pub struct RestConfig {
+    /// Decides the keys of `/createPreview` and `/getOrgForKey`.
     pub auth: AuthConfig,
+    /// `USE_BACKEND`: keys go to the backend, and the support-package and
+    /// Discord routes exist.
     pub use_backend: bool,
     /// Largest JSON body accepted (express' default is 100 kB).
     pub max_body: usize,
@@ -192,6 +195,7 @@ fn json_body(req: &Request, max_body: usize) -> Result<Option<Value>, Response> 
 }
 
 impl Rest {
+    /// Serves `published`; previews get codes from the OS's randomness.
     pub fn new(cfg: RestConfig, published: Arc<Published>) -> Self {
         Self::with_rng(cfg, published, Rng::from_os())
     }
@@ -325,6 +329,7 @@ pub struct RestApp {
 }
 
 impl RestApp {
+    /// `rest` without the backend; the clock starts now.
     pub fn new(rest: Rest) -> Self {
         RestApp {
             rest,

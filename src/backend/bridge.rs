@@ -29,21 +29,32 @@ pub use crate::game::ConnId;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Finished {
     /// An observer's key was checked: answer its logon now.
-    KeyChecked { conn: ConnId, check: KeyCheck },
+    KeyChecked {
+        /// The observer's ingest connection.
+        conn: ConnId,
+        /// The backend's verdict.
+        check: KeyCheck,
+    },
     /// The register call came back: the match is registered when
     /// [`super::registered`] says so; then call [`Bridge::registered`].
     Registered {
+        /// The match's group code.
         group_code: String,
+        /// The backend's status, or why there was none.
         outcome: SyncOutcome,
     },
     /// Playercam settings to put into the match's tools (and count as a change).
     Playercams {
+        /// The match's group code.
         group_code: String,
+        /// The settings, or why there are none.
         outcome: PlayercamOutcome,
     },
     /// Player tiers to set on the match's players.
     PlayerMmr {
+        /// The match's group code.
         group_code: String,
+        /// One entry per player the stats service knew.
         tiers: Vec<PlayerMmr>,
     },
 }
@@ -51,12 +62,15 @@ pub enum Finished {
 /// The match-side facts a moment needs, read from the match at that moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MatchFacts {
+    /// The match's group code, to route the results back to it.
     pub group_code: String,
+    /// The match's id, as the backend and the stats service name it.
     pub match_id: String,
     /// The match object's JSON text in the backend's form.
     pub match_json: String,
-    /// `tools.playercamsInfo.identifier` / `.secret`.
+    /// `tools.playercamsInfo.identifier`.
     pub playercam_identifier: String,
+    /// `tools.playercamsInfo.secret`.
     pub playercam_secret: String,
     /// Whether the register call has come back.
     pub registered: bool,
@@ -65,20 +79,27 @@ pub struct MatchFacts {
 /// A moment of a match's life that may call out.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Moment {
+    /// The match was created by a valid logon.
     Created,
+    /// `match_start`.
     Started,
     /// A `shopping` round phase, with the round number.
     Shopping {
+        /// The round number, as the match holds it.
         round: f64,
     },
+    /// `game_end`.
     GameEnd,
+    /// The match was dropped after 30 minutes without a broadcast.
     IdleRemoval,
 }
 
 /// One call a moment makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Planned {
+    /// A register, update or complete call.
     Sync(SyncKind),
+    /// Fetch the match's playercam settings.
     Playercams,
     /// `fetchMatchStats`, after [`FETCH_STATS_DELAY_MS`].
     StatsFetchLater,
@@ -128,6 +149,8 @@ pub struct Bridge {
 }
 
 impl Bridge {
+    /// Submits to `backend`'s workers; the result of every job that ran is
+    /// handed to `sink`, on the thread that finished the job.
     pub fn new(backend: Backend, sink: impl Fn(Finished) + Send + Sync + 'static) -> Self {
         Bridge {
             backend,
@@ -142,6 +165,7 @@ impl Bridge {
         self
     }
 
+    /// The worker pool the calls go to.
     pub fn backend(&self) -> &Backend {
         &self.backend
     }

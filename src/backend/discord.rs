@@ -26,14 +26,20 @@ use super::transport::{Call, Reply, Verb};
 use crate::config::BackendConfig;
 use crate::json::js_json::{js_string_of, truthy};
 
+/// How a Discord sign-in ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DiscordOutcome {
+    /// The user was fetched.
     SignedIn {
+        /// The client link to send the user to, carrying their id, user
+        /// name and avatar.
         deeplink: String,
+        /// The name to greet the user with.
         display_name: String,
     },
     /// The user request was answered with this status (not 200).
     UserFetchFailed(u16),
+    /// A setting is missing, or a call or its answer failed.
     Failed(BackendError),
 }
 
@@ -41,7 +47,7 @@ fn need<'a>(v: &'a Option<String>, var: &'static str) -> Result<&'a str, Backend
     v.as_deref().ok_or(BackendError::NotConfigured(var))
 }
 
-pub fn token_call(cfg: &BackendConfig, code: Option<&str>) -> Result<Call, BackendError> {
+pub(crate) fn token_call(cfg: &BackendConfig, code: Option<&str>) -> Result<Call, BackendError> {
     let url = need(&cfg.discord_oauth_url, "DISCORD_OAUTH_URL")?;
     let body = form(&[
         ("client_id", cfg.discord_client_id.as_deref().unwrap_or("")),
@@ -76,7 +82,7 @@ pub fn user_call(cfg: &BackendConfig, token_reply: &Reply) -> Result<Call, Backe
     Ok(Call::new("discord user", Verb::Get, url.to_owned()).header("Authorization", auth))
 }
 
-pub fn read_user_reply(cfg: &BackendConfig, reply: &Reply) -> DiscordOutcome {
+pub(crate) fn read_user_reply(cfg: &BackendConfig, reply: &Reply) -> DiscordOutcome {
     if reply.status != 200 {
         return DiscordOutcome::UserFetchFailed(reply.status);
     }
@@ -111,6 +117,7 @@ pub fn read_user_reply(cfg: &BackendConfig, reply: &Reply) -> DiscordOutcome {
 /// Exchanges an OAuth code for the Discord user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiscordSignIn {
+    /// The `code` query parameter of the OAuth callback, if any.
     pub code: Option<String>,
 }
 

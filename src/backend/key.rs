@@ -24,9 +24,9 @@ use crate::json::js_json::{js_string_of, truthy};
 /// backend sent them (`None` when absent), since `/getOrgForKey` echoes them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Organization {
-    pub id: Option<Value>,
-    pub name: Option<Value>,
-    pub is_supporter: bool,
+    pub(crate) id: Option<Value>,
+    pub(crate) name: Option<Value>,
+    pub(crate) is_supporter: bool,
 }
 
 impl Organization {
@@ -58,6 +58,7 @@ impl Organization {
 /// What the organisation backend said about a key.
 #[derive(Debug, Clone, PartialEq)]
 pub enum KeyCheck {
+    /// 200: the key belongs to this organisation.
     Valid(Organization),
     /// 401: the key does not exist.
     Invalid,
@@ -68,6 +69,7 @@ pub enum KeyCheck {
 }
 
 impl KeyCheck {
+    /// The key was accepted.
     pub fn is_valid(&self) -> bool {
         matches!(self, KeyCheck::Valid(_))
     }
@@ -87,6 +89,7 @@ impl KeyCheck {
         matches!(self, KeyCheck::Valid(o) if o.is_supporter)
     }
 
+    /// The organisation of a valid key.
     pub fn organization(&self) -> Option<&Organization> {
         match self {
             KeyCheck::Valid(o) => Some(o),
@@ -101,12 +104,15 @@ impl KeyCheck {
 /// `USE_BACKEND=true` is any other key sent to the backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyRoute {
+    /// Accepted without a call (no organisation, not a supporter).
     AcceptLocally,
+    /// Refused without a call.
     RejectLocally,
+    /// Ask the backend about this key, as the reference spells it in the URL.
     AskBackend(String),
 }
 
-pub fn route_key(auth: &AuthConfig, use_backend: bool, key: Option<&Value>) -> KeyRoute {
+pub(crate) fn route_key(auth: &AuthConfig, use_backend: bool, key: Option<&Value>) -> KeyRoute {
     if !auth.require_auth_key {
         return KeyRoute::AcceptLocally;
     }
@@ -128,7 +134,7 @@ pub fn route_key(auth: &AuthConfig, use_backend: bool, key: Option<&Value>) -> K
 
 /// The first step's meaning.
 #[derive(Debug, Clone, PartialEq)]
-pub enum KeyStep {
+pub(crate) enum KeyStep {
     Organization {
         id: Option<Value>,
         name: Option<Value>,
@@ -136,7 +142,7 @@ pub enum KeyStep {
     Done(KeyCheck),
 }
 
-pub fn validate_call(cfg: &BackendConfig, key: &str) -> Result<Call, BackendError> {
+pub(crate) fn validate_call(cfg: &BackendConfig, key: &str) -> Result<Call, BackendError> {
     let base = cfg
         .backend_url
         .as_deref()
@@ -158,7 +164,7 @@ pub fn with_backend_headers(call: Call, cfg: &BackendConfig) -> Call {
     }
 }
 
-pub fn read_validate_reply(reply: Result<Reply, BackendError>) -> KeyStep {
+pub(crate) fn read_validate_reply(reply: Result<Reply, BackendError>) -> KeyStep {
     let reply = match reply {
         Ok(r) => r,
         Err(e) => return KeyStep::Done(KeyCheck::Failed(e)),
@@ -180,7 +186,10 @@ pub fn read_validate_reply(reply: Result<Reply, BackendError>) -> KeyStep {
     }
 }
 
-pub fn supporter_call(cfg: &BackendConfig, org_id: Option<&Value>) -> Result<Call, BackendError> {
+pub(crate) fn supporter_call(
+    cfg: &BackendConfig,
+    org_id: Option<&Value>,
+) -> Result<Call, BackendError> {
     let base = cfg
         .supporter_check_url
         .as_deref()
@@ -206,6 +215,7 @@ pub fn read_supporter_reply(reply: &Result<Reply, BackendError>) -> Result<bool,
 /// status for a valid one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidateKey {
+    /// The key as the observer sent it.
     pub key: String,
 }
 

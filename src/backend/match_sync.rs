@@ -18,10 +18,14 @@ use super::text::path_segment;
 use super::transport::{Call, Verb};
 use crate::config::BackendConfig;
 
+/// Which of the three match calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncKind {
+    /// `POST .../register` at `match_start`.
     Register,
+    /// `PUT .../update` at a `shopping` phase after round 1.
     Update,
+    /// `PUT .../complete` at `game_end` or idle removal.
     Complete,
 }
 
@@ -55,8 +59,11 @@ impl SyncKind {
 /// moment of the call).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncMatch {
+    /// Which call.
     pub kind: SyncKind,
+    /// The match's id, a path segment of the URL.
     pub match_id: String,
+    /// The match object's JSON text, sent as `{"match": ...}`.
     pub match_json: String,
 }
 
@@ -68,7 +75,7 @@ pub fn registered(outcome: &SyncOutcome) -> bool {
     outcome.is_ok()
 }
 
-pub fn sync_call(cfg: &BackendConfig, job: &SyncMatch) -> Result<Call, BackendError> {
+pub(crate) fn sync_call(cfg: &BackendConfig, job: &SyncMatch) -> Result<Call, BackendError> {
     let base = cfg
         .backend_url
         .as_deref()

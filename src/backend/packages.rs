@@ -20,6 +20,7 @@ use crate::json::js_json::js_string_of;
 /// How long a fetched list is served from the cache.
 pub const PACKAGE_CACHE_MS: u64 = 10 * 60 * 1000;
 
+/// How a support-packages fetch ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PackagesOutcome {
     /// The list, as JSON text, with the checkout URLs added.
@@ -34,7 +35,7 @@ fn var(v: &Option<String>) -> String {
     v.clone().unwrap_or_else(|| js_string_of(None))
 }
 
-pub fn packages_call(cfg: &BackendConfig) -> Result<Call, BackendError> {
+pub(crate) fn packages_call(cfg: &BackendConfig) -> Result<Call, BackendError> {
     let base = cfg
         .tebex_base_url
         .as_deref()
@@ -47,7 +48,7 @@ pub fn packages_call(cfg: &BackendConfig) -> Result<Call, BackendError> {
     Ok(Call::new("support packages", Verb::Get, url))
 }
 
-pub fn read_packages_reply(cfg: &BackendConfig, reply: &Reply) -> PackagesOutcome {
+pub(crate) fn read_packages_reply(cfg: &BackendConfig, reply: &Reply) -> PackagesOutcome {
     if !(200..300).contains(&reply.status) {
         return PackagesOutcome::StoreStatus(reply.status);
     }
@@ -111,7 +112,7 @@ pub struct PackageCache {
 }
 
 impl PackageCache {
-    pub fn get(&self, now_ms: u64) -> Option<&str> {
+    pub(crate) fn get(&self, now_ms: u64) -> Option<&str> {
         match &self.entry {
             Some((json, expires)) if now_ms < *expires => Some(json),
             _ => None,

@@ -33,9 +33,10 @@ pub struct Playercams {
     pub enabled_players: Value,
 }
 
+/// The settings, or why there are none.
 pub type PlayercamOutcome = Result<Playercams, BackendError>;
 
-pub fn playercam_call(
+pub(crate) fn playercam_call(
     cfg: &BackendConfig,
     identifier: &str,
     secret: &str,
@@ -52,7 +53,7 @@ pub fn playercam_call(
     Ok(Call::new("playercams", Verb::Get, url))
 }
 
-pub fn read_playercam_reply(reply: &Reply) -> PlayercamOutcome {
+pub(crate) fn read_playercam_reply(reply: &Reply) -> PlayercamOutcome {
     let mut o = match parse_json(&reply.body)? {
         Value::Object(o) => o,
         _ => {
@@ -75,7 +76,9 @@ pub fn read_playercam_reply(reply: &Reply) -> PlayercamOutcome {
 /// Fetches a match's playercam settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchPlayercams {
+    /// `tools.playercamsInfo.identifier`.
     pub identifier: String,
+    /// `tools.playercamsInfo.secret`.
     pub secret: String,
 }
 

@@ -16,17 +16,19 @@ use crate::config::BackendConfig;
 
 /// What every job sees while it runs: the service addresses and the client.
 pub struct Ctx {
-    pub cfg: BackendConfig,
-    pub transport: Transport,
+    pub(crate) cfg: BackendConfig,
+    pub(crate) transport: Transport,
 }
 
 /// A typed request to the external services. `run` makes the calls (it may
 /// block; it runs on a worker) and never fails: failures are part of
 /// `Output`, which is delivered to the submitter's callback.
 pub trait Job: Send + 'static {
+    /// What the submitter's callback gets.
     type Output: Send + 'static;
     /// Names the job in logs.
     const NAME: &'static str;
+    /// Makes the calls, on a worker.
     fn run(self, ctx: &Ctx) -> Self::Output;
     /// The outcome when the job never ran.
     fn refused(err: BackendError) -> Self::Output;

@@ -22,7 +22,7 @@ use crate::config::BackendConfig;
 /// Seconds the reference waits after `game_end` before `fetchMatchStats`.
 pub const FETCH_STATS_DELAY_MS: u64 = 15_000;
 
-pub fn stats_call(
+pub(crate) fn stats_call(
     cfg: &BackendConfig,
     label: &'static str,
     path: &str,
@@ -44,8 +44,11 @@ pub fn stats_call(
 /// One player's tiers; a tier that is not a number is `None` (null).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlayerMmr {
+    /// The player's Riot account id.
     pub puuid: String,
+    /// `currentMMRTier`.
     pub current_tier: Option<f64>,
+    /// `peakMMRTier`.
     pub peak_tier: Option<f64>,
 }
 
@@ -74,9 +77,13 @@ pub fn read_mmr_reply(reply: &Reply) -> Result<Vec<PlayerMmr>, BackendError> {
 /// The three calls after registration; the output is the tiers to apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatsMatchStart {
+    /// The match's group code (`addMatch`'s `code`).
     pub group_code: String,
+    /// The match's id (`matchUuid`).
     pub match_id: String,
+    /// The account the match's region is read from (`updateMatchRegion`).
     pub first_player_id: String,
+    /// The accounts whose tiers are fetched (`fetchPlayerMMR`).
     pub player_ids: Vec<String>,
 }
 
@@ -137,6 +144,7 @@ impl Job for StatsMatchStart {
 /// Asks the stats service to fetch a finished match's stats.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatsFetch {
+    /// The finished match's id (`matchUuid`).
     pub match_id: String,
 }
 

@@ -10,12 +10,16 @@ use super::options::Options;
 /// The HTTP methods the reference uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verb {
+    /// `GET`.
     Get,
+    /// `POST`.
     Post,
+    /// `PUT`.
     Put,
 }
 
 impl Verb {
+    /// The method's name on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             Verb::Get => "GET",
@@ -29,15 +33,15 @@ impl Verb {
 /// carry a key or a playercam secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
-    pub label: &'static str,
-    pub verb: Verb,
-    pub url: String,
-    pub headers: Vec<(&'static str, String)>,
-    pub body: Option<String>,
+    pub(crate) label: &'static str,
+    pub(crate) verb: Verb,
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) body: Option<String>,
 }
 
 impl Call {
-    pub fn new(label: &'static str, verb: Verb, url: String) -> Self {
+    pub(crate) fn new(label: &'static str, verb: Verb, url: String) -> Self {
         Call {
             label,
             verb,
@@ -47,12 +51,12 @@ impl Call {
         }
     }
 
-    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+    pub(crate) fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
     }
 
-    pub fn body(mut self, body: String) -> Self {
+    pub(crate) fn body(mut self, body: String) -> Self {
         self.body = Some(body);
         self
     }
@@ -61,8 +65,8 @@ impl Call {
 /// What came back: any status (the callers decide what a status means).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
-    pub status: u16,
-    pub body: Vec<u8>,
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
 }
 
 #[cfg(test)]
@@ -111,7 +115,7 @@ fn worth_retrying(result: &Result<Reply, BackendError>) -> bool {
 }
 
 impl Transport {
-    pub fn new(opts: &Options) -> Self {
+    pub(crate) fn new(opts: &Options) -> Self {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(opts.connect_timeout))

@@ -56,7 +56,9 @@ pub enum HttpOutcome {
     /// permessage-deflate when `deflate` is set). Actions produced by the
     /// same call (the open packet) come after it.
     Upgrade {
+        /// The 101 response.
         response: Response,
+        /// The permessage-deflate parameters agreed, if any.
         deflate: Option<DeflateConfig>,
     },
     /// The path is not the engine's: the application (REST) handles it.
@@ -68,13 +70,21 @@ pub enum HttpOutcome {
 pub enum Action {
     /// Answers a parked poll; `close`: close the connection after it.
     HttpResponse {
+        /// The connection holding the poll.
         conn: ConnId,
+        /// The whole HTTP response.
         response: Bytes,
+        /// Close the connection once the response is written.
         close: bool,
     },
     /// An ordered WebSocket frame. A compressed one enters the client's
     /// inflater window: tell [`Adapter::sent_compressed`] when queueing it.
-    WsFrame { conn: ConnId, frame: Bytes },
+    WsFrame {
+        /// The WebSocket connection.
+        conn: ConnId,
+        /// The whole frame.
+        frame: Bytes,
+    },
     /// A room's message, latest-wins: its frame replaces an unwritten older
     /// one of the same kind. Which of its frames to write is asked of
     /// [`Adapter::pick`] at the moment it is queued, because only the
@@ -82,11 +92,16 @@ pub enum Action {
     /// unwritten (the client then misses it, and its window no longer
     /// matches the room's stream).
     WsLatest {
+        /// The WebSocket connection.
         conn: ConnId,
+        /// The room's message, with all its frames.
         msg: Arc<room::Output>,
     },
     /// Close the connection (after writing what is queued).
-    Close { conn: ConnId },
+    Close {
+        /// The connection.
+        conn: ConnId,
+    },
 }
 
 /// What the layer on top hears of its sessions.
@@ -94,16 +109,28 @@ pub enum Action {
 pub enum SessionEvent {
     /// A session was opened by a request with this handshake.
     Opened {
+        /// The new session.
         session: SessionId,
+        /// Its first request's query and headers.
         handshake: Arc<Handshake>,
     },
     /// A message arrived.
-    Message { session: SessionId, data: Data },
+    Message {
+        /// The session it arrived on.
+        session: SessionId,
+        /// Its data.
+        data: Data,
+    },
     /// The session moved to a WebSocket: its [`Route`] changed.
-    Upgraded { session: SessionId },
+    Upgraded {
+        /// The session.
+        session: SessionId,
+    },
     /// The session ended; nothing more is delivered for it.
     Closed {
+        /// The session.
         session: SessionId,
+        /// Why it ended.
         reason: CloseReason,
     },
 }
@@ -122,7 +149,9 @@ pub enum Event {
 /// thousands does not look each session up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
+    /// Frames go to this WebSocket connection.
     Ws(ConnId),
+    /// Packets wait in this polling session's buffer.
     Polling(SessionId),
 }
 
@@ -149,7 +178,7 @@ pub struct Adapter {
 }
 
 impl Adapter {
-    pub fn new(cfg: EngineConfig) -> Self {
+    pub(crate) fn new(cfg: EngineConfig) -> Self {
         let deflater = Deflater::new(cfg.deflate_level);
         Adapter {
             engine: Engine::new(cfg),
@@ -162,7 +191,7 @@ impl Adapter {
         }
     }
 
-    pub fn config(&self) -> &EngineConfig {
+    pub(crate) fn config(&self) -> &EngineConfig {
         self.engine.config()
     }
 

@@ -61,6 +61,7 @@ pub trait SessionLayer: Routes {
 /// A connection is HTTP until its request is upgraded to a WebSocket.
 #[derive(Default)]
 pub enum ConnState {
+    /// Reading HTTP requests.
     #[default]
     Http,
     /// Boxed: most connections of a broadcast port are WebSockets, but the
@@ -78,6 +79,7 @@ fn other_shard(io: &Io<ConnState>, input: &[u8], limits: &http::Limits) -> Optio
 
 /// Drives a [`SessionLayer`] from a reactor.
 pub struct Driver<L> {
+    /// The layer the sessions belong to (Socket.IO, or a test's).
     pub layer: L,
     engine_path: String,
     http_limits: http::Limits,
@@ -88,6 +90,8 @@ pub struct Driver<L> {
 }
 
 impl<L: SessionLayer> Driver<L> {
+    /// Drives `layer`; the engine path and the size limits come from its
+    /// adapter's configuration.
     pub fn new(mut layer: L) -> Self {
         let cfg = layer.adapter().config();
         let engine_path = cfg.path.clone();

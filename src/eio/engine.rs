@@ -23,15 +23,18 @@ use super::{ConnId, SessionId, sid};
 /// The request method, as far as the engine cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// `GET`: a handshake, a poll or a WebSocket upgrade.
     Get,
+    /// `POST`: a polling payload from the client.
     Post,
+    /// Anything else: refused (`MethodNotAllowed`).
     Other,
 }
 
 /// The parts of an HTTP request the engine reads.
 #[derive(Debug, Clone, Copy)]
 pub struct EngineRequest<'a> {
-    pub method: Method,
+    pub(crate) method: Method,
     /// The `EIO` query parameter.
     pub eio: Option<&'a str>,
     /// The `transport` query parameter.
@@ -42,7 +45,7 @@ pub struct EngineRequest<'a> {
     pub upgrade: bool,
     /// `Content-Type: application/octet-stream`.
     pub binary_content: bool,
-    pub body: &'a [u8],
+    pub(crate) body: &'a [u8],
 }
 
 /// Where an accepted WebSocket goes.
@@ -50,7 +53,10 @@ pub struct EngineRequest<'a> {
 pub enum WsTarget {
     /// A new WebSocket-only session, to be opened with this sid by
     /// [`Engine::open_websocket`] once the handshake is written.
-    New { sid: String },
+    New {
+        /// The new session's sid.
+        sid: String,
+    },
     /// An upgrade of this polling session: call [`Engine::begin_upgrade`].
     Upgrade(SessionId),
     /// The sid is known but the session cannot take this WebSocket (already
@@ -71,7 +77,12 @@ pub enum RequestOutcome {
     /// Perform the WebSocket handshake, then tell the engine.
     AcceptWebSocket(WsTarget),
     /// Answer with `error.reply(upgrade)`.
-    Reject { error: RequestError, upgrade: bool },
+    Reject {
+        /// The broken rule.
+        error: RequestError,
+        /// The request asked for a WebSocket upgrade.
+        upgrade: bool,
+    },
 }
 
 /// Why a session ended (engine.io's close reasons).
@@ -81,6 +92,7 @@ pub enum CloseReason {
     TransportClose,
     /// A transport rule was broken (overlapping polls, a dropped poll, a client ping).
     TransportError,
+    /// No pong came back within the ping timeout.
     PingTimeout,
     /// A packet did not decode.
     ParseError,
@@ -89,7 +101,7 @@ pub enum CloseReason {
 }
 
 impl CloseReason {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::TransportClose => "transport close",
             Self::TransportError => "transport error",
@@ -104,24 +116,62 @@ impl CloseReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
     /// Answer the parked poll on `conn`: 200 with this payload.
-    PollReply { conn: ConnId, body: Bytes },
+    PollReply {
+        /// The connection holding the poll.
+        conn: ConnId,
+        /// The encoded polling payload.
+        body: Bytes,
+    },
     /// Answer the parked poll on `conn` with `error.reply(false)`.
-    PollReject { conn: ConnId, error: RequestError },
+    PollReject {
+        /// The connection holding the poll.
+        conn: ConnId,
+        /// Why the poll is refused.
+        error: RequestError,
+    },
     /// Send a text packet (already Engine.IO-encoded) on a WebSocket.
-    WsText { conn: ConnId, data: Bytes },
+    WsText {
+        /// The session's WebSocket.
+        conn: ConnId,
+        /// The encoded packet.
+        data: Bytes,
+    },
     /// Send a binary message on a WebSocket.
-    WsBinary { conn: ConnId, data: Bytes },
+    WsBinary {
+        /// The session's WebSocket.
+        conn: ConnId,
+        /// The message's bytes.
+        data: Bytes,
+    },
     /// Close this connection.
-    CloseConn { conn: ConnId },
+    CloseConn {
+        /// The connection.
+        conn: ConnId,
+    },
     /// A session was opened.
-    Opened { session: SessionId },
+    Opened {
+        /// The new session.
+        session: SessionId,
+    },
     /// A message arrived.
-    Message { session: SessionId, data: Data },
+    Message {
+        /// The session it arrived on.
+        session: SessionId,
+        /// Its data.
+        data: Data,
+    },
     /// The session now runs on the WebSocket `conn`.
-    Upgraded { session: SessionId, conn: ConnId },
+    Upgraded {
+        /// The session.
+        session: SessionId,
+        /// Its WebSocket from now on.
+        conn: ConnId,
+    },
     /// The session ended; nothing more is delivered for it.
     Closed {
+        /// The session.
         session: SessionId,
+        /// Why it ended.
         reason: CloseReason,
     },
 }
@@ -129,7 +179,9 @@ pub enum Output {
 /// The transport a session is on, for callers that write to it directly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
+    /// Long-polling: sends wait in the session's buffer for the next poll.
     Polling,
+    /// A WebSocket: sends go straight to this connection.
     WebSocket(ConnId),
 }
 
@@ -147,6 +199,8 @@ enum Role {
     Probe,
 }
 
+/// The Engine.IO sessions of one reactor: sans-IO, driven with requests,
+/// WebSocket messages and the clock, read through [`Engine::poll_output`].
 pub struct Engine {
     cfg: EngineConfig,
     sessions: HashMap<SessionId, Session>,
@@ -161,7 +215,7 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(cfg: EngineConfig) -> Self {
+    pub(crate) fn new(cfg: EngineConfig) -> Self {
         Engine {
             cfg,
             sessions: HashMap::new(),
@@ -174,7 +228,7 @@ impl Engine {
         }
     }
 
-    pub fn config(&self) -> &EngineConfig {
+    pub(crate) fn config(&self) -> &EngineConfig {
         &self.cfg
     }
 
@@ -197,7 +251,7 @@ impl Engine {
         self.sessions.get(&session).map(|s| s.sid.as_str())
     }
 
-    pub fn transport(&self, session: SessionId) -> Option<Transport> {
+    pub(crate) fn transport(&self, session: SessionId) -> Option<Transport> {
         let s = self.sessions.get(&session)?;
         if s.closing_deadline.is_some() {
             return None;

@@ -31,15 +31,20 @@ impl std::error::Error for DecodeError {}
 /// The error codes of the Engine.IO protocol, with engine.io's messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
+    /// `Transport unknown`.
     UnknownTransport = 0,
+    /// `Session ID unknown`.
     UnknownSid = 1,
+    /// `Bad handshake method`.
     BadHandshakeMethod = 2,
+    /// `Bad request`.
     BadRequest = 3,
+    /// `Unsupported protocol version`.
     UnsupportedProtocolVersion = 5,
 }
 
 impl ErrorCode {
-    pub fn message(self) -> &'static str {
+    pub(crate) fn message(self) -> &'static str {
         match self {
             Self::UnknownTransport => "Transport unknown",
             Self::UnknownSid => "Session ID unknown",
@@ -82,9 +87,9 @@ pub enum RequestError {
 /// What to answer for a [`RequestError`], independent of the HTTP types.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorReply {
-    pub status: u16,
-    pub content_type: Option<&'static str>,
-    pub body: Bytes,
+    pub(crate) status: u16,
+    pub(crate) content_type: Option<&'static str>,
+    pub(crate) body: Bytes,
     /// Close the HTTP connection after the answer (engine.io destroys it).
     pub close: bool,
 }

@@ -23,17 +23,24 @@ const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
 /// The seven Engine.IO packet types, numbered as on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PacketType {
+    /// `0`: the handshake's answer (sid, intervals, upgrades).
     Open,
+    /// `1`: the session ends.
     Close,
+    /// `2`: the server's heartbeat (or an upgrade probe's `2probe`).
     Ping,
+    /// `3`: the answer to a ping.
     Pong,
+    /// `4`: application data.
     Message,
+    /// `5`: the client switches to the probed WebSocket.
     Upgrade,
+    /// `6`: nothing; releases a held poll during an upgrade.
     Noop,
 }
 
 impl PacketType {
-    pub fn from_byte(b: u8) -> Option<Self> {
+    pub(crate) fn from_byte(b: u8) -> Option<Self> {
         Some(match b {
             b'0' => Self::Open,
             b'1' => Self::Close,
@@ -46,7 +53,7 @@ impl PacketType {
         })
     }
 
-    pub fn as_byte(self) -> u8 {
+    pub(crate) fn as_byte(self) -> u8 {
         match self {
             Self::Open => b'0',
             Self::Close => b'1',
@@ -62,23 +69,27 @@ impl PacketType {
 /// A packet's data: text, or binary (binary data only ever rides a message).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Data {
+    /// A text message.
     Text(String),
+    /// A binary message.
     Binary(Bytes),
 }
 
 /// A decoded Engine.IO packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Packet {
-    pub kind: PacketType,
+    pub(crate) kind: PacketType,
     /// `None` when nothing follows the type digit.
     pub data: Option<Data>,
 }
 
 impl Packet {
+    /// A packet with no data.
     pub fn new(kind: PacketType) -> Self {
         Packet { kind, data: None }
     }
 
+    /// A packet carrying `text`.
     pub fn text(kind: PacketType, text: &str) -> Self {
         Packet {
             kind,

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+/// Why an ingest event was not applied, or not applied in full.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GameError {
     /// The payload is not valid JSON (`JSON.parse` would throw).
@@ -21,7 +22,9 @@ pub enum GameError {
     UnknownType(String),
     /// A known data type whose payload lacks a field or has the wrong type.
     WrongShape {
+        /// The data `type`.
         kind: &'static str,
+        /// The field at fault.
         field: &'static str,
     },
     /// Data from a connection that has not logged on successfully.
@@ -30,7 +33,12 @@ pub enum GameError {
     UnknownMatch(String),
     /// An observer's data named another match than the one its connection
     /// logged on to (a deliberate deviation: the reference trusts the payload).
-    ForeignGroupCode { own: String, named: String },
+    ForeignGroupCode {
+        /// The group the connection logged on to.
+        own: String,
+        /// The group the data named.
+        named: String,
+    },
     /// A second `obs_logon` / `aux_logon` on one connection; the reference
     /// listens for each only once.
     LogonAlreadyUsed,

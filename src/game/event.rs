@@ -62,7 +62,7 @@ pub struct KillfeedLine<'a> {
 
 /// One data event, by its `type`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Event<'a> {
+pub(crate) enum Event<'a> {
     Scoreboard(ScoreboardLine<'a>),
     Killfeed(KillfeedLine<'a>),
     Roster(RosterLine<'a>),
@@ -112,10 +112,10 @@ pub enum Event<'a> {
 /// A parsed data payload.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Envelope<'a> {
-    pub route: Route<'a>,
+    pub(crate) route: Route<'a>,
     /// The envelope's `playerId` (auxiliary clients), when it is a string.
     pub player_id: Option<&'a str>,
-    pub event: Event<'a>,
+    pub(crate) event: Event<'a>,
 }
 
 fn shape(kind: &'static str, field: &'static str) -> GameError {

@@ -45,15 +45,17 @@ pub enum MatchTimer {
 /// the game (`getTeamInfoForCode`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FinishedInfo {
-    pub left_team: JsValue,
-    pub right_team: JsValue,
+    pub(crate) left_team: JsValue,
+    pub(crate) right_team: JsValue,
     /// 0 when the first team has more rounds, else 1.
     pub higher_score: u8,
-    pub tournament_info: JsValue,
-    pub sponsor_info: JsValue,
-    pub is_supporter: bool,
+    pub(crate) tournament_info: JsValue,
+    pub(crate) sponsor_info: JsValue,
+    pub(crate) is_supporter: bool,
 }
 
+/// One live match: the state the observers' and auxiliary clients' events
+/// build, and what is broadcast from it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Match {
     match_id: String,
@@ -195,15 +197,15 @@ impl Match {
         })
     }
 
-    pub fn group_code(&self) -> &str {
+    pub(crate) fn group_code(&self) -> &str {
         &self.group_code
     }
 
-    pub fn group_secret(&self) -> &str {
+    pub(crate) fn group_secret(&self) -> &str {
         &self.group_secret
     }
 
-    pub fn match_id(&self) -> &str {
+    pub(crate) fn match_id(&self) -> &str {
         &self.match_id
     }
 
@@ -213,19 +215,20 @@ impl Match {
         self.event_number
     }
 
+    /// The two teams, left then right.
     pub fn teams(&self) -> &[Team; 2] {
         &self.teams
     }
 
-    pub fn round_number(&self) -> f64 {
+    pub(crate) fn round_number(&self) -> f64 {
         self.round_number
     }
 
-    pub fn round_phase(&self) -> &str {
+    pub(crate) fn round_phase(&self) -> &str {
         &self.round_phase
     }
 
-    pub fn is_registered(&self) -> bool {
+    pub(crate) fn is_registered(&self) -> bool {
         self.is_registered
     }
 

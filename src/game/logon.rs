@@ -120,13 +120,19 @@ pub enum KeyDecision {
 /// The backend's answer about an observer's key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyVerdict {
+    /// Accepted: create or join the match.
     Valid {
+        /// The match's `organizationId` (`None`: the backend gave none).
         organization_id: Option<String>,
+        /// The organisation is a supporter.
         is_supporter: bool,
     },
     /// Rejected, with the reason the ack carries ("Invalid Key",
     /// "Expired Key", "Unknown Error").
-    Invalid { reason: String },
+    Invalid {
+        /// The reason.
+        reason: String,
+    },
 }
 
 impl AuthPolicy {

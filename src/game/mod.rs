@@ -39,7 +39,7 @@ mod timers;
 mod tools;
 
 pub use error::GameError;
-pub use event::{Envelope, Event, Route, parse_envelope};
+pub use event::{Envelope, Route, parse_envelope};
 pub use game_match::{Applied, FinishedInfo, Match};
 pub use logon::{AuthPolicy, KeyVerdict, random_group_secret};
 pub use registry::{

@@ -24,11 +24,12 @@ use crate::json::js_value::{JsValue, array_index};
 pub struct ConnId(u64);
 
 impl ConnId {
+    /// The connection numbered `n` (the ingest side numbers its sockets).
     pub const fn new(n: u64) -> Self {
         ConnId(n)
     }
 
-    pub fn get(self) -> u64 {
+    pub(crate) fn get(self) -> u64 {
         self.0
     }
 }
@@ -59,23 +60,40 @@ pub enum Effect {
     /// Emit `event` (`obs_logon_ack` / `aux_logon_ack`) to `conn` with one
     /// string argument, `payload` (the reference sends JSON text as a string).
     Ack {
+        /// The logging-on connection.
         conn: ConnId,
+        /// The ack's event name.
         event: &'static str,
+        /// Its one argument.
         payload: String,
     },
     /// Disconnect `conn` from the server side (after any ack before it).
-    Disconnect { conn: ConnId },
+    Disconnect {
+        /// The connection.
+        conn: ConnId,
+    },
     /// Ask the organisation backend about this observer's key, then call
     /// [`Registry::obs_logon_verdict`] (the logon waits; if the connection
     /// closes first, the logon is dropped).
-    VerifyKey { conn: ConnId, key: JsValue },
+    VerifyKey {
+        /// The observer's connection.
+        conn: ConnId,
+        /// The key as sent (`key` of `obs_logon`).
+        key: JsValue,
+    },
     /// The send loop says: broadcast this match's state now
     /// ([`Registry::write_state`]).
-    Broadcast { group_code: String },
+    Broadcast {
+        /// The match.
+        group_code: String,
+    },
     /// The match is gone; `last` is its final state (frontends never get it).
     Removed {
+        /// The match's group code.
         group_code: String,
+        /// Why it was removed.
         why: Removal,
+        /// Its final state.
         last: Box<Match>,
     },
 }
@@ -99,7 +117,9 @@ fn refile_head(heads: &mut BTreeMap<Timer, String>, code: &str, live: &mut LiveM
 /// anything (for the caller's log; never fatal).
 #[derive(Debug, Default)]
 pub struct Outcome {
+    /// What the caller must do, in order.
     pub effects: Vec<Effect>,
+    /// What went wrong, for the log.
     pub error: Option<GameError>,
     /// The matches a data event was handed to, in order, whether or not its
     /// data then checked out: the reference writes the event to each one's
@@ -113,6 +133,7 @@ pub struct Outcome {
 /// The matches a data event was handed to, in order.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub enum Routed {
+    /// No match got it (not a data event, or it was refused before routing).
     #[default]
     Nowhere,
     /// The sending connection's own match (a `groupCode` payload): the
@@ -123,7 +144,7 @@ pub enum Routed {
 }
 
 impl Routed {
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
         let (one, many): (Option<&str>, &[String]) = match self {
             Routed::Nowhere => (None, &[]),
             Routed::Own(code) => (Some(code), &[]),
@@ -180,6 +201,9 @@ struct Client {
 
 type SecretSource = Box<dyn FnMut() -> String + Send>;
 
+/// Every live match and ingest connection: the game model as the match
+/// thread drives it with logons, data, disconnects and the clock, each call
+/// answering with an [`Outcome`].
 pub struct Registry {
     matches: HashMap<String, LiveMatch>,
     /// Group codes in JavaScript object-key order (the reference iterates
@@ -225,11 +249,12 @@ impl Registry {
         self.order.iter().map(String::as_str)
     }
 
+    /// Live matches.
     pub fn match_count(&self) -> usize {
         self.order.len()
     }
 
-    pub fn get(&self, group_code: &str) -> Option<&Match> {
+    pub(crate) fn get(&self, group_code: &str) -> Option<&Match> {
         self.matches.get(group_code).map(|m| &m.game)
     }
 

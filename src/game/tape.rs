@@ -33,14 +33,16 @@ impl<'t, 'i> View<'t, 'i> {
         self.nodes.first()
     }
 
-    pub fn is_object(&self) -> bool {
+    pub(crate) fn is_object(&self) -> bool {
         matches!(self.head(), Some(Node::Object { .. }))
     }
 
+    /// The value is `null`.
     pub fn is_null(&self) -> bool {
         matches!(self.head(), Some(Node::Static(StaticNode::Null)))
     }
 
+    /// The value, when it is a string.
     pub fn as_str(&self) -> Option<&'i str> {
         match self.head() {
             Some(Node::String(s)) => Some(s),
@@ -48,7 +50,7 @@ impl<'t, 'i> View<'t, 'i> {
         }
     }
 
-    pub fn as_f64(&self) -> Option<f64> {
+    pub(crate) fn as_f64(&self) -> Option<f64> {
         match self.head() {
             Some(Node::Static(StaticNode::F64(f))) => Some(*f),
             Some(Node::Static(StaticNode::I64(i))) => Some(*i as f64),
@@ -57,7 +59,7 @@ impl<'t, 'i> View<'t, 'i> {
         }
     }
 
-    pub fn as_bool(&self) -> Option<bool> {
+    pub(crate) fn as_bool(&self) -> Option<bool> {
         match self.head() {
             Some(Node::Static(StaticNode::Bool(b))) => Some(*b),
             _ => None,
@@ -82,7 +84,7 @@ impl<'t, 'i> View<'t, 'i> {
         Items { rest, left: len }
     }
 
-    pub fn is_array(&self) -> bool {
+    pub(crate) fn is_array(&self) -> bool {
         matches!(self.head(), Some(Node::Array { .. }))
     }
 

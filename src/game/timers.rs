@@ -14,7 +14,7 @@ pub struct Timer {
 pub struct TimerSeq(u64);
 
 impl TimerSeq {
-    pub fn timer(&mut self, now: u64, delay: u64) -> Timer {
+    pub(crate) fn timer(&mut self, now: u64, delay: u64) -> Timer {
         self.0 += 1;
         Timer {
             due: now.saturating_add(delay),

@@ -9,9 +9,15 @@ pub enum HttpError {
     /// Only HTTP/1.0 and HTTP/1.1 are spoken.
     UnsupportedVersion,
     /// The head grew past `Limits::max_head` without ending.
-    HeadTooLarge { limit: usize },
+    HeadTooLarge {
+        /// `Limits::max_head`.
+        limit: usize,
+    },
     /// More header lines than `Limits::max_headers`.
-    TooManyHeaders { limit: usize },
+    TooManyHeaders {
+        /// `Limits::max_headers`.
+        limit: usize,
+    },
     /// The request target is neither origin-form (`/path`), absolute-form
     /// nor `*`.
     InvalidTarget,
@@ -20,7 +26,12 @@ pub enum HttpError {
     /// Several `Content-Length` headers that disagree (request smuggling).
     ConflictingContentLength,
     /// `Content-Length` beyond `Limits::max_body`.
-    BodyTooLarge { length: u64, limit: usize },
+    BodyTooLarge {
+        /// The `Content-Length` sent.
+        length: u64,
+        /// `Limits::max_body`.
+        limit: usize,
+    },
     /// `Transfer-Encoding` (chunked or otherwise) on a request: not
     /// implemented, no client of ours sends it.
     TransferEncodingUnsupported,

@@ -2,13 +2,21 @@
 /// (routes answer it with 404/405 rather than a parse error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
+    /// `GET`.
     Get,
+    /// `HEAD`.
     Head,
+    /// `POST`.
     Post,
+    /// `PUT`.
     Put,
+    /// `DELETE`.
     Delete,
+    /// `OPTIONS`.
     Options,
+    /// `PATCH`.
     Patch,
+    /// Any other token.
     Other,
 }
 
@@ -27,7 +35,7 @@ impl Method {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
             Method::Head => "HEAD",

@@ -7,13 +7,16 @@ use super::{HttpError, Limits, Method};
 /// (non-UTF-8 bytes become U+FFFD, as no client of ours sends them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
+    /// The request method.
     pub method: Method,
     /// The raw path of the target (not percent-decoded), always starting
     /// with `/` (or `*` for `OPTIONS *`).
     pub path: String,
     /// The raw query string after `?`, without the `?`.
     pub query: String,
+    /// Header lines in order, names lowercased.
     pub headers: Vec<(String, String)>,
+    /// The body (`Content-Length` bytes; empty without one).
     pub body: Bytes,
     /// HTTP/1.0: no keep-alive unless asked for.
     pub http10: bool,

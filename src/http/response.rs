@@ -6,12 +6,15 @@ use bytes::{BufMut, Bytes, BytesMut};
 /// are case-insensitive; Node sends them as set).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
+    /// The status code; the reason phrase is looked up on encoding.
     pub status: u16,
-    pub headers: Vec<(Cow<'static, str>, Cow<'static, str>)>,
+    pub(crate) headers: Vec<(Cow<'static, str>, Cow<'static, str>)>,
+    /// The body; `encode` writes its `Content-Length` unless one is set.
     pub body: Bytes,
 }
 
 impl Response {
+    /// An empty response with `status` and no headers.
     pub fn new(status: u16) -> Self {
         Response {
             status,

@@ -7,9 +7,13 @@ use crate::text_batch::TextBatch;
 /// The ingest events the match thread handles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IngestEvent {
+    /// `obs_logon`: an observer logs on to a match (creating it).
     ObsLogon,
+    /// `aux_logon`: an auxiliary client logs on to a match.
     AuxLogon,
+    /// `obs_data`: an observer's game event.
     ObsData,
+    /// `aux_data`: an auxiliary client's data about its player.
     AuxData,
 }
 

@@ -7,7 +7,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Clock {
+pub(crate) enum Clock {
     System,
     /// Set by `__test_clock` events; never moves backwards.
     Test {
@@ -16,7 +16,7 @@ pub enum Clock {
 }
 
 impl Clock {
-    pub fn new(test: bool) -> Self {
+    pub(crate) fn new(test: bool) -> Self {
         if test {
             Clock::Test { now_ms: 0 }
         } else {
@@ -35,7 +35,7 @@ impl Clock {
         }
     }
 
-    pub fn is_test(&self) -> bool {
+    pub(crate) fn is_test(&self) -> bool {
         matches!(self, Clock::Test { .. })
     }
 

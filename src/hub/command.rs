@@ -11,6 +11,7 @@ use crate::sio::SocketId;
 /// wakes it) in the server, a plain channel in tests. False: the receiver
 /// is gone.
 pub trait Post<M>: Send {
+    /// Hands `msg` over; false when the receiver is gone.
     fn post(&self, msg: M) -> bool;
 }
 
@@ -32,12 +33,18 @@ pub enum Command {
     /// Logon and data events of ingest sockets.
     Events(EventBatch),
     /// An ingest socket is gone (client or server side).
-    IngestClosed { socket: SocketId },
+    IngestClosed {
+        /// The socket.
+        socket: SocketId,
+    },
     /// Test clock (`SPECTRA_TEST_CLOCK=true` only): set the wall clock, then
     /// acknowledge, so the sender knows every earlier event was applied.
     TestClock {
+        /// The test's ingest socket.
         socket: SocketId,
+        /// The new time, in ms since the epoch (the clock never goes back).
         ms: u64,
+        /// The Socket.IO ack id, when the test asked for one.
         ack: Option<u64>,
     },
     /// A result from the backend workers (`USE_BACKEND=true`).
@@ -60,14 +67,25 @@ impl Command {
 pub enum ToIngest {
     /// Emit `event` with one string argument (`payload` is the string's content).
     Emit {
+        /// The ingest socket.
         socket: SocketId,
+        /// The event name.
         event: &'static str,
+        /// The argument's content.
         payload: String,
     },
     /// Acknowledge a test-clock event.
-    Ack { socket: SocketId, ack: u64 },
+    Ack {
+        /// The test's socket.
+        socket: SocketId,
+        /// The ack id it sent.
+        ack: u64,
+    },
     /// Disconnect the socket from the server side.
-    Disconnect { socket: SocketId },
+    Disconnect {
+        /// The ingest socket.
+        socket: SocketId,
+    },
 }
 
 /// From the match thread to the broadcast reactor(s).
@@ -76,9 +94,14 @@ pub enum ToBroadcast {
     /// A match's new state: broadcast to the room, and keep it for frontends
     /// that log on later. `msg` is the packet and frames built once.
     State {
+        /// The match's group code (its room).
         group: Arc<str>,
+        /// The state message.
         msg: Arc<room::Output>,
     },
     /// The match is gone: frontends logging on now get no state.
-    Removed { group: Arc<str> },
+    Removed {
+        /// The match's group code.
+        group: Arc<str>,
+    },
 }

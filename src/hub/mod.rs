@@ -2,7 +2,7 @@
 //!
 //! Reactors send [`Command`]s over a crossbeam channel; the thread
 //! ([`thread::spawn`]) applies them in arrival order to the game registry,
-//! runs its timers and its 100 ms send loop from its own [`clock::Clock`],
+//! runs its timers and its 100 ms send loop from its own clock ([`clock`]),
 //! and posts [`ToIngest`] answers and [`ToBroadcast`] room frames back
 //! through the reactors' wakers. REST reads [`Published`].
 

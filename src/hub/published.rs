@@ -16,6 +16,7 @@ pub struct Published {
 }
 
 impl Published {
+    /// Nothing published yet: no matches, no team info.
     pub fn new() -> Arc<Self> {
         Arc::new(Self::default())
     }
@@ -25,7 +26,7 @@ impl Published {
         self.matches_running.load(Ordering::Relaxed)
     }
 
-    pub fn set_matches_running(&self, n: usize) {
+    pub(crate) fn set_matches_running(&self, n: usize) {
         self.matches_running.store(n, Ordering::Relaxed);
     }
 
@@ -37,12 +38,12 @@ impl Published {
         }
     }
 
-    pub fn set_team_info(&self, group_code: &str, json: Arc<str>) {
+    pub(crate) fn set_team_info(&self, group_code: &str, json: Arc<str>) {
         let mut map = self.team_info.write().unwrap_or_else(|p| p.into_inner());
         map.insert(group_code.to_owned(), json);
     }
 
-    pub fn remove_team_info(&self, group_code: &str) {
+    pub(crate) fn remove_team_info(&self, group_code: &str) {
         let mut map = self.team_info.write().unwrap_or_else(|p| p.into_inner());
         map.remove(group_code);
     }

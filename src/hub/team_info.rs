@@ -15,14 +15,14 @@ pub const TEAM_INFO_TTL_MS: u64 = 60 * 60 * 1000;
 pub const CHECK_EVERY_MS: u64 = 5 * 60 * 1000;
 
 #[derive(Debug)]
-pub struct TeamInfo {
+pub(crate) struct TeamInfo {
     published: Arc<Published>,
     expiry: HashMap<String, u64>,
     next_check: Option<u64>,
 }
 
 impl TeamInfo {
-    pub fn new(published: Arc<Published>) -> Self {
+    pub(crate) fn new(published: Arc<Published>) -> Self {
         TeamInfo {
             published,
             expiry: HashMap::new(),

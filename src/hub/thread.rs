@@ -29,9 +29,11 @@ use crate::sio::SocketId;
 
 /// Where the match thread's outputs go.
 pub struct Outputs {
+    /// The ingest reactor: logon acks, test-clock acks and disconnects.
     pub ingest: Box<dyn Post<ToIngest>>,
     /// One per broadcast reactor (shard).
     pub broadcast: Vec<Box<dyn Post<ToBroadcast>>>,
+    /// What the REST port reads: the match count and team info.
     pub published: Arc<Published>,
     /// `None`: replay logs are off.
     pub replay: Option<ReplaySink>,
@@ -65,6 +67,8 @@ fn socket_of(conn: ConnId) -> SocketId {
 }
 
 impl Hub {
+    /// No matches yet. `auth` decides observer keys; `test_clock`: time only
+    /// moves by [`Command::TestClock`] (`SPECTRA_TEST_CLOCK=true`).
     pub fn new(auth: AuthPolicy, test_clock: bool, out: Outputs) -> Self {
         let team_info = TeamInfo::new(out.published.clone());
         Hub {

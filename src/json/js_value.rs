@@ -15,13 +15,20 @@ use super::number::{self, write_number};
 /// `null` in arrays).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum JsValue {
+    /// A missing property.
     #[default]
     Undefined,
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number (always a double, as in JavaScript).
     Num(f64),
+    /// A string.
     Str(String),
+    /// An array.
     Arr(Vec<JsValue>),
+    /// An object.
     Obj(JsObject),
 }
 
@@ -52,23 +59,24 @@ pub fn array_index(key: &str) -> Option<u64> {
 }
 
 impl JsObject {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// The object has no own properties.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
-    pub fn get(&self, key: &str) -> Option<&JsValue> {
+    pub(crate) fn get(&self, key: &str) -> Option<&JsValue> {
         self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut JsValue> {
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut JsValue> {
         self.entries
             .iter_mut()
             .find(|(k, _)| k == key)
@@ -113,31 +121,32 @@ impl JsObject {
         Some(self.entries.remove(pos).1)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &JsValue)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &JsValue)> {
         self.entries.iter().map(|(k, v)| (k.as_str(), v))
     }
 }
 
 impl JsValue {
-    pub fn str(s: &str) -> Self {
+    pub(crate) fn str(s: &str) -> Self {
         JsValue::Str(s.to_owned())
     }
 
-    pub fn is_undefined(&self) -> bool {
+    pub(crate) fn is_undefined(&self) -> bool {
         matches!(self, JsValue::Undefined)
     }
 
-    pub fn is_nullish(&self) -> bool {
+    pub(crate) fn is_nullish(&self) -> bool {
         matches!(self, JsValue::Undefined | JsValue::Null)
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             JsValue::Str(s) => Some(s),
             _ => None,
         }
     }
 
+    /// The object, when the value is one.
     pub fn as_obj(&self) -> Option<&JsObject> {
         match self {
             JsValue::Obj(o) => Some(o),
@@ -145,7 +154,7 @@ impl JsValue {
         }
     }
 
-    pub fn as_obj_mut(&mut self) -> Option<&mut JsObject> {
+    pub(crate) fn as_obj_mut(&mut self) -> Option<&mut JsObject> {
         match self {
             JsValue::Obj(o) => Some(o),
             _ => None,

@@ -13,8 +13,8 @@ use std::io::IoSlice;
 /// The queue grew past its byte limit: the peer does not read fast enough.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overflow {
-    pub queued: usize,
-    pub limit: usize,
+    pub(crate) queued: usize,
+    pub(crate) limit: usize,
 }
 
 /// One queued chunk; `kind` is set for latest-wins frames.
@@ -37,11 +37,12 @@ pub struct Outbox {
 }
 
 impl Outbox {
+    /// Nothing is queued for the socket.
     pub fn is_empty(&self) -> bool {
         self.queued == 0
     }
 
-    pub fn queued_bytes(&self) -> usize {
+    pub(crate) fn queued_bytes(&self) -> usize {
         self.queued
     }
 

@@ -10,6 +10,7 @@ use bytes::BytesMut;
 /// Capacity of a pooled buffer (one TLS record fits).
 pub const BUF_CAPACITY: usize = 16 * 1024 + 512;
 
+/// The free read buffers of one reactor.
 #[derive(Debug)]
 pub struct BufPool {
     free: Vec<BytesMut>,
@@ -17,6 +18,7 @@ pub struct BufPool {
 }
 
 impl BufPool {
+    /// An empty pool that keeps at most `max_free` buffers.
     pub fn new(max_free: usize) -> Self {
         Self {
             free: Vec::new(),
@@ -24,6 +26,7 @@ impl BufPool {
         }
     }
 
+    /// A free buffer, or a new one of [`BUF_CAPACITY`].
     pub fn take(&mut self) -> BytesMut {
         self.free
             .pop()
@@ -43,6 +46,7 @@ impl BufPool {
         self.free.push(buf);
     }
 
+    /// Buffers waiting in the pool.
     pub fn free_count(&self) -> usize {
         self.free.len()
     }

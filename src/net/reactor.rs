@@ -107,6 +107,7 @@ pub trait Service {
     /// When `on_timer` wants to run next, in the reactor's milliseconds.
     fn next_deadline(&self) -> Option<u64>;
 
+    /// The deadline [`Service::next_deadline`] named has passed.
     fn on_timer(&mut self, io: &mut Io<Self::State>);
 
     /// Another thread woke the reactor (see [`Remote`]).
@@ -164,16 +165,17 @@ impl<T> Io<T> {
         self.now_ms
     }
 
-    pub fn peer(&self, conn: ConnId) -> Option<SocketAddr> {
+    pub(crate) fn peer(&self, conn: ConnId) -> Option<SocketAddr> {
         self.conns.get(conn.0).map(|c| c.peer)
     }
 
-    pub fn is_open(&self, conn: ConnId) -> bool {
+    pub(crate) fn is_open(&self, conn: ConnId) -> bool {
         self.conns
             .get(conn.0)
             .is_some_and(|c| c.flags & (CLOSING | DEAD) == 0)
     }
 
+    /// Connections of the reactor, closing ones included.
     pub fn connection_count(&self) -> usize {
         self.conns.len()
     }
@@ -289,7 +291,7 @@ impl<T> Io<T> {
         }
     }
 
-    pub fn is_paused(&self, conn: ConnId) -> bool {
+    pub(crate) fn is_paused(&self, conn: ConnId) -> bool {
         self.conns
             .get(conn.0)
             .is_some_and(|c| c.flags & PAUSED != 0)
@@ -366,6 +368,7 @@ pub struct Reactor<S: Service> {
 }
 
 impl<S: Service> Reactor<S> {
+    /// A reactor for `service`, without listeners yet.
     pub fn new(service: S, opts: Options) -> io::Result<Self> {
         let poll = Poll::new()?;
         let waker = Waker::new(poll.registry(), WAKER)?;
@@ -439,10 +442,13 @@ impl<S: Service> Reactor<S> {
         Ok(local)
     }
 
+    /// A handle for other threads: wakes the reactor, opens channels to
+    /// it, stops it.
     pub fn remote(&self) -> Remote {
         self.remote.clone()
     }
 
+    /// The service, e.g. to set it up before [`Reactor::run`].
     pub fn service(&mut self) -> &mut S {
         &mut self.service
     }

@@ -51,10 +51,11 @@ impl Shards {
         )
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.links.len()
     }
 
+    /// There are no shards.
     pub fn is_empty(&self) -> bool {
         self.links.is_empty()
     }

@@ -18,28 +18,28 @@ pub enum ReadEnd {
     Eof,
 }
 
-pub enum Stream {
+pub(crate) enum Stream {
     Plain(TcpStream),
     Tls(Box<TlsStream>),
 }
 
-pub struct TlsStream {
-    pub sock: TcpStream,
-    pub tls: ServerConnection,
+pub(crate) struct TlsStream {
+    pub(crate) sock: TcpStream,
+    pub(crate) tls: ServerConnection,
 }
 
 /// Largest number of chunks handed to one `writev`.
 const MAX_IOV: usize = 64;
 
 impl Stream {
-    pub fn socket(&self) -> &TcpStream {
+    pub(crate) fn socket(&self) -> &TcpStream {
         match self {
             Stream::Plain(s) => s,
             Stream::Tls(t) => &t.sock,
         }
     }
 
-    pub fn socket_mut(&mut self) -> &mut TcpStream {
+    pub(crate) fn socket_mut(&mut self) -> &mut TcpStream {
         match self {
             Stream::Plain(s) => s,
             Stream::Tls(t) => &mut t.sock,

@@ -11,13 +11,29 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub enum TlsError {
     /// The certificate file is missing, unreadable or not PEM.
-    CertUnreadable { path: PathBuf, reason: String },
+    CertUnreadable {
+        /// The certificate file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// The certificate file holds no `CERTIFICATE` block.
-    NoCertificate { path: PathBuf },
+    NoCertificate {
+        /// The certificate file.
+        path: PathBuf,
+    },
     /// The key file is missing, unreadable, or holds no private key block.
-    KeyUnreadable { path: PathBuf, reason: String },
+    KeyUnreadable {
+        /// The key file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// rustls refused the pair (e.g. the key does not match the certificate).
-    Rejected { reason: String },
+    Rejected {
+        /// rustls' complaint.
+        reason: String,
+    },
 }
 
 impl fmt::Display for TlsError {

@@ -32,7 +32,7 @@ pub fn group_of_channel(name: &[u8]) -> Option<&str> {
 
 /// A connection and what the server supports.
 pub struct Link {
-    pub con: Connection,
+    pub(crate) con: Connection,
     /// Sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`, Redis 7 and later).
     pub sharded: bool,
 }
@@ -50,7 +50,7 @@ impl Link {
         })
     }
 
-    pub fn publish_command(&self) -> &'static str {
+    pub(crate) fn publish_command(&self) -> &'static str {
         if self.sharded { "SPUBLISH" } else { "PUBLISH" }
     }
 }
@@ -71,14 +71,14 @@ pub struct Retry {
 }
 
 impl Retry {
-    pub fn new(now: Instant) -> Self {
+    pub(crate) fn new(now: Instant) -> Self {
         Retry {
             wait: FIRST_RETRY,
             next: now,
         }
     }
 
-    pub fn due(&self, now: Instant) -> bool {
+    pub(crate) fn due(&self, now: Instant) -> bool {
         now >= self.next
     }
 
@@ -108,7 +108,7 @@ pub struct Losses {
 }
 
 impl Losses {
-    pub fn new(what: &'static str, now: Instant) -> Self {
+    pub(crate) fn new(what: &'static str, now: Instant) -> Self {
         Losses {
             what,
             count: 0,
@@ -116,7 +116,7 @@ impl Losses {
         }
     }
 
-    pub fn add(&mut self, n: u64) {
+    pub(crate) fn add(&mut self, n: u64) {
         self.count += n;
     }
 

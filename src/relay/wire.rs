@@ -50,25 +50,29 @@ pub struct WireStream {
 pub struct WireOutput {
     /// The process that built it (a random number per start).
     pub origin: u64,
-    pub group: String,
+    pub(crate) group: String,
     /// Latest-wins kind.
     pub kind: u8,
     /// Whole unmasked frame (FIN, text); its payload is the Engine.IO packet.
     pub plain: Bytes,
     /// Whole unmasked frame (FIN, RSV1, text), compressed on its own.
     pub standalone: Option<Bytes>,
-    pub stream: Option<WireStream>,
+    pub(crate) stream: Option<WireStream>,
 }
 
 /// What travels from an origin to its edges.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
+    /// A room's output.
     Output(WireOutput),
     /// The match is gone. `last`: its final output, for an edge that missed
     /// it (Redis was away when it went by).
     End {
+        /// The origin the match ran on.
         origin: u64,
+        /// The match's group code.
         group: String,
+        /// Its final output, if it had one.
         last: Option<WireOutput>,
     },
 }
@@ -76,12 +80,15 @@ pub enum Message {
 /// Why a message was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WireError {
+    /// Longer than a message may be; the length.
     TooLarge(usize),
     /// Not ours: another magic, version or type.
     Foreign,
+    /// The bytes end inside the message.
     Truncated,
     /// Bytes after the message's end.
     TrailingBytes,
+    /// The group code is empty, too long or not UTF-8.
     BadGroup,
     /// A frame's header does not describe it (`which`: plain, standalone, stream).
     BadFrame(&'static str),
@@ -114,6 +121,7 @@ impl Message {
         }
     }
 
+    /// The message's bytes, as published on Redis.
     pub fn encode(&self) -> Bytes {
         let mut out = BytesMut::new();
         out.put_slice(MAGIC);

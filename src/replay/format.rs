@@ -30,7 +30,10 @@ pub const MAX_GROUP_CODE_BYTES: usize = 200;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UnsafeGroupCode {
     /// Longer than [`MAX_GROUP_CODE_BYTES`].
-    TooLong { bytes: usize },
+    TooLong {
+        /// The code's length in bytes.
+        bytes: usize,
+    },
     /// Holds a path separator, NUL or another control character.
     ForbiddenCharacter(char),
 }

@@ -20,16 +20,20 @@ pub struct Replay {
 /// Why a replay file could not be read.
 #[derive(Debug)]
 pub enum ReplayError {
+    /// The file could not be read.
     Io(std::io::Error),
     /// No complete header item.
     NoHeader,
     /// Something other than `,` between two items, at this byte offset.
     BadSeparator {
+        /// Where, from the start of the file.
         offset: usize,
     },
     /// An item is not valid JSON, at this byte offset.
     BadItem {
+        /// Where the item starts, from the start of the file.
         offset: usize,
+        /// The JSON parser's complaint.
         error: String,
     },
 }

@@ -31,16 +31,24 @@ pub type FileId = u64;
 pub enum Record {
     /// Create `dir/name` and write the header built from the logon payload.
     Open {
+        /// The id later records name the file by.
         file: FileId,
+        /// The file name (see [`super::format::file_name`]).
         name: String,
+        /// The `obs_logon` payload text.
         logon_json: String,
+        /// What the key check added to the logon.
         key_check: KeyCheck,
+        /// The logon time, ms since the epoch (`logStartTime`).
         start_ms: u64,
     },
     /// Append accepted data payloads with their receive times.
     Events(Events),
     /// The match is gone: flush and close its file.
-    Close { file: FileId },
+    Close {
+        /// The file.
+        file: FileId,
+    },
 }
 
 /// Accepted data payloads in arrival order, each with its file and
@@ -50,7 +58,9 @@ pub type Events = TextBatch<(FileId, u64)>;
 /// Counters a writer returns when it stops.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriterStats {
+    /// Files created and given their header.
     pub files_opened: u64,
+    /// Data payloads appended.
     pub events_written: u64,
     /// Records for a file that was never opened or has failed.
     pub events_skipped: u64,

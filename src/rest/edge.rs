@@ -15,6 +15,7 @@ pub struct EdgeRest {
 }
 
 impl EdgeRest {
+    /// Reports `status` on `/status`.
     pub fn new(status: Arc<Status>) -> Self {
         EdgeRest { status }
     }

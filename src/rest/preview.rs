@@ -52,7 +52,7 @@ impl Rng {
         Self::seeded(u64::from_le_bytes(b))
     }
 
-    pub fn seeded(seed: u64) -> Self {
+    pub(crate) fn seeded(seed: u64) -> Self {
         Rng(seed | 1)
     }
 
@@ -322,10 +322,12 @@ impl Previews {
         self.by_code.retain(|_, (until, _)| *until > now_ms);
     }
 
+    /// Previews held, expired ones included until the next create or get.
     pub fn len(&self) -> usize {
         self.by_code.len()
     }
 
+    /// No previews are held.
     pub fn is_empty(&self) -> bool {
         self.by_code.is_empty()
     }

@@ -11,10 +11,12 @@ use crate::eio::{self, Data};
 pub struct SocketId(u64);
 
 impl SocketId {
+    /// The socket numbered `n`.
     pub const fn new(n: u64) -> Self {
         SocketId(n)
     }
 
+    /// Its number.
     pub fn get(self) -> u64 {
         self.0
     }
@@ -40,36 +42,56 @@ pub enum Action {
 pub enum AppEvent {
     /// A socket connected to `nsp`; `auth` is the CONNECT payload's JSON.
     Connect {
+        /// The new socket.
         socket: SocketId,
+        /// Its namespace.
         nsp: String,
+        /// The CONNECT payload, as JSON text.
         auth: Option<String>,
     },
     /// An event; answer `ack` (when set) with [`super::Server::ack`].
     /// `attachments` holds the binary attachments of a BINARY_EVENT (the
     /// arguments keep their `{"_placeholder":true,"num":N}` objects).
     Event {
+        /// The sending socket.
         socket: SocketId,
+        /// Its namespace.
         nsp: String,
+        /// The event name.
         name: String,
+        /// The arguments after the name, as JSON texts.
         args: Vec<String>,
         /// The first argument's content when it is a JSON string, decoded
         /// already (so the app need not decode `args[0]` again).
         text: Option<String>,
+        /// The id to acknowledge, when the client asked for an ack.
         ack: Option<u64>,
+        /// The binary attachments, in order.
         attachments: Vec<Bytes>,
     },
     /// The client acknowledged an [`super::Server::emit_with_ack`].
     Ack {
+        /// The acknowledging socket.
         socket: SocketId,
+        /// The id the emit was sent with.
         id: u64,
+        /// The ack's arguments, as JSON texts.
         args: Vec<String>,
+        /// The binary attachments, in order.
         attachments: Vec<Bytes>,
     },
     /// The socket is gone (socket.io's disconnect reasons).
     Disconnect {
+        /// The socket.
         socket: SocketId,
+        /// Why, as socket.io words it (`client namespace disconnect`, ...).
         reason: &'static str,
     },
     /// Raw Engine.IO mode only: a message of the session.
-    EngineMessage { socket: SocketId, data: Data },
+    EngineMessage {
+        /// The session's socket.
+        socket: SocketId,
+        /// The message.
+        data: Data,
+    },
 }

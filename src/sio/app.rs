@@ -22,11 +22,14 @@ pub trait App: Routes {
 /// A Socket.IO server and its application, as one session layer: run it
 /// on a reactor with [`eio::Driver`].
 pub struct Stack<A> {
+    /// The Socket.IO server.
     pub srv: Server,
+    /// The application its events go to.
     pub app: A,
 }
 
 impl<A: App> Stack<A> {
+    /// `app` on `srv`.
     pub fn new(srv: Server, app: A) -> Self {
         Stack { srv, app }
     }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+/// A Socket.IO packet that breaks the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SioError {
     /// A packet must carry at least its type digit.

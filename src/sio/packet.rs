@@ -26,14 +26,22 @@ const RESERVED_EVENTS: [&str; 6] = [
 /// peer can make us hold; socket.io clients send one per binary argument).
 pub const MAX_ATTACHMENTS: usize = 1000;
 
+/// The seven Socket.IO packet types, numbered as on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PacketKind {
+    /// `0`: join a namespace (the server answers with the socket id).
     Connect,
+    /// `1`: leave a namespace.
     Disconnect,
+    /// `2`: an event with JSON arguments.
     Event,
+    /// `3`: the answer to an event that asked for one.
     Ack,
+    /// `4`: a refused CONNECT.
     ConnectError,
+    /// `5`: an event with binary attachments.
     BinaryEvent,
+    /// `6`: an ack with binary attachments.
     BinaryAck,
 }
 
@@ -51,7 +59,7 @@ impl PacketKind {
         })
     }
 
-    pub fn as_byte(self) -> u8 {
+    pub(crate) fn as_byte(self) -> u8 {
         match self {
             Self::Connect => b'0',
             Self::Disconnect => b'1',
@@ -67,6 +75,7 @@ impl PacketKind {
 /// What a decoded packet carries, already checked against its type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payload {
+    /// Nothing: a CONNECT without auth, or a DISCONNECT.
     None,
     /// CONNECT's auth object / CONNECT_ERROR's data, as JSON text.
     Json(String),
@@ -74,23 +83,27 @@ pub enum Payload {
     /// arguments as JSON texts; `text`: the first argument's content when
     /// it is a string (decoded while the array was checked).
     Event {
+        /// The event name.
         name: String,
+        /// The arguments after the name.
         args: Vec<String>,
+        /// The first argument's content, when it is a string.
         text: Option<String>,
     },
     /// ACK: the arguments as JSON texts.
     Args(Vec<String>),
 }
 
+/// A decoded Socket.IO packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SioPacket {
-    pub kind: PacketKind,
+    pub(crate) kind: PacketKind,
     /// `/` unless the packet names another namespace.
     pub nsp: String,
-    pub id: Option<u64>,
+    pub(crate) id: Option<u64>,
     /// Binary attachments that follow (BINARY_EVENT / BINARY_ACK).
     pub attachments: usize,
-    pub payload: Payload,
+    pub(crate) payload: Payload,
 }
 
 /// Decodes the text of one Socket.IO packet (an Engine.IO message).

@@ -58,6 +58,7 @@ pub struct Server {
 }
 
 impl Server {
+    /// A server without sessions, its Engine.IO side configured by `cfg`.
     pub fn new(cfg: EngineConfig) -> Self {
         Server {
             transport: Adapter::new(cfg),
@@ -70,7 +71,7 @@ impl Server {
         }
     }
 
-    pub fn config(&self) -> &EngineConfig {
+    pub(crate) fn config(&self) -> &EngineConfig {
         self.transport.config()
     }
 
@@ -479,6 +480,7 @@ impl Server {
         self.transport.send(session, packet);
     }
 
+    /// Puts socket `s` in `room` (nothing if it is gone or already in it).
     pub fn join(&mut self, s: SocketId, room: &str) {
         let Some(socket) = self.sockets.get_mut(&s) else {
             return;
@@ -498,6 +500,7 @@ impl Server {
             .insert(s, route);
     }
 
+    /// Takes socket `s` out of `room`; an empty room is dropped.
     pub fn leave(&mut self, s: SocketId, room: &str) {
         let Some(socket) = self.sockets.get_mut(&s) else {
             return;
@@ -578,10 +581,12 @@ impl Server {
         }
     }
 
+    /// Sockets in `room`.
     pub fn room_size(&self, room: &str) -> usize {
         self.rooms.get(room).map_or(0, HashMap::len)
     }
 
+    /// Connected sockets.
     pub fn socket_count(&self) -> usize {
         self.sockets.len()
     }

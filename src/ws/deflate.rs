@@ -52,11 +52,11 @@ impl Deflater {
         }
     }
 
-    pub fn window_bits(&self) -> u8 {
+    pub(crate) fn window_bits(&self) -> u8 {
         self.window_bits
     }
 
-    pub fn level(&self) -> u32 {
+    pub(crate) fn level(&self) -> u32 {
         self.level
     }
 

@@ -37,7 +37,10 @@ pub enum WsError {
     InvalidCloseReason,
     /// The message (after inflation) exceeds the configured limit: this is
     /// also how deflate bombs end.
-    MessageTooBig { limit: usize },
+    MessageTooBig {
+        /// The largest message allowed, in bytes.
+        limit: usize,
+    },
     /// A compressed message that is not valid raw DEFLATE data.
     InflateFailed,
 }
@@ -105,7 +108,7 @@ pub enum HandshakeError {
 }
 
 impl HandshakeError {
-    pub fn status(&self) -> u16 {
+    pub(crate) fn status(&self) -> u16 {
         match self {
             HandshakeError::MethodNotGet => 405,
             HandshakeError::UnsupportedVersion => 426,

@@ -11,13 +11,21 @@ pub const MAX_HEADER: usize = 14;
 /// A parsed frame header; the payload follows `header_len` bytes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameHeader {
+    /// The frame ends its message.
     pub fin: bool,
+    /// Set on the first frame of a compressed message (permessage-deflate).
     pub rsv1: bool,
+    /// Reserved; no extension of ours uses it.
     pub rsv2: bool,
+    /// Reserved; no extension of ours uses it.
     pub rsv3: bool,
+    /// Data (text, binary, continuation) or control.
     pub opcode: OpCode,
+    /// The masking key; clients must mask, servers must not.
     pub mask: Option<[u8; 4]>,
+    /// Payload bytes after the header.
     pub payload_len: u64,
+    /// Header bytes, mask included.
     pub header_len: usize,
 }
 
