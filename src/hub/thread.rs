@@ -23,7 +23,7 @@ use crate::config::Pinning;
 use crate::game::{
     AuthPolicy, ConnId, Effect, GameError, KeyVerdict, Match, Outcome, Registry, Removal, Routed,
 };
-use crate::replay::{self, FileId, Record, ReplaySink};
+use crate::replay::{self, Closing, FileId, Record, ReplaySink};
 use crate::room::{Levels, RoomStream};
 use crate::sio::SocketId;
 
@@ -272,11 +272,13 @@ impl Hub {
         log::info!("match {group_code:?} removed ({why:?})");
         self.streams.remove(group_code);
         self.backend_match_removed(last, why, now);
+        let mut closing = Closing::Removed;
         if why == Removal::GameEnd {
             let mut json = Vec::with_capacity(512);
             last.finished_info().write_json(&mut json);
-            self.team_info
-                .game_finished(group_code, String::from_utf8_lossy(&json).into_owned());
+            let json = String::from_utf8_lossy(&json).into_owned();
+            self.team_info.game_finished(group_code, json.clone());
+            closing = Closing::GameEnd { team_info: json };
         }
         let group: Arc<str> = Arc::from(group_code);
         for b in &self.out.broadcast {
@@ -287,7 +289,7 @@ impl Hub {
         if let Some(file) = self.files.remove(group_code)
             && let Some(sink) = &mut self.out.replay
         {
-            sink.send(Record::Close { file });
+            sink.send(Record::Close { file, why: closing });
         }
     }
 
@@ -341,6 +343,11 @@ impl Hub {
                 return;
             }
         };
+        let secret = self
+            .registry
+            .get(group)
+            .map(|m| m.group_secret().to_owned())
+            .unwrap_or_default();
         self.next_file += 1;
         let file = self.next_file;
         self.files.insert(group.to_owned(), file);
@@ -350,6 +357,7 @@ impl Hub {
             logon_json: logon.to_owned(),
             key_check,
             start_ms: now,
+            secret,
         });
     }
 
@@ -370,7 +378,10 @@ impl Hub {
     fn close_replays(&mut self) {
         if let Some(sink) = &mut self.out.replay {
             for (_, file) in self.files.drain() {
-                sink.send(Record::Close { file });
+                sink.send(Record::Close {
+                    file,
+                    why: Closing::Stop,
+                });
             }
         }
     }

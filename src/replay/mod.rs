@@ -8,9 +8,10 @@
 
 pub mod format;
 pub mod reader;
+pub mod sidecar;
 mod stringified;
 pub mod writer;
 
 pub use format::{KeyCheck, UnsafeGroupCode, check_group_code, file_name};
 pub use reader::{Replay, ReplayError};
-pub use writer::{FileId, Record, ReplaySink, ReplayWriter, WriterStats, spawn};
+pub use writer::{Closing, FileId, Record, ReplaySink, ReplayWriter, WriterStats, spawn};

@@ -7,9 +7,12 @@
 //! writer's main cost). When the channel
 //! is full the record is dropped and its events counted (logged at most once
 //! a second); a file whose write fails (full disk, removed folder) is logged
-//! once and closed, the others go on. Buffers are flushed when the channel
-//! is idle, when a file is closed and when the last sender is dropped
-//! (shutdown).
+//! once and closed, the others go on. Buffers are flushed at least every
+//! [`FLUSH_EVERY`], when a file is closed and when the last sender is dropped
+//! (shutdown), so a crash loses at most that much of what was accepted.
+//!
+//! Beside each file the writer keeps its [`sidecar`] (what recovery after a
+//! restart needs), created with the file and updated when the match ends.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -21,6 +24,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 
 use super::format::{self, KeyCheck};
+use super::sidecar::{self, Sidecar};
 use crate::text_batch::TextBatch;
 
 /// Names one open replay file (the match thread's choice; unique per match).
@@ -41,14 +45,46 @@ pub enum Record {
         key_check: KeyCheck,
         /// The logon time, ms since the epoch (`logStartTime`).
         start_ms: u64,
+        /// The match's group secret, kept in the sidecar.
+        secret: String,
+    },
+    /// Append to an existing file again (a match recovered after a
+    /// restart), first cutting it back to its complete items.
+    Resume {
+        /// The id later records name the file by.
+        file: FileId,
+        /// The file name, in the writer's folder.
+        name: String,
+        /// Bytes to keep: the end of the file's last complete item.
+        keep: u64,
+        /// What its sidecar holds.
+        sidecar: Sidecar,
     },
     /// Append accepted data payloads with their receive times.
     Events(Events),
-    /// The match is gone: flush and close its file.
+    /// Flush and close a file.
     Close {
         /// The file.
         file: FileId,
+        /// Why, which decides what becomes of its sidecar.
+        why: Closing,
     },
+}
+
+/// Why a replay file is closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Closing {
+    /// The server stops: the match comes back at the next start, so the
+    /// sidecar stays.
+    Stop,
+    /// The game ended: the sidecar keeps the finished game's team info
+    /// (JSON) and no longer makes the match come back.
+    GameEnd {
+        /// What `/getTeamInfoForCode` answers for it.
+        team_info: String,
+    },
+    /// The match was removed for another reason: the sidecar goes.
+    Removed,
 }
 
 /// Accepted data payloads in arrival order, each with its file and
@@ -180,12 +216,20 @@ fn create_file(path: &Path) -> io::Result<File> {
     File::create(path)
 }
 
+/// The longest an accepted event waits in a buffer before it is written.
+pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
+
 fn run(rx: Receiver<Record>, mut files: Files) -> WriterStats {
+    let mut flushed = Instant::now();
     loop {
-        match rx.recv_timeout(Duration::from_millis(500)) {
+        match rx.recv_timeout(FLUSH_EVERY) {
             Ok(record) => files.apply(record),
-            Err(RecvTimeoutError::Timeout) => files.flush_all(),
+            Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if flushed.elapsed() >= FLUSH_EVERY {
+            files.flush_all();
+            flushed = Instant::now();
         }
     }
     files.close_all();
@@ -194,12 +238,25 @@ fn run(rx: Receiver<Record>, mut files: Files) -> WriterStats {
 
 type Opener = fn(&Path) -> io::Result<File>;
 
+/// A name that is not a plain file name never comes from the hub; it is
+/// refused anyway rather than written outside the folder.
+fn plain_name(name: &str) -> bool {
+    !(name.contains(['/', '\\']) || name.is_empty() || name == "." || name == "..")
+}
+
+/// An open replay file and what its sidecar holds.
+struct Open {
+    path: PathBuf,
+    w: BufWriter<File>,
+    sidecar: Sidecar,
+}
+
 /// The open files and what to do with a record; the thread around it only
 /// moves records in.
 struct Files {
     dir: PathBuf,
     open: Opener,
-    files: HashMap<FileId, (PathBuf, BufWriter<File>)>,
+    files: HashMap<FileId, Open>,
     dir_ready: bool,
     stats: WriterStats,
     /// The line being written (kept to reuse its allocation).
@@ -226,32 +283,102 @@ impl Files {
                 logon_json,
                 key_check,
                 start_ms,
-            } => self.open(file, &name, &logon_json, &key_check, start_ms),
+                secret,
+            } => {
+                let sidecar = Sidecar {
+                    group_secret: secret,
+                    created_ms: start_ms,
+                    ended: false,
+                    team_info: None,
+                };
+                self.open(file, &name, &logon_json, &key_check, sidecar)
+            }
+            Record::Resume {
+                file,
+                name,
+                keep,
+                sidecar,
+            } => self.resume(file, &name, keep, sidecar),
             Record::Events(events) => {
                 for ((file, timestamp_ms), payload) in events.iter() {
                     self.event(file, payload.unwrap_or_default(), timestamp_ms);
                 }
             }
-            Record::Close { file } => {
-                if let Some((path, mut w)) = self.files.remove(&file)
-                    && let Err(e) = w.flush()
-                {
+            Record::Close { file, why } => {
+                let Some(mut open) = self.files.remove(&file) else {
+                    return;
+                };
+                if let Err(e) = open.w.flush() {
                     self.stats.files_failed += 1;
-                    log::error!("replay file {}: {e}", path.display());
+                    log::error!("replay file {}: {e}", open.path.display());
+                }
+                let side = open.path.with_extension("recovery");
+                let kept = match why {
+                    Closing::Stop => Ok(()),
+                    Closing::Removed => match std::fs::remove_file(&side) {
+                        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                        _ => Ok(()),
+                    },
+                    Closing::GameEnd { team_info } => {
+                        open.sidecar.ended = true;
+                        open.sidecar.team_info = Some(team_info);
+                        sidecar::write(&side, &open.sidecar)
+                    }
+                };
+                if let Err(e) = kept {
+                    log::error!("replay sidecar {}: {e}", side.display());
                 }
             }
         }
     }
 
-    fn open(&mut self, file: FileId, name: &str, logon: &str, key_check: &KeyCheck, start: u64) {
-        // A name that is not a plain file name never gets here from the hub;
-        // refuse it anyway rather than write outside the folder.
-        if name.contains(['/', '\\']) || name.is_empty() || name == "." || name == ".." {
+    /// Appends to an existing file, cut back to `keep` bytes.
+    fn resume(&mut self, file: FileId, name: &str, keep: u64, sidecar: Sidecar) {
+        if !plain_name(name) {
             log::error!("replay file name {name:?} refused");
             self.stats.files_failed += 1;
             return;
         }
-        let header = match format::header(logon, key_check, start) {
+        let path = self.dir.join(name);
+        let opened = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|f| {
+                f.set_len(keep)?;
+                Ok(f)
+            })
+            .and_then(|mut f| {
+                use std::io::Seek;
+                f.seek(io::SeekFrom::End(0))?;
+                Ok(f)
+            });
+        match opened {
+            Ok(f) => {
+                log::info!("resuming replay file {}", path.display());
+                let w = BufWriter::with_capacity(64 * 1024, f);
+                self.files.insert(file, Open { path, w, sidecar });
+            }
+            Err(e) => {
+                log::error!("replay file {}: cannot resume it: {e}", path.display());
+                self.stats.files_failed += 1;
+            }
+        }
+    }
+
+    fn open(
+        &mut self,
+        file: FileId,
+        name: &str,
+        logon: &str,
+        key_check: &KeyCheck,
+        sidecar: Sidecar,
+    ) {
+        if !plain_name(name) {
+            log::error!("replay file name {name:?} refused");
+            self.stats.files_failed += 1;
+            return;
+        }
+        let header = match format::header(logon, key_check, sidecar.created_ms) {
             Ok(h) => h,
             Err(e) => {
                 log::error!("replay file {name}: header not written: {e}");
@@ -280,7 +407,13 @@ impl Files {
         match w.write_all(header.as_bytes()) {
             Ok(()) => {
                 self.stats.files_opened += 1;
-                self.files.insert(file, (path, w));
+                if let Err(e) = sidecar::write(&path.with_extension("recovery"), &sidecar) {
+                    log::error!(
+                        "replay file {}: no recovery sidecar, the match will not come back after a restart: {e}",
+                        path.display()
+                    );
+                }
+                self.files.insert(file, Open { path, w, sidecar });
             }
             Err(e) => {
                 log::error!("replay file {}: {e}", path.display());
@@ -290,7 +423,7 @@ impl Files {
     }
 
     fn event(&mut self, file: FileId, payload: &str, timestamp_ms: u64) {
-        let Some((path, w)) = self.files.get_mut(&file) else {
+        let Some(Open { path, w, .. }) = self.files.get_mut(&file) else {
             self.stats.events_skipped += 1;
             return;
         };
@@ -318,7 +451,7 @@ impl Files {
 
     fn flush_all(&mut self) {
         let mut failed = Vec::new();
-        for (id, (path, w)) in self.files.iter_mut() {
+        for (id, Open { path, w, .. }) in self.files.iter_mut() {
             if let Err(e) = w.flush() {
                 log::error!(
                     "replay file {}: {e}; no more events are written to it",
@@ -358,6 +491,14 @@ mod tests {
             logon_json: LOGON.into(),
             key_check: KeyCheck::default(),
             start_ms: 1000,
+            secret: "SECRET".into(),
+        }
+    }
+
+    fn close(file: FileId) -> Record {
+        Record::Close {
+            file,
+            why: Closing::Stop,
         }
     }
 
@@ -412,13 +553,13 @@ mod tests {
         sink.event(1, MAP, 10);
         sink.event(2, "{}", 11);
         assert!(rx.try_recv().is_err(), "gathered, not sent");
-        assert!(sink.send(Record::Close { file: 1 }));
+        assert!(sink.send(close(1)));
         let Ok(Record::Events(events)) = rx.try_recv() else {
             panic!("the events first");
         };
         let got: Vec<_> = events.iter().collect();
         assert_eq!(got, [((1, 10), Some(MAP)), ((2, 11), Some("{}"))]);
-        assert_eq!(rx.try_recv(), Ok(Record::Close { file: 1 }));
+        assert_eq!(rx.try_recv(), Ok(close(1)));
         for t in 0..crate::text_batch::MAX_ITEMS as u64 {
             sink.event(1, MAP, t);
         }
@@ -437,7 +578,7 @@ mod tests {
     #[test]
     fn dropped_gatherings_count_their_events() {
         let (mut sink, _rx) = channel(1);
-        assert!(sink.send(Record::Close { file: 9 }));
+        assert!(sink.send(close(9)));
         sink.event(1, MAP, 1);
         sink.event(1, MAP, 2);
         sink.event(1, MAP, 3);
@@ -480,12 +621,62 @@ mod tests {
         events.push((5, 1), Some("not json"));
         files.apply(Record::Events(events));
         assert_eq!(files.stats.events_skipped, 2);
-        files.apply(Record::Close { file: 5 });
+        files.apply(close(5));
         assert!(files.files.is_empty());
         assert_eq!(
             std::fs::read_to_string(dir.join("Match_x_1.replay")).unwrap(),
             "{\"clientVersion\":\"0.3.20\",\"obsName\":\"O\",\"groupCode\":\"G1\",\"logStartTime\":1000}"
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_sidecar_follows_the_match_and_a_resumed_file_continues_whole() {
+        let dir = temp_dir("sidecar");
+        let mut files = Files::new(dir.clone(), create_file);
+        let side = dir.join("Match_G1_1000.recovery");
+        files.apply(open(1, "Match_G1_1000.replay"));
+        files.apply(ev(1, 1001));
+        files.apply(close(1));
+        let live = sidecar::read(&side).unwrap();
+        assert_eq!(
+            (live.group_secret.as_str(), live.created_ms),
+            ("SECRET", 1000)
+        );
+        assert!(!live.ended, "a stop leaves the match to come back");
+
+        // After a crash mid-item: cut back to the complete items, go on.
+        let path = dir.join("Match_G1_1000.replay");
+        let whole = std::fs::read(&path).unwrap();
+        let mut torn = whole.clone();
+        torn.extend_from_slice(b",\n{\"obsName\":\"O\",\"ty");
+        std::fs::write(&path, &torn).unwrap();
+        files.apply(Record::Resume {
+            file: 2,
+            name: "Match_G1_1000.replay".into(),
+            keep: whole.len() as u64,
+            sidecar: live,
+        });
+        files.apply(ev(2, 1002));
+        files.apply(Record::Close {
+            file: 2,
+            why: Closing::GameEnd {
+                team_info: r#"{"higherScore":1}"#.into(),
+            },
+        });
+        let text = std::fs::read_to_string(&path).unwrap();
+        let all: serde_json::Value = serde_json::from_str(&format!("[{text}]")).unwrap();
+        assert_eq!(all.as_array().map(Vec::len), Some(3));
+        let ended = sidecar::read(&side).unwrap();
+        assert!(ended.ended);
+        assert_eq!(ended.team_info.as_deref(), Some(r#"{"higherScore":1}"#));
+
+        files.apply(open(3, "Match_G2_5.replay"));
+        files.apply(Record::Close {
+            file: 3,
+            why: Closing::Removed,
+        });
+        assert!(!dir.join("Match_G2_5.recovery").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

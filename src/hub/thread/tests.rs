@@ -355,7 +355,8 @@ fn replay_events(r: &Rig, groups: &mut HashMap<FileId, String>) -> Vec<String> {
             Record::Events(list) => {
                 events.extend(list.iter().map(|((file, _), _)| groups[&file].clone()))
             }
-            Record::Close { file } => events.push(format!("close {}", groups[&file])),
+            Record::Close { file, .. } => events.push(format!("close {}", groups[&file])),
+            Record::Resume { .. } => {}
         }
     }
     events
