@@ -6,13 +6,15 @@
 //!   spectra-loadgen matches --matches M --per-match K ...
 //!   spectra-loadgen ingest | storm --frontends N [--live | --polling] | idle --frontends N
 //!   spectra-loadgen all --server name=ours,ingest=URL,broadcast=URL,pid=PID [--server ...] --out FILE.md
-//!     (edges: --server name=edges,ingest=URL,broadcast=URL+URL,pid=PID+PID,origin-pid=PID,redis=URL)
+//!     (edges: --server name=edges,ingest=URL,broadcast=URL+URL,pid=PID+PID,origin-pid=PID,redis=URL --edges N)
 //!   spectra-loadgen replay FILE ...   (the same as the spectra-replay binary)
 //!   spectra-loadgen sink --listen ADDR   (a bare broadcast server: the generator's ceiling)
 //!   spectra-loadgen worker ...   (internal: one process of frontends)
 //!
 //! See `perf/README.md`.
 
+mod edges;
+mod edges_report;
 mod frontend;
 mod hist;
 mod redis_info;
@@ -223,6 +225,7 @@ fn all(a: &Args, mut c: Common) {
     let storm: usize = a.get("storm", 2000);
     let storm_live: usize = a.get("storm-live", 300);
     let idle: usize = a.get("idle", 5000);
+    let audience: usize = a.get("edges", 10_000);
     let skip: Vec<String> = a.list("skip", &[]);
     let mut rows: Vec<Outcome> = Vec::new();
     let mut run = c.run;
@@ -297,6 +300,17 @@ fn all(a: &Args, mut c: Common) {
             run += 1;
             c.run = run;
             record(scenario::ingest(srv, &c), &mut rows);
+        }
+        // An origin's edges: against the first server on its own, run
+        // here too so that all the rows share the machine's conditions.
+        if srv.origin_pid.is_some() && !skipped("edges") {
+            let single = servers.iter().find(|s| s.origin_pid.is_none());
+            for row in edges::plan(single, srv, audience) {
+                run += 1;
+                c.run = run;
+                record(edges::run(&row, &c), &mut rows);
+                std::thread::sleep(Duration::from_secs(2));
+            }
         }
     }
     if let Err(e) = report::write(

@@ -73,6 +73,10 @@ pub struct Outcome {
     pub deliveries_per_s: f64,
     pub server_cpu: Option<f64>,
     pub server_rss_mb: Option<f64>,
+    /// Edge nodes the frontends were spread over, on an edge topology
+    /// (`Some(0)`: the origin alone); `None`: a server on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edges: Option<usize>,
     /// The origin's CPU (cores) beside the edges' (`server_cpu`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_cpu: Option<f64>,
