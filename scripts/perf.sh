@@ -3,11 +3,12 @@
 # our server and the Node baseline (perf/node-baseline) on loopback ports of
 # their own, runs every scenario against both, writes
 # perf/results/<UTC date-time>.md (table, ratios ours/node) and .svg (p99
-# latency against frontends), and stops everything it started.
+# latency against frontends), and stops everything it started. The edges
+# scenario adds Redis, an origin and two edges (ours only; SKIP=edges).
 #
 # Sizes fit a 2-core machine shared by server and generator; override with
 #   FANOUT=100,400,1000 MATCHES=20x10 STORM=2000 STORM_LIVE=300 IDLE=5000 \
-#   DURATION=10 SKIP=ingest,storm-live scripts/perf.sh
+#   EDGES=10000 DURATION=10 SKIP=ingest,storm-live scripts/perf.sh
 # ONLY=ours or ONLY=node measures one server. Extra arguments go to
 # `spectra-loadgen all` (see perf/README.md).
 set -euo pipefail
@@ -31,6 +32,11 @@ OURS_PORTS=${OURS_PORTS:-15100,15101,15200}
 WITH_REPLAYS=${WITH_REPLAYS:-1}
 OURS_REPLAYS_PORTS=${OURS_REPLAYS_PORTS:-15110,15111,15210}
 NODE_PORTS=${NODE_PORTS:-25100,25200}
+# The edges scenario (ours only): Redis, an origin publishing to it and two
+# edges (SPECTRA_ROLE=edge), on free loopback ports from EDGES_PORT_BASE up;
+# EDGES frontends on one match, on our server alone and then on the edges.
+EDGES=${EDGES:-10000}
+EDGES_PORT_BASE=${EDGES_PORT_BASE:-16300}
 # The whole run is bounded: the generator is killed after this many seconds.
 LIMIT_SECS=${LIMIT_SECS:-3600}
 
@@ -68,6 +74,18 @@ wait_port() { # port name
   done
   echo "perf.sh: $2 is not listening on port $1 (logs in $logdir)" >&2
   exit 1
+}
+
+# The first `count` ports from `first` up that nobody listens on.
+free_ports() { # first count
+  local p=$1 found=()
+  while [ ${#found[@]} -lt "$2" ]; do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      found+=("$p")
+    fi
+    p=$((p + 1))
+  done
+  echo "${found[@]}"
 }
 
 bins=(-p spectra-perf --bin spectra-loadgen)
@@ -115,9 +133,44 @@ if [ "$WITH_SINK" = 1 ]; then
   servers+=(--server "name=sink,ingest=http://127.0.0.1:$SINK_PORT,broadcast=http://127.0.0.1:$SINK_PORT,pid=${pids[-1]},only=fanout+matches")
 fi
 
-cmd="FANOUT=$FANOUT MATCHES=$MATCHES STORM=$STORM STORM_LIVE=$STORM_LIVE IDLE=$IDLE DURATION=$DURATION SKIP=$SKIP ONLY=$ONLY WITH_SINK=$WITH_SINK WITH_REPLAYS=$WITH_REPLAYS scripts/perf.sh $*"
+# Last, so that the single node it is compared with is our server (first).
+if [ "$ONLY" != node ] && [[ ",$SKIP," != *,edges,* ]]; then
+  if ! command -v redis-server >/dev/null; then
+    echo "perf.sh: no redis-server (apt-get install redis-server): the edges scenario is skipped" >&2
+  else
+    read -r x_redis x_in x_rest x_out e1_rest e1_out e2_rest e2_out <<<"$(free_ports "$EDGES_PORT_BASE" 8)"
+    redis-server --port "$x_redis" --save '' --appendonly no --bind 127.0.0.1 --daemonize no \
+      >"$logdir/redis.log" 2>&1 &
+    pids+=($!)
+    wait_port "$x_redis" "redis-server"
+    redis_url="redis://127.0.0.1:$x_redis"
+    INSECURE=true REQUIRE_AUTH_KEY=false USE_BACKEND=false SPECTRA_BIND=127.0.0.1 \
+      SPECTRA_INGEST_PORT=$x_in SPECTRA_REST_PORT=$x_rest SPECTRA_BROADCAST_PORT=$x_out \
+      SPECTRA_REPLAYS=false SPECTRA_REDIS_URL=$redis_url RUST_LOG=warn \
+      target/release/spectra-server >"$logdir/origin.log" 2>&1 &
+    pids+=($!)
+    origin=$!
+    wait_port "$x_in" "the origin"
+    edge_urls=()
+    edge_pids=()
+    for e in "1 $e1_rest $e1_out" "2 $e2_rest $e2_out"; do
+      read -r k e_rest e_out <<<"$e"
+      INSECURE=true REQUIRE_AUTH_KEY=false USE_BACKEND=false SPECTRA_BIND=127.0.0.1 \
+        SPECTRA_ROLE=edge SPECTRA_REST_PORT=$e_rest SPECTRA_BROADCAST_PORT=$e_out \
+        SPECTRA_REPLAYS=false SPECTRA_REDIS_URL=$redis_url RUST_LOG=warn \
+        target/release/spectra-server >"$logdir/edge$k.log" 2>&1 &
+      pids+=($!)
+      edge_pids+=($!)
+      edge_urls+=("http://127.0.0.1:$e_out")
+      wait_port "$e_out" "edge $k"
+    done
+    servers+=(--server "name=edges,ingest=http://127.0.0.1:$x_in,broadcast=${edge_urls[0]}+${edge_urls[1]},pid=${edge_pids[0]}+${edge_pids[1]},origin-pid=$origin,redis=$redis_url,only=edges")
+  fi
+fi
+
+cmd="FANOUT=$FANOUT MATCHES=$MATCHES STORM=$STORM STORM_LIVE=$STORM_LIVE IDLE=$IDLE EDGES=$EDGES DURATION=$DURATION SKIP=$SKIP ONLY=$ONLY WITH_SINK=$WITH_SINK WITH_REPLAYS=$WITH_REPLAYS scripts/perf.sh $*"
 timeout --kill-after=10 "$LIMIT_SECS" target/release/spectra-loadgen all "${servers[@]}" \
-  --fanout "$FANOUT" --matches "$MATCHES" --storm "$STORM" --storm-live "$STORM_LIVE" --idle "$IDLE" \
+  --fanout "$FANOUT" --matches "$MATCHES" --storm "$STORM" --storm-live "$STORM_LIVE" --idle "$IDLE" --edges "$EDGES" \
   --duration "$DURATION" --skip "$SKIP" --out "$out" --command "$cmd" "$@"
 # What the servers logged (e.g. events dropped under overload) goes with the results.
 {

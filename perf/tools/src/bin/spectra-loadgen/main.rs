@@ -2,22 +2,27 @@
 //! driver. Measures any Spectra-compatible server by URL (ours, the Node
 //! baseline in `perf/node-baseline/`, or the Node reference itself).
 //!
-//!   spectra-loadgen fanout  --ingest URL --broadcast URL [--pid PID] --frontends N
+//!   spectra-loadgen fanout  --ingest URL --broadcast URL[,URL...] [--pid PID[,PID...]] --frontends N
 //!   spectra-loadgen matches --matches M --per-match K ...
 //!   spectra-loadgen ingest | storm --frontends N [--live | --polling] | idle --frontends N
 //!   spectra-loadgen all --server name=ours,ingest=URL,broadcast=URL,pid=PID [--server ...] --out FILE.md
+//!     (edges: --server name=edges,ingest=URL,broadcast=URL+URL,pid=PID+PID,origin-pid=PID,redis=URL --edges N)
 //!   spectra-loadgen replay FILE ...   (the same as the spectra-replay binary)
 //!   spectra-loadgen sink --listen ADDR   (a bare broadcast server: the generator's ceiling)
 //!   spectra-loadgen worker ...   (internal: one process of frontends)
 //!
 //! See `perf/README.md`.
 
+mod edges;
+mod edges_report;
 mod frontend;
 mod hist;
+mod redis_info;
 mod report;
 mod scenario;
 mod sink;
 mod sysinfo;
+mod usage;
 mod worker;
 mod workers;
 
@@ -95,48 +100,75 @@ fn common(a: &Args) -> Common {
     }
 }
 
-fn server_from(name: &str, ingest: &str, broadcast: &str, pid: Option<u32>) -> Server {
+/// A server from its flags' values; `sep` separates the URLs of several
+/// broadcast ports (edges, taking even shares of the frontends) and their
+/// processes (CPU and RSS summed), a PID that does not parse is left out.
+fn server_from(name: &str, ingest: &str, broadcast: &str, pids: Option<&str>, sep: char) -> Server {
     Server {
         name: name.to_owned(),
         ingest: wire::parse_target(ingest).unwrap_or_else(|e| fail(&e)),
-        broadcast_url: wire::parse_target(broadcast)
-            .map(|_| broadcast.to_owned())
-            .unwrap_or_else(|e| fail(&e)),
-        pid,
+        broadcast_urls: broadcast
+            .split(sep)
+            .map(|b| {
+                wire::parse_target(b)
+                    .map(|_| b.to_owned())
+                    .unwrap_or_else(|e| fail(&e))
+            })
+            .collect(),
+        pids: pids
+            .map(|p| p.split(sep).filter_map(|p| p.parse().ok()).collect())
+            .unwrap_or_default(),
+        origin_pid: None,
+        redis: None,
         only: Vec::new(),
     }
 }
 
-fn single_server(a: &Args) -> Server {
-    server_from(
-        a.str("name").unwrap_or("server"),
-        a.str("ingest").unwrap_or("http://127.0.0.1:5100"),
-        a.str("broadcast").unwrap_or("http://127.0.0.1:5200"),
-        a.str("pid").and_then(|p| p.parse().ok()),
-    )
+fn redis_addr(url: &str) -> std::net::SocketAddr {
+    redis_info::parse_addr(url).unwrap_or_else(|e| fail(&e))
 }
 
-/// `name=ours,ingest=URL,broadcast=URL,pid=PID[,only=fanout+matches]`
+fn single_server(a: &Args) -> Server {
+    Server {
+        origin_pid: a.str("origin-pid").and_then(|p| p.parse().ok()),
+        redis: a.str("redis").map(redis_addr),
+        ..server_from(
+            a.str("name").unwrap_or("server"),
+            a.str("ingest").unwrap_or("http://127.0.0.1:5100"),
+            a.str("broadcast").unwrap_or("http://127.0.0.1:5200"),
+            a.str("pid"),
+            ',',
+        )
+    }
+}
+
+/// `name=ours,ingest=URL,broadcast=URL,pid=PID[,only=fanout+matches]`; with
+/// edges `broadcast=URL+URL,pid=PID+PID,origin-pid=PID,redis=URL`.
 fn parse_server(spec: &str) -> Server {
     let mut only = Vec::new();
     let mut name = "server";
-    let (mut ingest, mut broadcast, mut pid) =
+    let (mut ingest, mut broadcast, mut pids) =
         ("http://127.0.0.1:5100", "http://127.0.0.1:5200", None);
+    let (mut origin_pid, mut redis) = (None, None);
     for part in spec.split(',') {
         match part.split_once('=') {
             Some(("name", v)) => name = v,
             Some(("ingest", v)) => ingest = v,
             Some(("broadcast", v)) => broadcast = v,
-            Some(("pid", v)) => pid = v.parse().ok(),
+            Some(("pid", v)) => pids = Some(v),
+            Some(("origin-pid", v)) => origin_pid = v.parse().ok(),
+            Some(("redis", v)) => redis = Some(redis_addr(v)),
             Some(("only", v)) => only = v.split('+').map(str::to_owned).collect(),
             _ => fail(&format!(
-                "--server {spec:?}: expected name=,ingest=,broadcast=,pid=,only="
+                "--server {spec:?}: expected name=,ingest=,broadcast=,pid=,origin-pid=,redis=,only="
             )),
         }
     }
     Server {
         only,
-        ..server_from(name, ingest, broadcast, pid)
+        origin_pid,
+        redis,
+        ..server_from(name, ingest, broadcast, pids, '+')
     }
 }
 
@@ -193,6 +225,7 @@ fn all(a: &Args, mut c: Common) {
     let storm: usize = a.get("storm", 2000);
     let storm_live: usize = a.get("storm-live", 300);
     let idle: usize = a.get("idle", 5000);
+    let audience: usize = a.get("edges", 10_000);
     let skip: Vec<String> = a.list("skip", &[]);
     let mut rows: Vec<Outcome> = Vec::new();
     let mut run = c.run;
@@ -267,6 +300,17 @@ fn all(a: &Args, mut c: Common) {
             run += 1;
             c.run = run;
             record(scenario::ingest(srv, &c), &mut rows);
+        }
+        // An origin's edges: against the first server on its own, run
+        // here too so that all the rows share the machine's conditions.
+        if srv.origin_pid.is_some() && !skipped("edges") {
+            let single = servers.iter().find(|s| s.origin_pid.is_none());
+            for row in edges::plan(single, srv, audience) {
+                run += 1;
+                c.run = run;
+                record(edges::run(&row, &c), &mut rows);
+                std::thread::sleep(Duration::from_secs(2));
+            }
         }
     }
     if let Err(e) = report::write(

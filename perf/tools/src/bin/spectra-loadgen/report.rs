@@ -5,9 +5,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::edges_report;
 use super::scenario::Outcome;
 
-fn f(v: Option<f64>, digits: usize) -> String {
+pub fn f(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "–".to_owned(), |x| format!("{x:.digits$}"))
 }
 
@@ -145,8 +146,9 @@ pub fn write(path: &Path, rows: &[Outcome], command: &str) -> std::io::Result<()
             o.notes.join("; ").replace('|', "/")
         );
     }
+    // The edges rows compare topologies, not servers: their own section.
     let mut names: Vec<&str> = Vec::new();
-    for o in rows {
+    for o in rows.iter().filter(|o| o.scenario != "edges") {
         if !names.contains(&o.server.as_str()) {
             names.push(&o.server);
         }
@@ -158,7 +160,10 @@ pub fn write(path: &Path, rows: &[Outcome], command: &str) -> std::io::Result<()
             "| scenario | frontends | matches | p99 | server CPU | CPU µs/unit | server RSS | wire/update | deliveries/s | rate | RSS/frontend |"
         );
         let _ = writeln!(md, "|{}", "---|".repeat(11));
-        for x in rows.iter().filter(|o| o.server == a) {
+        for x in rows
+            .iter()
+            .filter(|o| o.server == a && o.scenario != "edges")
+        {
             let Some(y) = rows.iter().find(|o| o.server == b && key(o) == key(x)) else {
                 continue;
             };
@@ -179,6 +184,7 @@ pub fn write(path: &Path, rows: &[Outcome], command: &str) -> std::io::Result<()
             );
         }
     }
+    md.push_str(&edges_report::section(rows));
     let svg_name = svg_path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -1,6 +1,7 @@
 //! The scenarios: each drives observers and frontends against one server
 //! and returns an [`Outcome`] (one table row).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,7 @@ use spectra_perf::wire::{self, Target};
 
 use super::hist::Histogram;
 use super::sysinfo;
+use super::usage::{self, Usage, rss};
 use super::workers::{self, Spread, Worker};
 
 /// A server under test.
@@ -19,9 +21,18 @@ use super::workers::{self, Spread, Worker};
 pub struct Server {
     pub name: String,
     pub ingest: Target,
-    pub broadcast_url: String,
-    /// For CPU and RSS from /proc (optional: any server by URL).
-    pub pid: Option<u32>,
+    /// Where frontends connect, each URL taking an even share (several:
+    /// the edges serving one audience).
+    pub broadcast_urls: Vec<String>,
+    /// For CPU and RSS from /proc, summed over the processes (optional:
+    /// any server by URL).
+    pub pids: Vec<u32>,
+    /// With edges: the origin's process, whose CPU is reported beside the
+    /// edges' (which are the server's).
+    pub origin_pid: Option<u32>,
+    /// With edges: the Redis between origin and edges, for its CPU and
+    /// traffic (from its `INFO`).
+    pub redis: Option<SocketAddr>,
     /// Scenarios to run on it in `all` (empty: every one).
     pub only: Vec<String>,
 }
@@ -62,6 +73,26 @@ pub struct Outcome {
     pub deliveries_per_s: f64,
     pub server_cpu: Option<f64>,
     pub server_rss_mb: Option<f64>,
+    /// Edge nodes the frontends were spread over, on an edge topology
+    /// (`Some(0)`: the origin alone); `None`: a server on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edges: Option<usize>,
+    /// The origin's CPU (cores) beside the edges' (`server_cpu`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_cpu: Option<f64>,
+    /// The origin's CPU time per game step sent (µs): its work follows the
+    /// game, not the audience, and steps vary from row to row (jitter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_us_per_step: Option<f64>,
+    /// Redis' CPU (cores) beside the server's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis_cpu: Option<f64>,
+    /// Bytes Redis read (from the origin) over the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis_in_bytes: Option<u64>,
+    /// Bytes Redis wrote (to the edges) over the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis_out_bytes: Option<u64>,
     pub generator_cpu: f64,
     pub wire_per_update: Option<f64>,
     pub payload_per_update: Option<f64>,
@@ -78,24 +109,6 @@ pub struct Outcome {
 
 fn ms(us: Option<u64>) -> Option<f64> {
     us.map(|v| v as f64 / 1000.0)
-}
-
-struct Usage {
-    at: Instant,
-    server_cpu: Option<u64>,
-    own_cpu: u64,
-}
-
-fn usage(srv: &Server) -> Usage {
-    Usage {
-        at: Instant::now(),
-        server_cpu: srv.pid.and_then(sysinfo::cpu_us),
-        own_cpu: sysinfo::cpu_us(std::process::id()).unwrap_or(0),
-    }
-}
-
-fn rss(srv: &Server) -> Option<u64> {
-    srv.pid.and_then(sysinfo::rss_bytes)
 }
 
 /// Sleeps `d` while keeping observers' sockets serviced (pings).
@@ -290,8 +303,26 @@ fn fill(
     o.delivered = m.frames;
     o.missed = m.groups.iter().map(|g| g.0 * g.2 - g.1).sum();
     o.deliveries_per_s = m.frames as f64 / wall;
-    if let (Some(a), Some(b)) = (before.server_cpu, after.server_cpu) {
-        o.server_cpu = Some((b.saturating_sub(a)) as f64 / 1e6 / wall);
+    let cores = |a: Option<u64>, b: Option<u64>| Some(b?.saturating_sub(a?) as f64 / 1e6 / wall);
+    o.server_cpu = cores(before.server_cpu, after.server_cpu);
+    o.origin_cpu = cores(before.origin_cpu, after.origin_cpu);
+    if let Some(c) = o.origin_cpu {
+        o.notes.push(format!("origin CPU {c:.2} cores"));
+    }
+    if let (Some(a), Some(b)) = (before.redis, after.redis) {
+        let cpu = b.cpu_us.saturating_sub(a.cpu_us) as f64 / 1e6 / wall;
+        let (i, w) = (
+            b.net_in.saturating_sub(a.net_in),
+            b.net_out.saturating_sub(a.net_out),
+        );
+        o.redis_cpu = Some(cpu);
+        o.redis_in_bytes = Some(i);
+        o.redis_out_bytes = Some(w);
+        o.notes.push(format!(
+            "Redis CPU {cpu:.2} cores, {:.1} MB in, {:.1} MB out",
+            i as f64 / 1e6,
+            w as f64 / 1e6
+        ));
     }
     o.server_rss_mb = rss(srv).map(|b| b as f64 / 1048576.0);
     o.generator_cpu =
@@ -346,7 +377,7 @@ fn run_matches(
     // is live (O(N²) while an audience joins); this scenario measures the
     // steady state, `storm` measures joining a live match.
     let mut ws = workers::spawn(&Spread {
-        target: &srv.broadcast_url,
+        targets: &srv.broadcast_urls,
         total,
         per_worker: c.per_worker,
         groups: &groups,
@@ -380,7 +411,7 @@ fn run_matches(
     for w in ws.iter() {
         w.expect("ok", Duration::from_secs(10))?;
     }
-    let before = usage(srv);
+    let before = usage::read(srv);
     let period = 1.0 / c.steps.max(0.1);
     let start = Instant::now();
     let mut k = 0u32;
@@ -420,9 +451,13 @@ fn run_matches(
     let steps_sent = k;
     // Let the last updates arrive (a server that queued updates gets 10 s).
     settle_quiet(&mut feeds, &ws, Duration::from_secs(10))?;
-    let after = usage(srv);
+    let after = usage::read(srv);
     let m = collect(&mut ws)?;
     fill(o, &m, srv, &before, &after, m.cpu_us);
+    o.origin_us_per_step = o
+        .origin_cpu
+        .filter(|_| steps_sent > 0)
+        .map(|c| c * o.window_s * 1e6 / f64::from(steps_sent * m_count as u32));
     o.notes.push(format!("{steps_sent} steps/match sent"));
     if let Some(s) = stopped {
         o.notes.push(s);
@@ -492,7 +527,7 @@ fn run_ingest(srv: &Server, c: &Common, o: &mut Outcome) -> Result<(), String> {
     let mut feed = Feed::start(srv, c, &group, 300)?;
     let groups = vec![group.clone()];
     let mut ws = workers::spawn(&Spread {
-        target: &srv.broadcast_url,
+        targets: &srv.broadcast_urls,
         total: 1,
         per_worker: 1,
         groups: &groups,
@@ -515,7 +550,7 @@ fn run_ingest(srv: &Server, c: &Common, o: &mut Outcome) -> Result<(), String> {
     // One pass over the game's events as a single buffer.
     let cycle: Vec<u8> = feed.frames.concat();
     let per_cycle = feed.frames.len() as u64;
-    let before = usage(srv);
+    let before = usage::read(srv);
     let t0 = sysinfo::now_us();
     let start = Instant::now();
     let mut sent = 0u64;
@@ -543,7 +578,7 @@ fn run_ingest(srv: &Server, c: &Common, o: &mut Outcome) -> Result<(), String> {
             break;
         }
     }
-    let after = usage(srv);
+    let after = usage::read(srv);
     fill(o, &m, srv, &before, &after, m.cpu_us);
     if m.lat.count() > 0 {
         let done_s = m.lat.max() as f64 / 1e6;
@@ -612,9 +647,9 @@ fn run_storm(
         feeds.push(Feed::start(srv, c, &group, 300)?);
         settle(&mut feeds, Duration::from_millis(300))?;
     }
-    let before = usage(srv);
+    let before = usage::read(srv);
     let ws = workers::spawn(&Spread {
-        target: &srv.broadcast_url,
+        targets: &srv.broadcast_urls,
         total: n,
         per_worker: c.per_worker,
         groups: &[group],
@@ -627,7 +662,7 @@ fn run_storm(
     let mut ws = ws;
     let mut obs: Vec<Observer> = feeds.into_iter().map(|f| f.obs).collect();
     let r = wait_ready(&ws, &mut obs, Duration::from_secs(30 + n as u64 / 100));
-    let after = usage(srv);
+    let after = usage::read(srv);
     let m = collect(&mut ws)?;
     fill(o, &m, srv, &before, &after, m.cpu_us);
     let span = m.last_live_us.saturating_sub(m.first_start_us) as f64 / 1e6;
@@ -661,10 +696,10 @@ pub fn idle_memory(srv: &Server, c: &Common, n: usize) -> Outcome {
     let r = (|| -> Result<(), String> {
         std::thread::sleep(Duration::from_secs(1));
         let rss0 = rss(srv);
-        let before = usage(srv);
+        let before = usage::read(srv);
         let groups = vec![group_code("PZ", c.run, 0)];
         let mut ws = workers::spawn(&Spread {
-            target: &srv.broadcast_url,
+            targets: &srv.broadcast_urls,
             total: n,
             per_worker: c.per_worker,
             groups: &groups,
@@ -676,7 +711,7 @@ pub fn idle_memory(srv: &Server, c: &Common, n: usize) -> Outcome {
         })?;
         wait_ready(&ws, &mut [], Duration::from_secs(30 + n as u64 / 200))?;
         std::thread::sleep(Duration::from_secs(2));
-        let after = usage(srv);
+        let after = usage::read(srv);
         let rss1 = rss(srv);
         let m = collect(&mut ws)?;
         fill(&mut o, &m, srv, &before, &after, m.cpu_us);

@@ -33,6 +33,21 @@ pub fn cpu_us(pid: u32) -> Option<u64> {
     Some((utime + stime) * 1_000_000 / ticks_per_sec())
 }
 
+/// CPU time of `pid`'s live threads in microseconds, from the scheduler's
+/// nanosecond counts (`/proc/<pid>/task/*/schedstat`): precise where
+/// [`cpu_us`]'s clock ticks (10 ms) are too coarse for a process that does
+/// little, but blind to threads that have ended.
+pub fn threads_cpu_us(pid: u32) -> Option<u64> {
+    let mut ns = 0u64;
+    for t in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let Ok(stat) = std::fs::read_to_string(t.ok()?.path().join("schedstat")) else {
+            continue; // the thread ended meanwhile
+        };
+        ns += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(ns / 1000)
+}
+
 /// Resident set size of `pid` in bytes.
 pub fn rss_bytes(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -161,6 +176,8 @@ mod tests {
         let pid = std::process::id();
         assert!(rss_bytes(pid).unwrap() > 0);
         assert!(cpu_us(pid).is_some());
+        assert!(threads_cpu_us(pid).unwrap() > 0);
+        assert!(threads_cpu_us(u32::MAX).is_none());
         assert!(rss_bytes(u32::MAX).is_none());
     }
 }

@@ -14,9 +14,11 @@ pub struct Worker {
     lines: Receiver<String>,
 }
 
-/// How to spread `total` frontends over worker processes.
+/// How to spread `total` frontends over broadcast URLs and worker processes.
 pub struct Spread<'a> {
-    pub target: &'a str,
+    /// Broadcast URLs, each taking an even share of the frontends (several:
+    /// edges serving one audience); none: no frontends, no workers.
+    pub targets: &'a [String],
     pub total: usize,
     pub per_worker: usize,
     pub groups: &'a [String],
@@ -30,16 +32,55 @@ pub struct Spread<'a> {
     pub polling: bool,
 }
 
+/// One worker process's frontends: `count` of them from global index
+/// `base`, on target `target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share {
+    pub target: usize,
+    pub base: usize,
+    pub count: usize,
+}
+
+/// `total` frontends over `targets` evenly (the first ones take one more
+/// when it does not divide), each target's part over as few workers of at
+/// most `per_worker` as will do, evenly; every target gets a worker. Global
+/// indexes run on from one target to the next, so the groups (index modulo
+/// groups) and the sampled frontends are spread over every target alike.
+pub fn shares(total: usize, targets: usize, per_worker: usize) -> Vec<Share> {
+    let mut out = Vec::new();
+    let mut base = 0;
+    for t in 0..targets {
+        let part = (total - base).div_ceil(targets - t);
+        let n = part.div_ceil(per_worker.max(1)).max(1);
+        let mut given = 0;
+        for k in 0..n {
+            let count = (part - given).div_ceil(n - k);
+            out.push(Share {
+                target: t,
+                base: base + given,
+                count,
+            });
+            given += count;
+        }
+        base += part;
+    }
+    out
+}
+
 pub fn spawn(s: &Spread) -> Result<Vec<Worker>, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let n = s.total.div_ceil(s.per_worker.max(1)).max(1);
+    let plan = shares(s.total, s.targets.len(), s.per_worker);
+    let n = plan.len().max(1);
     let mut workers = Vec::new();
-    let mut base = 0;
-    for k in 0..n {
-        let count = (s.total - base).div_ceil(n - k);
+    for (k, share) in plan.iter().enumerate() {
+        let Share {
+            target,
+            base,
+            count,
+        } = *share;
         let src = Ipv4Addr::new(127, 0, (1 + s.run % 250) as u8, (2 + k % 250) as u8);
         let mut child = Command::new(&exe)
-            .args(["worker", "--target", s.target])
+            .args(["worker", "--target", &s.targets[target]])
             .args(["--count", &count.to_string(), "--base", &base.to_string()])
             .args(["--groups", &s.groups.join(",")])
             .args(["--sample-every", &s.sample_every.to_string()])
@@ -67,7 +108,6 @@ pub fn spawn(s: &Spread) -> Result<Vec<Worker>, String> {
             stdin,
             lines: rx,
         });
-        base += count;
     }
     Ok(workers)
 }
@@ -119,5 +159,60 @@ impl Drop for Worker {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(v: &[Share]) -> Vec<(usize, usize, usize)> {
+        v.iter().map(|s| (s.target, s.base, s.count)).collect()
+    }
+
+    #[test]
+    fn one_target_splits_over_workers_as_before() {
+        assert_eq!(
+            counts(&shares(20_000, 1, 8000)),
+            [(0, 0, 6667), (0, 6667, 6667), (0, 13_334, 6666)]
+        );
+        // No frontends still starts one (empty) worker on a target.
+        assert_eq!(counts(&shares(0, 1, 8000)), [(0, 0, 0)]);
+    }
+
+    #[test]
+    fn several_targets_take_even_contiguous_parts() {
+        assert_eq!(
+            counts(&shares(10_000, 2, 8000)),
+            [(0, 0, 5000), (1, 5000, 5000)]
+        );
+        assert_eq!(
+            counts(&shares(7, 3, 8000)),
+            [(0, 0, 3), (1, 3, 2), (2, 5, 2)]
+        );
+        assert_eq!(
+            counts(&shares(20_000, 2, 8000)),
+            [
+                (0, 0, 5000),
+                (0, 5000, 5000),
+                (1, 10_000, 5000),
+                (1, 15_000, 5000)
+            ]
+        );
+        assert!(shares(100, 0, 8000).is_empty());
+    }
+
+    #[test]
+    fn every_frontend_is_given_once() {
+        for (total, targets, per) in [(1, 2, 1), (9999, 3, 1000), (15, 4, 2)] {
+            let v = shares(total, targets, per);
+            let mut next = 0;
+            for s in &v {
+                assert_eq!(s.base, next);
+                assert!(s.count <= per);
+                next += s.count;
+            }
+            assert_eq!(next, total);
+        }
     }
 }
