@@ -100,13 +100,16 @@ pub enum Role {
     Edge,
 }
 
-/// Replay logs (`SPECTRA_REPLAYS`, `SPECTRA_REPLAY_DIR`).
+/// Replay logs (`SPECTRA_REPLAYS`, `SPECTRA_REPLAY_DIR`, `SPECTRA_RECOVER`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplayConfig {
     /// Observers' events are logged (`SPECTRA_REPLAYS`, default `true`).
     pub enabled: bool,
     /// Where the logs are written (`SPECTRA_REPLAY_DIR`, default `replays`).
     pub dir: PathBuf,
+    /// Matches live at the last stop are rebuilt from the logs at start
+    /// (`SPECTRA_RECOVER`, default `true`; needs the logs on).
+    pub recover: bool,
 }
 
 /// Everything the server needs to start.
@@ -415,6 +418,7 @@ impl Config {
         let replay = ReplayConfig {
             enabled: boolean(vars, "SPECTRA_REPLAYS")?.unwrap_or(true),
             dir: PathBuf::from(get(vars, "SPECTRA_REPLAY_DIR").unwrap_or("replays")),
+            recover: boolean(vars, "SPECTRA_RECOVER")?.unwrap_or(true),
         };
 
         let pin_core = match get(vars, "SPECTRA_PIN_CORE") {
@@ -607,7 +611,7 @@ mod tests {
         );
         assert_eq!(c.auth.auth_key, None);
         assert!(!c.backend.use_backend);
-        assert!(c.replay.enabled);
+        assert!(c.replay.enabled && c.replay.recover);
         assert_eq!(c.replay.dir, PathBuf::from("replays"));
         assert_eq!(c.pin_core, Pinning::Auto);
         assert_eq!(c.levels, Levels::default());
@@ -735,6 +739,7 @@ mod tests {
             ("SPECTRA_BIND", "127.0.0.1"),
             ("SPECTRA_REPLAYS", "false"),
             ("SPECTRA_REPLAY_DIR", "/var/lib/spectra"),
+            ("SPECTRA_RECOVER", "false"),
             ("SPECTRA_PIN_CORE", "3"),
             ("SPECTRA_BROADCAST_SHARDS", "3"),
             ("SPECTRA_REST_MAX_BODY", "2048"),
@@ -748,6 +753,7 @@ mod tests {
         );
         assert_eq!(c.bind, IpAddr::from([127, 0, 0, 1]));
         assert!(!c.replay.enabled);
+        assert!(!c.replay.recover);
         assert_eq!(c.replay.dir, PathBuf::from("/var/lib/spectra"));
         assert_eq!(c.pin_core, Pinning::Core(3));
         assert_eq!(c.broadcast_shards, 3);

@@ -86,7 +86,10 @@ fn the_backend_decides_observer_keys() {
         .expect("replays")
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .find(|p| p.to_string_lossy().contains("Match_BK1_"))
+        .find(|p| {
+            p.to_string_lossy().contains("Match_BK1_")
+                && p.extension().is_some_and(|x| x == "replay")
+        })
         .expect("BK1 replay file");
     let replay = spectra_server::replay::reader::read(&bk1).expect("replay");
     assert_eq!(replay.header["organizationId"], "org1");

@@ -65,6 +65,7 @@ fn a_recorded_game_reaches_every_frontend_in_order_and_is_logged() {
         .expect("replay dir")
         .filter_map(Result::ok)
         .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "replay"))
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let name = files[0].file_name().unwrap().to_string_lossy().into_owned();

@@ -108,6 +108,7 @@ fn unsafe_group_codes_wrong_keys_and_foreign_data_are_refused() {
         .expect("replay dir")
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".replay"))
         .collect();
     names.sort();
     assert_eq!(names.len(), 2, "{names:?}");

@@ -421,6 +421,39 @@ impl Registry {
         }
     }
 
+    /// Brings back a match that was live when the server last stopped, from
+    /// its replay file's header (the logon it was created with, without its
+    /// key, with what the key check added) and the secret its observer was
+    /// given. `conn` stands for that observer until it disconnects; the real
+    /// one comes back with the secret (a "reconnected" logon). Returns the
+    /// group code; refuses what no logon could have created.
+    pub fn restore(
+        &mut self,
+        conn: ConnId,
+        header: &str,
+        secret: &str,
+        now: u64,
+    ) -> Result<String, GameError> {
+        let data = self.parse_logon(header)?;
+        let Some(code) = data.prop("groupCode").as_str().map(str::to_owned) else {
+            return Err(GameError::NotAnObject);
+        };
+        if logon::group_code_problem(&code).is_some() || self.matches.contains_key(&code) {
+            return Err(GameError::UnknownMatch(code));
+        }
+        let is_supporter = data.prop("isSupporter") == &JsValue::Bool(true);
+        let mut game = Match::new(&code, secret.to_owned(), &data, is_supporter)
+            .map_err(|_| GameError::UnknownMatch(code.clone()))?;
+        if let Some(org) = data.prop("organizationId").as_str() {
+            game.set_organization_id(org.to_owned());
+        }
+        self.insert_match(game, now);
+        let state = self.conn(conn);
+        state.obs_logon_used = true;
+        self.add_client(conn, code.clone(), false, JsValue::str(""));
+        Ok(code)
+    }
+
     /// The backend's verdict on the key of a logon that returned
     /// [`Effect::VerifyKey`]; finishes that logon.
     pub fn obs_logon_verdict(&mut self, conn: ConnId, verdict: KeyVerdict, now: u64) -> Outcome {

@@ -17,4 +17,4 @@ pub mod thread;
 pub use batch::{EventBatch, IngestEvent};
 pub use command::{Command, ToBroadcast, ToIngest};
 pub use published::Published;
-pub use thread::{Hub, Outputs, spawn};
+pub use thread::{Hub, Outputs, Recovered, spawn};

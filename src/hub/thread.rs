@@ -451,6 +451,9 @@ pub fn spawn(
 }
 
 mod backend;
+mod recovery;
+
+pub use recovery::Recovered;
 
 #[cfg(test)]
 mod tests;

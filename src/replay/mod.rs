@@ -8,6 +8,7 @@
 
 pub mod format;
 pub mod reader;
+pub mod recovery;
 pub mod sidecar;
 mod stringified;
 pub mod writer;

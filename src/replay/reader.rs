@@ -66,28 +66,50 @@ fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-/// Parses replay file contents.
-pub fn parse(bytes: &[u8]) -> Result<Replay, ReplayError> {
-    let mut items = Vec::new();
-    let mut truncated = false;
+/// A replay file's items as text, read up to its first problem.
+#[derive(Debug)]
+pub struct RawItems<'a> {
+    /// Every complete item's text, in order (the header first).
+    pub items: Vec<&'a str>,
+    /// Where the last complete item ends: what a writer appending to the
+    /// file keeps.
+    pub complete_len: usize,
+    /// The file ended inside an item (that item is left out).
+    pub truncated: bool,
+    /// What stopped the reading early, if anything but the end.
+    pub problem: Option<ReplayError>,
+}
+
+/// Splits replay file contents into its items' texts, without parsing
+/// them into values.
+pub fn raw_items(bytes: &[u8]) -> RawItems<'_> {
+    let mut out = RawItems {
+        items: Vec::new(),
+        complete_len: 0,
+        truncated: false,
+        problem: None,
+    };
     let mut pos = skip_ws(bytes, 0);
     while pos < bytes.len() {
         let rest = bytes.get(pos..).unwrap_or_default();
-        let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<Value>();
+        let mut stream =
+            serde_json::Deserializer::from_slice(rest).into_iter::<&serde_json::value::RawValue>();
         match stream.next() {
             Some(Ok(v)) => {
-                items.push(v);
+                out.items.push(v.get());
                 pos += stream.byte_offset();
+                out.complete_len = pos;
             }
             Some(Err(e)) if e.is_eof() => {
-                truncated = true;
+                out.truncated = true;
                 break;
             }
             Some(Err(e)) => {
-                return Err(ReplayError::BadItem {
+                out.problem = Some(ReplayError::BadItem {
                     offset: pos,
                     error: e.to_string(),
                 });
+                break;
             }
             None => break,
         }
@@ -95,15 +117,32 @@ pub fn parse(bytes: &[u8]) -> Result<Replay, ReplayError> {
         match bytes.get(pos) {
             None => break,
             Some(b',') => pos = skip_ws(bytes, pos + 1),
-            Some(_) => return Err(ReplayError::BadSeparator { offset: pos }),
+            Some(_) => {
+                out.problem = Some(ReplayError::BadSeparator { offset: pos });
+                break;
+            }
         }
     }
-    let mut items = items.into_iter();
-    let header = items.next().ok_or(ReplayError::NoHeader)?;
+    out
+}
+
+/// Parses replay file contents.
+pub fn parse(bytes: &[u8]) -> Result<Replay, ReplayError> {
+    let raw = raw_items(bytes);
+    if let Some(problem) = raw.problem {
+        return Err(problem);
+    }
+    let mut items = raw.items.into_iter().map(|text| {
+        serde_json::from_str::<Value>(text).map_err(|e| ReplayError::BadItem {
+            offset: 0,
+            error: e.to_string(),
+        })
+    });
+    let header = items.next().ok_or(ReplayError::NoHeader)??;
     Ok(Replay {
         header,
-        events: items.collect(),
-        truncated,
+        events: items.collect::<Result<_, _>>()?,
+        truncated: raw.truncated,
     })
 }
 
@@ -118,6 +157,24 @@ mod tests {
         assert_eq!(r.events.len(), 2);
         assert_eq!(r.events[1]["type"], "score");
         assert!(!r.truncated);
+    }
+
+    #[test]
+    fn raw_items_say_where_the_complete_items_end() {
+        let bytes = b"{\"groupCode\":\"A\"},\n{\"type\":\"map\"},\n{\"type\":\"sc";
+        let raw = raw_items(bytes);
+        assert_eq!(raw.items, [r#"{"groupCode":"A"}"#, r#"{"type":"map"}"#]);
+        assert_eq!(
+            &bytes[..raw.complete_len],
+            b"{\"groupCode\":\"A\"},\n{\"type\":\"map\"}"
+        );
+        assert!(raw.truncated && raw.problem.is_none());
+        let raw = raw_items(b"{\"a\":1},\n{\"b\":2} junk");
+        assert_eq!(raw.items.len(), 2);
+        assert!(matches!(
+            raw.problem,
+            Some(ReplayError::BadSeparator { .. })
+        ));
     }
 
     #[test]

@@ -31,13 +31,12 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// A fresh temporary directory for one test.
+/// A fresh temporary directory for one test (tests run in parallel: each
+/// call gets its own).
 pub fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "spectra-e2e-{tag}-{}-{}",
-        std::process::id(),
-        Instant::now().elapsed().as_nanos()
-    ));
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("spectra-e2e-{tag}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("temp dir");
     d
@@ -76,6 +75,20 @@ impl Server {
     pub fn kill_and_restart(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        self.start_again();
+    }
+
+    /// Stops the process with SIGTERM (panics unless it exits 0 within five
+    /// seconds) and starts it again on the same ports, folder and settings.
+    pub fn stop_and_restart(&mut self) {
+        let status = self
+            .terminate(Duration::from_secs(5))
+            .expect("stopped within five seconds");
+        assert!(status.success(), "{status}");
+        self.start_again();
+    }
+
+    fn start_again(&mut self) {
         let again = Self::launch(
             [self.ingest, self.rest, self.broadcast],
             self.replay_dir.clone(),

@@ -14,8 +14,9 @@
 // Usage: node e2e_frontends.js URL GROUP COUNT STATES_FILE FINAL TIMEOUT_MS
 // Prints "ready" once all frontends are logged on, then at the end one JSON
 // object: { frontends: [{ indexes: [..], logon: "...", transport: "websocket",
-// disconnects: [reasons], reconnects: n }] }; with FRONTEND_RAW=1 each
-// frontend also lists the raw states it received.
+// disconnects: [reasons], reconnects: n, times: [ms] }] }: `times` are when
+// each state arrived (Date.now()); with FRONTEND_RAW=1 each frontend also
+// lists the raw states it received.
 "use strict";
 const fs = require("fs");
 const { io } = require("socket.io-client");
@@ -44,6 +45,7 @@ function finish() {
     logon: f.logon,
     transport: f.socket.io.engine ? f.socket.io.engine.transport.name : null,
     disconnects: f.disconnects,
+    times: f.times,
     reconnects: f.reconnects,
     raw: raw ? f.raw : undefined,
   }));
@@ -53,7 +55,7 @@ function finish() {
 
 for (let i = 0; i < count; i++) {
   const socket = io(url, { rejectUnauthorized: false, forceNew: true, transports });
-  const f = { socket, indexes: [], raw: [], logon: null, disconnects: [], reconnects: 0 };
+  const f = { socket, indexes: [], times: [], raw: [], logon: null, disconnects: [], reconnects: 0 };
   frontends.push(f);
   const logon = () => socket.emit("logon", JSON.stringify({ groupCode: group }));
   logon();
@@ -72,6 +74,7 @@ for (let i = 0; i < count; i++) {
   socket.on("match_data", (msg) => {
     const idx = states.has(msg) ? states.get(msg) : -1;
     f.indexes.push(idx);
+    f.times.push(Date.now());
     if (raw) f.raw.push(msg);
     lastMessageAt = Date.now();
   });

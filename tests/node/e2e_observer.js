@@ -12,8 +12,11 @@
 // After the last line the clock moves on ten minutes, as the recordings do,
 // so timers after the last input fire too.
 //
-// With PAUSE_AT=N it stops before input line N, prints "paused", and goes on
-// once "continue" comes on stdin.
+// With PAUSE_AT=N it stops before input line N (once the clock is at that
+// line's time, so everything sent before it that a tick would broadcast was
+// broadcast), prints "paused", and goes on once "continue" comes on stdin; with RELOGON=1 it then connects again and
+// logs each observer on with the group secret, as the Spectra Client does
+// after the server restarted (the ack is among the acks).
 //
 // Usage: node e2e_observer.js URL INPUT
 // Prints one JSON object: { acks: [{socket, event, data}], sent: n }.
@@ -37,6 +40,7 @@ function readLines(path) {
 }
 
 const sockets = new Map(); // label -> { socket, serverClosed }
+const logons = new Map(); // label -> the obs_logon text it sent
 const acks = [];
 let secret = null;
 
@@ -81,6 +85,27 @@ function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+// Connects again (the server may still be starting) and logs every
+// observer on with the secret it was given.
+async function relogon() {
+  for (const [label, text] of logons) {
+    const old = sockets.get(label);
+    if (!old || old.serverClosed) continue;
+    old.socket.disconnect();
+    let entry = null;
+    for (let i = 0; i < 40 && entry === null; i++) {
+      entry = await open(label).catch(() => null);
+      if (entry === null) await sleep(250);
+    }
+    if (entry === null) throw new Error(`${label}: cannot connect again`);
+    const data = JSON.parse(text);
+    data.groupSecret = secret;
+    const answered = new Promise((r) => entry.socket.once("obs_logon_ack", r));
+    entry.socket.emit("obs_logon", JSON.stringify(data));
+    await answered;
+  }
+}
+
 function waitForContinue() {
   return new Promise((resolve) => {
     process.stdin.on("data", (chunk) => {
@@ -97,11 +122,6 @@ async function main() {
   let sent = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    if (i === pauseAt) {
-      const resumed = waitForContinue();
-      process.stdout.write("paused\n");
-      await resumed;
-    }
     let entry = sockets.get(line.socket);
     if (!entry) entry = await open(line.socket);
     // Barrier: everything the previous socket sent has been processed.
@@ -110,12 +130,20 @@ async function main() {
     }
     if (entry.serverClosed || !entry.socket.connected) continue;
     await setClock(entry, line.t);
+    if (i === pauseAt) {
+      const resumed = waitForContinue();
+      process.stdout.write("paused\n");
+      await resumed;
+      if (process.env.RELOGON === "1") await relogon();
+      entry = sockets.get(line.socket);
+    }
     if (line.event === "disconnect") {
       entry.socket.disconnect();
       entry.serverClosed = true;
     } else {
       let text = line.raw !== undefined ? line.raw : JSON.stringify(line.data);
       if (secret !== null) text = text.split("$GROUP_SECRET").join(secret);
+      if (line.event === "obs_logon") logons.set(line.socket, text);
       entry.socket.emit(line.event, text);
       sent++;
     }

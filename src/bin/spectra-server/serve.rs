@@ -91,6 +91,9 @@ pub fn serve(cfg: Config) -> Result<(), String> {
             let _ = to_hub.send(Command::Backend(done));
         }));
     }
+    if cfg.replay.enabled && cfg.replay.recover {
+        recover(&mut hub, &cfg, test_clock);
+    }
     let match_thread =
         hub::spawn(hub, command_rx, cfg.pin_core).map_err(|e| format!("match thread: {e}"))?;
 
@@ -129,6 +132,35 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         let _ = p.join();
     }
     running::outcome(why)
+}
+
+/// Rebuilds the matches live at the last stop from the replay folder,
+/// before any connection is accepted. With the test clock, recorded games
+/// carry times long past: nothing is too old then.
+fn recover(hub: &mut Hub, cfg: &Config, test_clock: bool) {
+    let started = std::time::Instant::now();
+    let now = replay::recovery::wall_clock_ms();
+    let (idle, team_info) = match test_clock {
+        true => (u64::MAX, u64::MAX),
+        false => (
+            spectra_server::game::IDLE_REMOVAL_MS,
+            hub::team_info::TEAM_INFO_TTL_MS,
+        ),
+    };
+    let found = replay::recovery::scan(&cfg.replay.dir, now, idle, team_info);
+    let read = started.elapsed();
+    let done = hub.recover(&found, now);
+    if done.matches + done.finished + found.problems > 0 {
+        log::info!(
+            "recovery: {} match(es) live again from {} event(s), {} finished game(s)' team info, {} problem(s); {:.0} ms ({:.0} ms reading)",
+            done.matches,
+            done.events,
+            done.finished,
+            found.problems,
+            started.elapsed().as_secs_f64() * 1000.0,
+            read.as_secs_f64() * 1000.0
+        );
+    }
 }
 
 /// This start's origin id: edges tell its room streams from those of an

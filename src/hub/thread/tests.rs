@@ -73,6 +73,12 @@ fn read(path: &PathBuf) -> String {
 /// Feeds a recorded game's inputs through the hub as the ingest reactor
 /// would, with the clock set before each line; returns the states broadcast.
 fn play(rig: &mut Rig, name: &str) -> Vec<String> {
+    play_lines(rig, name, None)
+}
+
+/// [`play`], stopping before input line `stop` when given (the clock does
+/// not go on after it then).
+fn play_lines(rig: &mut Rig, name: &str, stop: Option<usize>) -> Vec<String> {
     let input = read(&conformance(&format!("{name}.input.jsonl")));
     let mut ids: HashMap<String, SocketId> = HashMap::new();
     let mut closed: Vec<SocketId> = Vec::new();
@@ -102,7 +108,11 @@ fn play(rig: &mut Rig, name: &str) -> Vec<String> {
             }
         }
     };
-    for line in input.lines().filter(|l| !l.is_empty()) {
+    for (n, line) in input.lines().filter(|l| !l.is_empty()).enumerate() {
+        if Some(n) == stop {
+            drain(rig, &mut closed, &mut secret);
+            return states;
+        }
         let v: Value = serde_json::from_str(line).unwrap();
         let t = v["t"].as_u64().unwrap();
         last_t = t;
@@ -451,4 +461,54 @@ fn shutdown_closes_every_replay_file() {
         .filter(|x| matches!(x, Record::Close { .. }))
         .count();
     assert_eq!((opened, closed), (2, 2));
+}
+
+/// A hub whose replay records go to real files in `dir`.
+fn rig_writing(dir: &std::path::Path) -> (Rig, replay::ReplayWriter) {
+    let mut r = rig(open_auth());
+    let (sink, writer) = replay::spawn(dir.to_owned(), 1 << 16).unwrap();
+    r.hub.out.replay = Some(sink);
+    (r, writer)
+}
+
+#[test]
+fn a_match_cut_off_mid_game_comes_back_as_it_was() {
+    let dir = std::env::temp_dir().join(format!("spectra-hub-recovery-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let name = "game-01-regulation";
+    let lines = read(&conformance(&format!("{name}.input.jsonl")))
+        .lines()
+        .count();
+    let cut = lines / 2;
+    let (mut before, writer) = rig_writing(&dir);
+    play_lines(&mut before, name, Some(cut));
+    // Everything accepted, broadcast yet or not (the next tick would).
+    let code = before.hub.registry.group_codes().next().unwrap().to_owned();
+    let mut last = Vec::new();
+    assert!(before.hub.registry.write_state(&code, &mut last));
+    let last = String::from_utf8(last).unwrap();
+    // A crash: the hub is gone without closing its files; the writer has
+    // written what it was given.
+    drop(before);
+    writer.join();
+
+    let (mut after, writer) = rig_writing(&dir);
+    let now = replay::recovery::wall_clock_ms();
+    let found = replay::recovery::scan(&dir, now, crate::game::IDLE_REMOVAL_MS, 3_600_000);
+    assert_eq!((found.live.len(), found.problems), (1, 0));
+    let done = after.hub.recover(&found, now);
+    assert_eq!(done.matches, 1);
+    assert!(done.events > 100, "{done:?}");
+    let first = match after.broadcast.try_recv() {
+        Ok(ToBroadcast::State { msg, .. }) => match_data::state_of(&msg.packet),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        first == last,
+        "the recovered state is the state before the crash"
+    );
+    assert_eq!(after.published.matches_running(), 1);
+    drop(after);
+    writer.join();
+    let _ = std::fs::remove_dir_all(&dir);
 }
