@@ -221,3 +221,32 @@ fn an_edge_cut_off_when_the_match_ends_gets_the_final_state_and_the_end() {
         other => panic!("expected the end only, got {other:?}"),
     }
 }
+
+#[test]
+fn an_edge_started_without_redis_says_so_and_catches_up_once_it_is_there() {
+    let mut redis = Redis::start();
+    redis.kill();
+    let client = redis::Client::open(redis.url()).unwrap();
+    let (feed, fed) = crossbeam_channel::unbounded();
+    let (interest, wanted) = crossbeam_channel::unbounded();
+    let (status, _) = subscriber::spawn(&client, wanted, vec![Box::new(feed)]).unwrap();
+    interest.send(Interest::Watch(Arc::from("G1"))).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!status.redis_up());
+
+    redis.restart();
+    let (publisher, _) = publisher::spawn(client, 7).unwrap();
+    let mut room = RoomStream::default();
+    let first = output(&mut room, 0);
+    // Published until the edge, which retries, is subscribed and gets it.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let got = loop {
+        publisher.post(state("G1", &first));
+        if let Ok(ToBroadcast::State { msg, .. }) = fed.recv_timeout(Duration::from_millis(100)) {
+            break msg;
+        }
+        assert!(Instant::now() < deadline, "the edge never caught up");
+    };
+    assert_same_frames(&got, &first);
+    assert!(status.redis_up());
+}
