@@ -52,6 +52,8 @@ pub struct Rest {
     rng: Rng,
     /// `/getSupportPackages` answers (`USE_BACKEND=true`).
     packages: crate::backend::PackageCache,
+    /// What `/metrics` reports, once the server assembled it.
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 /// Checks a key the way the reference's ingest does without a backend:
@@ -88,6 +90,7 @@ fn error_json(status: u16, msg: &str) -> Response {
 #[derive(Debug, PartialEq, Eq)]
 enum Route<'a> {
     Status,
+    Metrics,
     CreatePreview,
     Preview(&'a str),
     OrgForKey,
@@ -102,6 +105,7 @@ fn route(path: &str) -> Route<'_> {
     let lower = trimmed.to_ascii_lowercase();
     match lower.as_str() {
         "/status" => return Route::Status,
+        "/metrics" => return Route::Metrics,
         "/createpreview" => return Route::CreatePreview,
         "/getorgforkey" => return Route::OrgForKey,
         "/getteaminfoforcode" => return Route::TeamInfo,
@@ -208,7 +212,13 @@ impl Rest {
             previews: Previews::default(),
             rng,
             packages: crate::backend::PackageCache::default(),
+            metrics: None,
         }
+    }
+
+    /// Serves `/metrics` from `metrics`.
+    pub fn set_metrics(&mut self, metrics: Arc<crate::metrics::Metrics>) {
+        self.metrics = Some(metrics);
     }
 
     /// Answers one request at `now_ms` (monotonic milliseconds).
@@ -254,6 +264,10 @@ impl Rest {
                     self.published.matches_running()
                 ),
             ),
+            Route::Metrics => match &self.metrics {
+                Some(m) => metrics_response(m, req),
+                None => not_found(req),
+            },
             Route::Preview(raw) => match decode_param(raw) {
                 None => error_page(400, "Bad Request"),
                 Some(code) => {
@@ -303,6 +317,14 @@ impl Rest {
     }
 }
 
+/// The metrics in the format the scraper accepts.
+fn metrics_response(m: &crate::metrics::Metrics, req: &Request) -> Response {
+    let format = crate::metrics::Format::for_accept(req.header("accept"));
+    Response::new(200)
+        .header("Content-Type", format.content_type())
+        .body(m.encode(format))
+}
+
 fn not_found(req: &Request) -> Response {
     error_page(404, &format!("Cannot {} {}", req.method.as_str(), req.path))
 }
@@ -336,6 +358,11 @@ impl RestApp {
             start: std::time::Instant::now(),
             backend: None,
         }
+    }
+
+    /// Serves `/metrics` from `metrics`.
+    pub fn set_metrics(&mut self, metrics: Arc<crate::metrics::Metrics>) {
+        self.rest.set_metrics(metrics);
     }
 
     fn now_ms(&self) -> u64 {

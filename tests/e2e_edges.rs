@@ -149,12 +149,26 @@ fn a_recorded_game_reaches_frontends_on_two_edges_over_every_transport() {
         c.game.states[first].state == c.game.states[current].state,
         "the late frontend's first state is line {first}, the current one line {current}"
     );
-    for edge in [edge_a, edge_b, edge_c] {
+    for (edge, frontends) in [(edge_a, 3.0), (edge_b, 2.0), (edge_c, 1.0)] {
         let (_, _, body) = http(
             edge.rest,
             "GET /status HTTP/1.1\r\nConnection: close\r\n\r\n",
         );
         assert_eq!(body, r#"{"status":"UP","matchesRunning":0,"redis":"up"}"#);
+        // An edge's metrics: its frontends, and no match thread's series.
+        let m = scrape_metrics(edge.rest);
+        assert_eq!(
+            metric(
+                &m,
+                r#"spectra_logons_total{port="broadcast",outcome="accepted"}"#
+            ),
+            frontends
+        );
+        assert!(
+            metric(&m, "spectra_match_data_deliveries_total") > 0.0,
+            "{m}"
+        );
+        assert!(!m.contains("spectra_ingest_events"), "{m}");
     }
 }
 

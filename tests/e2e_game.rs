@@ -105,6 +105,36 @@ fn a_recorded_game_reaches_every_frontend_in_order_and_is_logged() {
     );
     assert_eq!(body, r#"{"status":"UP","matchesRunning":0}"#);
 
+    // What the game did, as Prometheus reads it.
+    let m = scrape_metrics(server.rest);
+    let obs_events = metric(&m, r#"spectra_ingest_events_total{kind="obs_data"}"#);
+    assert_eq!(
+        metric(&m, r#"spectra_ingest_events_total{kind="aux_data"}"#),
+        0.0
+    );
+    assert_eq!(
+        metric(
+            &m,
+            r#"spectra_logons_total{port="ingest",outcome="accepted"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        metric(
+            &m,
+            r#"spectra_logons_total{port="broadcast",outcome="accepted"}"#
+        ),
+        5.0
+    );
+    assert_eq!(metric(&m, "spectra_matches"), 0.0);
+    assert_eq!(metric(&m, "spectra_replay_events_dropped_total"), 0.0);
+    assert!(metric(&m, "spectra_tick_seconds_count") > 0.0, "{m}");
+    let deliveries = metric(&m, "spectra_match_data_deliveries_total");
+    let rounds = metric(&m, "spectra_broadcast_round_seconds_count");
+    assert!(rounds > 0.0 && deliveries >= rounds, "{m}");
+    assert!(metric(&m, r#"spectra_bytes_sent_total{port="broadcast"}"#) > 0.0);
+    assert!(metric(&m, "process_resident_memory_bytes") > 0.0);
+
     // Graceful stop: exit 0 within a few seconds, replay flushed.
     let status = server
         .terminate(Duration::from_secs(5))
@@ -115,6 +145,7 @@ fn a_recorded_game_reaches_every_frontend_in_order_and_is_logged() {
     assert_eq!(replay.header["logStartTime"], 1_750_000_000_000u64);
     assert!(replay.header.get("key").is_none());
     assert_eq!(replay.events.len(), data_lines);
+    assert_eq!(obs_events, replay.events.len() as f64, "accepted = logged");
     assert!(!replay.truncated);
 }
 

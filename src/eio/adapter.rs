@@ -195,6 +195,17 @@ impl Adapter {
         self.engine.config()
     }
 
+    /// Open sessions.
+    pub fn sessions(&self) -> usize {
+        self.engine.session_count()
+    }
+
+    /// Room messages polling sessions got and missed since the last call
+    /// (WebSockets' are the network side's to count).
+    pub fn take_polling_counts(&mut self) -> super::LatestCounts {
+        self.engine.take_latest_counts()
+    }
+
     /// The time of the latest input or timer (milliseconds, as passed in).
     pub fn now_ms(&self) -> u64 {
         self.now

@@ -135,6 +135,7 @@ impl<L: SessionLayer> Driver<L> {
                     io.send(conn, frame);
                 }
                 Action::WsLatest { conn, msg } => {
+                    io.note_round(msg.born);
                     let missed = io.has_unwritten_latest(conn, msg.kind);
                     let frame = self.layer.adapter().pick(conn, &msg, missed);
                     io.send_latest(conn, msg.kind, frame);
@@ -304,7 +305,10 @@ impl<L: SessionLayer> Service for Driver<L> {
         self.drain(io);
     }
 
-    fn after_poll(&mut self) {
+    fn after_poll(&mut self, io: &mut Io<ConnState>) {
+        io.set_sessions(self.layer.adapter().sessions());
+        let polled = self.layer.adapter().take_polling_counts();
+        io.count_latest(polled.sent, polled.replaced);
         self.layer.after_poll();
     }
 

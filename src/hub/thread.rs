@@ -17,6 +17,7 @@ use super::Published;
 use super::batch::IngestEvent;
 use super::clock::Clock;
 use super::command::{Command, Post, ToBroadcast, ToIngest};
+use super::counters::{Counts, MatchCounters};
 use super::match_data;
 use super::team_info::TeamInfo;
 use crate::config::Pinning;
@@ -53,6 +54,9 @@ pub struct Hub {
     /// The compression levels of the room streams.
     levels: Levels,
     state_buf: Vec<u8>,
+    /// What it counts, and where it publishes that.
+    counts: Counts,
+    counters: Arc<MatchCounters>,
     /// The backend workers (`USE_BACKEND=true`), see [`backend`].
     backend: Option<backend::Link>,
 }
@@ -81,6 +85,8 @@ impl Hub {
             streams: HashMap::new(),
             levels: Levels::default(),
             state_buf: Vec::with_capacity(32 * 1024),
+            counts: Counts::default(),
+            counters: Arc::new(MatchCounters::default()),
             backend: None,
         }
     }
@@ -113,7 +119,15 @@ impl Hub {
     fn run_timers_at(&mut self, now: u64) {
         self.team_info.tick(now);
         while let Some((_, outcome)) = self.registry.tick_one(now) {
+            let ticking = outcome
+                .effects
+                .iter()
+                .any(|e| matches!(e, Effect::Broadcast { .. }));
+            let started = std::time::Instant::now();
             self.apply(outcome, "timer");
+            if ticking {
+                self.counts.ticks.observe(started.elapsed());
+            }
         }
         self.publish_count();
     }
@@ -189,12 +203,18 @@ impl Hub {
             (IngestEvent::ObsData, Some(text)) => {
                 let before = self.snapshot(conn);
                 let outcome = self.registry.obs_data(conn, text, now);
+                if outcome.routed.iter().next().is_some() {
+                    self.counts.obs_data += 1;
+                }
                 self.log_replay(&outcome.routed, text, now);
                 self.apply(outcome, "obs_data");
                 self.after_event(before, now);
             }
             (IngestEvent::AuxData, Some(text)) => {
                 let outcome = self.registry.aux_data(conn, text, now);
+                if outcome.routed.iter().next().is_some() {
+                    self.counts.aux_data += 1;
+                }
                 self.log_replay(&outcome.routed, text, now);
                 self.apply(outcome, "aux_data");
             }
@@ -205,6 +225,13 @@ impl Hub {
         self.out
             .published
             .set_matches_running(self.registry.match_count());
+        let dropped = self.out.replay.as_ref().map_or(0, ReplaySink::dropped);
+        self.counters.publish(&self.counts, dropped);
+    }
+
+    /// Where this hub publishes what it counts (`/metrics` reads it).
+    pub fn counters(&self) -> Arc<MatchCounters> {
+        self.counters.clone()
     }
 
     fn to_ingest(&self, msg: ToIngest) {
@@ -232,11 +259,18 @@ impl Hub {
                     conn,
                     event,
                     payload,
-                } => self.to_ingest(ToIngest::Emit {
-                    socket: socket_of(conn),
-                    event,
-                    payload,
-                }),
+                } => {
+                    if crate::game::ack_accepted(&payload) {
+                        self.counts.logons_accepted += 1;
+                    } else {
+                        self.counts.logons_refused += 1;
+                    }
+                    self.to_ingest(ToIngest::Emit {
+                        socket: socket_of(conn),
+                        event,
+                        payload,
+                    })
+                }
                 Effect::Disconnect { conn } => self.to_ingest(ToIngest::Disconnect {
                     socket: socket_of(conn),
                 }),

@@ -12,12 +12,21 @@ use crate::sio::{self, App, AppEvent};
 /// An edge's REST application.
 pub struct EdgeRest {
     status: Arc<Status>,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl EdgeRest {
     /// Reports `status` on `/status`.
     pub fn new(status: Arc<Status>) -> Self {
-        EdgeRest { status }
+        EdgeRest {
+            status,
+            metrics: None,
+        }
+    }
+
+    /// Serves `/metrics` from `metrics`.
+    pub fn set_metrics(&mut self, metrics: Arc<crate::metrics::Metrics>) {
+        self.metrics = Some(metrics);
     }
 
     /// Answers one request.
@@ -38,6 +47,11 @@ impl EdgeRest {
                     if self.status.redis_up() { "up" } else { "down" }
                 ),
             )
+        } else if let (true, Some(m)) = (
+            matches!(req.method, Method::Get | Method::Head) && path == "/metrics",
+            &self.metrics,
+        ) {
+            super::metrics_response(m, req)
         } else {
             not_found(req)
         };

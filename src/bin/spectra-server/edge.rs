@@ -8,7 +8,10 @@
 //!               └──────── rooms watched ◄──────────────┘
 //! ```
 
+use std::sync::Arc;
+
 use spectra_server::config::Config;
+use spectra_server::metrics::{self, LogonCounts, Metrics, Sources};
 use spectra_server::relay;
 
 use crate::ports::{self, Common};
@@ -22,17 +25,32 @@ pub fn serve(cfg: Config) -> Result<(), String> {
     let client = redis::Client::open(url).map_err(|e| format!("SPECTRA_REDIS_URL: {e}"))?;
     let common = Common::new(&cfg)?;
     let (watcher, interest) = crossbeam_channel::unbounded();
+    let logons = Arc::new(LogonCounts::default());
     let (broadcast, feeds) = ports::broadcast(
         &common,
         cfg.broadcast_port,
         cfg.broadcast_shards,
         Some(&watcher),
+        &logons,
     )?;
     // The shards hold the only senders: the subscriber ends with them.
     drop(watcher);
     let (status, subscriber) = relay::subscriber::spawn(&client, interest, feeds)
         .map_err(|e| format!("relay subscriber: {e}"))?;
-    let rest = ports::edge_rest(&common, cfg.rest_port, status)?;
+    let mut rest = ports::edge_rest(&common, cfg.rest_port, status.clone())?;
+    let mut ports: Vec<_> = broadcast
+        .iter()
+        .map(|r| ("broadcast", r.counters()))
+        .collect();
+    ports.push(("rest", rest.counters()));
+    let metrics = Metrics::new(Sources {
+        ports,
+        hub: None,
+        matches: Arc::new(move || status.rooms()),
+        frontend_logons: logons,
+        backend: metrics::Events::default(),
+    });
+    rest.service().layer.app.set_metrics(Arc::new(metrics));
 
     let mut reactors = Reactors::new();
     for shard in broadcast {

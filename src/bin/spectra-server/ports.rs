@@ -11,6 +11,7 @@ use spectra_server::eio::{Driver, EngineConfig};
 use spectra_server::hub::command::Post;
 use spectra_server::hub::{Command, Published, ToBroadcast, ToIngest};
 use spectra_server::ingest::Ingest;
+use spectra_server::metrics::LogonCounts;
 use spectra_server::net::{self, Options, Poster, Reactor};
 use spectra_server::relay::subscriber::{Interest, Status};
 use spectra_server::rest::{EdgeRest, Rest, RestApp, RestConfig};
@@ -91,6 +92,7 @@ pub fn broadcast(
     port: u16,
     shards: usize,
     watcher: Option<&Sender<Interest>>,
+    logons: &Arc<LogonCounts>,
 ) -> Result<(Vec<Port<Broadcast>>, Vec<Box<dyn Post<ToBroadcast>>>), String> {
     let mut reactors = Vec::with_capacity(shards);
     let mut feeds: Vec<Box<dyn Post<ToBroadcast>>> = Vec::with_capacity(shards);
@@ -107,6 +109,7 @@ pub fn broadcast(
         let (feed, rx) = r.remote().channel();
         let app = &mut r.service().layer.app;
         app.set_states(rx);
+        app.set_logons(logons.clone());
         if let Some(w) = watcher {
             app.set_watcher(w.clone());
         }

@@ -8,9 +8,12 @@
 //! backend workers ◄──► match thread and REST (USE_BACKEND=true)
 //! ```
 
+use std::sync::Arc;
+
 use spectra_server::config::Config;
 use spectra_server::game::AuthPolicy;
 use spectra_server::hub::{self, Command, Hub, Outputs, Published};
+use spectra_server::metrics::{self, LogonCounts, Metrics, Sources};
 use spectra_server::{backend, relay, replay};
 
 use crate::ports::{self, Common};
@@ -37,8 +40,14 @@ pub fn serve(cfg: Config) -> Result<(), String> {
 
     let (commands, command_rx) = crossbeam_channel::bounded::<Command>(COMMAND_QUEUE);
     let (ingest, answers) = ports::ingest(&common, cfg.ingest_port, commands.clone(), test_clock)?;
-    let (broadcast, mut feeds) =
-        ports::broadcast(&common, cfg.broadcast_port, cfg.broadcast_shards, None)?;
+    let logons = Arc::new(LogonCounts::default());
+    let (broadcast, mut feeds) = ports::broadcast(
+        &common,
+        cfg.broadcast_port,
+        cfg.broadcast_shards,
+        None,
+        &logons,
+    )?;
     // With a Redis URL every room output also goes to the edges.
     let publisher = match &cfg.redis_url {
         Some(url) => {
@@ -51,15 +60,20 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         }
         None => None,
     };
+    let backend_calls = metrics::Events::default();
     let workers = match cfg.backend.use_backend {
         true => Some(
-            backend::Backend::start(cfg.backend.clone(), backend::Options::default())
-                .map_err(|e| format!("backend workers: {e}"))?,
+            backend::Backend::start_counted(
+                cfg.backend.clone(),
+                backend::Options::default(),
+                backend_calls.clone(),
+            )
+            .map_err(|e| format!("backend workers: {e}"))?,
         ),
         false => None,
     };
     let published = Published::new();
-    let rest = ports::rest(&common, &cfg, published.clone(), workers.clone())?;
+    let mut rest = ports::rest(&common, &cfg, published.clone(), workers.clone())?;
     let (replay, replay_writer) = match cfg.replay.enabled {
         true => {
             let (sink, writer) = replay::spawn(cfg.replay.dir.clone(), REPLAY_QUEUE)
@@ -79,7 +93,7 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         Outputs {
             ingest: Box::new(answers),
             broadcast: feeds,
-            published,
+            published: published.clone(),
             replay,
         },
     )
@@ -94,6 +108,17 @@ pub fn serve(cfg: Config) -> Result<(), String> {
     if cfg.replay.enabled && cfg.replay.recover {
         recover(&mut hub, &cfg, test_clock);
     }
+    let mut ports = vec![("ingest", ingest.counters())];
+    ports.extend(broadcast.iter().map(|r| ("broadcast", r.counters())));
+    ports.push(("rest", rest.counters()));
+    let metrics = Metrics::new(Sources {
+        ports,
+        hub: Some(hub.counters()),
+        matches: Arc::new(move || published.matches_running()),
+        frontend_logons: logons,
+        backend: backend_calls,
+    });
+    rest.service().layer.app.set_metrics(Arc::new(metrics));
     let match_thread =
         hub::spawn(hub, command_rx, cfg.pin_core).map_err(|e| format!("match thread: {e}"))?;
 
