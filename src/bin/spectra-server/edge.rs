@@ -8,8 +8,11 @@
 //!               └──────── rooms watched ◄──────────────┘
 //! ```
 
+use std::sync::Arc;
+
 use spectra_server::config::Config;
 use spectra_server::relay;
+use spectra_server::rest::Readiness;
 
 use crate::ports::{self, Common};
 use crate::running::{self, Reactors};
@@ -32,7 +35,8 @@ pub fn serve(cfg: Config) -> Result<(), String> {
     drop(watcher);
     let (status, subscriber) = relay::subscriber::spawn(&client, interest, feeds)
         .map_err(|e| format!("relay subscriber: {e}"))?;
-    let rest = ports::edge_rest(&common, cfg.rest_port, status)?;
+    let ready = Arc::new(Readiness::default());
+    let rest = ports::edge_rest(&common, cfg.rest_port, status, ready.clone())?;
 
     let mut reactors = Reactors::new();
     for shard in broadcast {
@@ -44,8 +48,11 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         common.addr(cfg.rest_port),
         common.addr(cfg.broadcast_port)
     );
-    let why = reactors.wait(cfg.shutdown_budget())?;
+    let why = reactors.wait(&ready, cfg.drain(), cfg.shutdown_budget())?;
+    // REST last: `/readyz` answers 503 until the end.
+    let rest = reactors.take("rest");
     reactors.stop();
     let _ = subscriber.join();
+    rest.stop();
     running::outcome(why)
 }
