@@ -19,6 +19,7 @@
 mod backend_routes;
 mod edge;
 mod preview;
+mod readiness;
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ use crate::hub::Published;
 pub use backend_routes::Done as BackendDone;
 pub use edge::EdgeRest;
 pub use preview::{PREVIEW_TTL_MS, Previews, Rng};
+pub use readiness::Readiness;
 
 /// What the REST port needs from the configuration.
 #[derive(Debug, Clone)]
@@ -48,6 +50,7 @@ pub struct RestConfig {
 pub struct Rest {
     cfg: RestConfig,
     published: Arc<Published>,
+    ready: Arc<Readiness>,
     previews: Previews,
     rng: Rng,
     /// `/getSupportPackages` answers (`USE_BACKEND=true`).
@@ -91,6 +94,7 @@ fn error_json(status: u16, msg: &str) -> Response {
 enum Route<'a> {
     Status,
     Metrics,
+    Ready,
     CreatePreview,
     Preview(&'a str),
     OrgForKey,
@@ -106,6 +110,7 @@ fn route(path: &str) -> Route<'_> {
     match lower.as_str() {
         "/status" => return Route::Status,
         "/metrics" => return Route::Metrics,
+        "/readyz" => return Route::Ready,
         "/createpreview" => return Route::CreatePreview,
         "/getorgforkey" => return Route::OrgForKey,
         "/getteaminfoforcode" => return Route::TeamInfo,
@@ -199,16 +204,23 @@ fn json_body(req: &Request, max_body: usize) -> Result<Option<Value>, Response> 
 }
 
 impl Rest {
-    /// Serves `published`; previews get codes from the OS's randomness.
-    pub fn new(cfg: RestConfig, published: Arc<Published>) -> Self {
-        Self::with_rng(cfg, published, Rng::from_os())
+    /// Serves `published`, and `ready` on `/readyz`; previews get codes
+    /// from the OS's randomness.
+    pub fn new(cfg: RestConfig, published: Arc<Published>, ready: Arc<Readiness>) -> Self {
+        Self::with_rng(cfg, published, ready, Rng::from_os())
     }
 
     /// With a chosen random generator (tests).
-    pub fn with_rng(cfg: RestConfig, published: Arc<Published>, rng: Rng) -> Self {
+    pub fn with_rng(
+        cfg: RestConfig,
+        published: Arc<Published>,
+        ready: Arc<Readiness>,
+        rng: Rng,
+    ) -> Self {
         Rest {
             cfg,
             published,
+            ready,
             previews: Previews::default(),
             rng,
             packages: crate::backend::PackageCache::default(),
@@ -268,6 +280,7 @@ impl Rest {
                 Some(m) => metrics_response(m, req),
                 None => not_found(req),
             },
+            Route::Ready => self.ready.answer(),
             Route::Preview(raw) => match decode_param(raw) {
                 None => error_page(400, "Bad Request"),
                 Some(code) => {

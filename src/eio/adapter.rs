@@ -231,7 +231,13 @@ impl Adapter {
     /// Handles a complete HTTP request on `conn`.
     pub fn on_http(&mut self, conn: ConnId, req: Request, now_ms: u64) -> HttpOutcome {
         self.now = now_ms;
-        if !req.path.starts_with(self.engine.config().path.as_str()) {
+        if !self
+            .engine
+            .config()
+            .path
+            .as_deref()
+            .is_some_and(|p| req.path.starts_with(p))
+        {
             return HttpOutcome::NotEngine;
         }
         if cors::is_preflight(&req) {

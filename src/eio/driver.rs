@@ -81,7 +81,7 @@ fn other_shard(io: &Io<ConnState>, input: &[u8], limits: &http::Limits) -> Optio
 pub struct Driver<L> {
     /// The layer the sessions belong to (Socket.IO, or a test's).
     pub layer: L,
-    engine_path: String,
+    engine_path: Option<String>,
     http_limits: http::Limits,
     max_message: usize,
     /// Deferred requests: ticket → (connection, keep-alive).
@@ -176,7 +176,11 @@ impl<L: SessionLayer> Driver<L> {
                 }
             };
             let keep_alive = req.keep_alive();
-            if !req.path.starts_with(&self.engine_path) {
+            if !self
+                .engine_path
+                .as_deref()
+                .is_some_and(|p| req.path.starts_with(p))
+            {
                 self.next_ticket += 1;
                 if self.layer.defer_http(self.next_ticket, &req) {
                     self.deferred.insert(self.next_ticket, (conn, keep_alive));

@@ -968,7 +968,7 @@ fn close_session_drops_every_socket_of_the_client() {
 fn raw_engine_io_mode_echo() {
     let mut srv = Server::new(EngineConfig {
         raw_engine_io: true,
-        path: "/engine.io/".into(),
+        path: Some("/engine.io/".into()),
         ..cfg()
     });
     let out = srv.on_http(

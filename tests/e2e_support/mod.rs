@@ -219,9 +219,19 @@ impl Server {
 
     /// Sends SIGTERM and waits for the exit status (None: still running after `timeout`).
     pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        self.sigterm();
+        self.wait_exit(timeout)
+    }
+
+    /// Sends SIGTERM.
+    pub fn sigterm(&self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
+    }
+
+    /// Waits for the exit status (None: still running after `timeout`).
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {

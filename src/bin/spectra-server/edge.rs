@@ -13,6 +13,7 @@ use std::sync::Arc;
 use spectra_server::config::Config;
 use spectra_server::metrics::{self, LogonCounts, Metrics, Sources};
 use spectra_server::relay;
+use spectra_server::rest::Readiness;
 
 use crate::ports::{self, Common};
 use crate::running::{self, Reactors};
@@ -37,7 +38,8 @@ pub fn serve(cfg: Config) -> Result<(), String> {
     drop(watcher);
     let (status, subscriber) = relay::subscriber::spawn(&client, interest, feeds)
         .map_err(|e| format!("relay subscriber: {e}"))?;
-    let mut rest = ports::edge_rest(&common, cfg.rest_port, status.clone())?;
+    let ready = Arc::new(Readiness::default());
+    let mut rest = ports::edge_rest(&common, cfg.rest_port, status.clone(), ready.clone())?;
     let mut ports: Vec<_> = broadcast
         .iter()
         .map(|r| ("broadcast", r.counters()))
@@ -62,8 +64,11 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         common.addr(cfg.rest_port),
         common.addr(cfg.broadcast_port)
     );
-    let why = reactors.wait(cfg.shutdown_budget())?;
+    let why = reactors.wait(&ready, cfg.drain(), cfg.shutdown_budget())?;
+    // REST last: `/readyz` answers 503 until the end.
+    let rest = reactors.take("rest");
     reactors.stop();
     let _ = subscriber.join();
+    rest.stop();
     running::outcome(why)
 }

@@ -14,6 +14,7 @@ use spectra_server::config::Config;
 use spectra_server::game::AuthPolicy;
 use spectra_server::hub::{self, Command, Hub, Outputs, Published};
 use spectra_server::metrics::{self, LogonCounts, Metrics, Sources};
+use spectra_server::rest::Readiness;
 use spectra_server::{backend, relay, replay};
 
 use crate::ports::{self, Common};
@@ -32,7 +33,7 @@ const REPLAY_QUEUE: usize = 256;
 /// Runs until SIGTERM/SIGINT (then `Ok`) or until a reactor fails.
 pub fn serve(cfg: Config) -> Result<(), String> {
     announce(&cfg);
-    let test_clock = std::env::var("SPECTRA_TEST_CLOCK").is_ok_and(|v| v == "true");
+    let test_clock = cfg.test_clock;
     if test_clock {
         log::warn!("SPECTRA_TEST_CLOCK=true: the match clock only moves when a test sets it");
     }
@@ -73,7 +74,14 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         false => None,
     };
     let published = Published::new();
-    let mut rest = ports::rest(&common, &cfg, published.clone(), workers.clone())?;
+    let ready = Arc::new(Readiness::default());
+    let mut rest = ports::rest(
+        &common,
+        &cfg,
+        published.clone(),
+        workers.clone(),
+        ready.clone(),
+    )?;
     let (replay, replay_writer) = match cfg.replay.enabled {
         true => {
             let (sink, writer) = replay::spawn(cfg.replay.dir.clone(), REPLAY_QUEUE)
@@ -135,10 +143,12 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         common.addr(cfg.broadcast_port)
     );
 
-    let why = reactors.wait(cfg.shutdown_budget())?;
+    let why = reactors.wait(&ready, cfg.drain(), cfg.shutdown_budget())?;
     // The reactors stop first, so every event ingest accepted is queued
     // before the match thread's stop; it closes the replay files, and the
-    // writer flushes when its last sender is gone.
+    // writer flushes when its last sender is gone. REST stops last, so
+    // that `/readyz` answers 503 until the end.
+    let rest = reactors.take("rest");
     reactors.stop();
     let _ = commands.send(Command::Shutdown);
     drop(commands);
@@ -156,6 +166,7 @@ pub fn serve(cfg: Config) -> Result<(), String> {
     if let Some(p) = publisher {
         let _ = p.join();
     }
+    rest.stop();
     running::outcome(why)
 }
 
@@ -204,10 +215,8 @@ pub fn announce(cfg: &Config) {
         env!("CARGO_PKG_VERSION"),
         cfg.describe()
     );
-    if cfg.auth.require_auth_key && cfg.auth.auth_key.is_none() && !cfg.backend.use_backend {
-        log::warn!(
-            "REQUIRE_AUTH_KEY is on but AUTH_KEY is not set: every observer logon will be refused (set AUTH_KEY, or REQUIRE_AUTH_KEY=false)"
-        );
+    for w in cfg.warnings() {
+        log::warn!("{w}");
     }
     if cfg.backend.use_backend {
         log::info!(

@@ -11,7 +11,6 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token, Waker};
 use serde_json::json;
 use slab::Slab;
-use spectra_perf::args::Args;
 use spectra_perf::wire::{self, Target};
 
 use super::frontend::{Frontend, Phase};
@@ -20,37 +19,37 @@ use super::sysinfo;
 
 const WAKER: Token = Token(usize::MAX);
 
+/// A worker's command line, as `workers::spawn` writes it.
+#[derive(Debug, clap::Args)]
 pub struct Config {
+    /// The broadcast port its frontends connect to
+    #[arg(long, value_parser = wire::parse_target)]
     pub target: Target,
+    /// Frontends
+    #[arg(long, default_value_t = 100)]
     pub count: usize,
     /// Global index of this worker's first frontend (sampling and groups
-    /// are decided on global indexes, so they spread evenly).
+    /// are decided on global indexes, so they spread evenly)
+    #[arg(long, default_value_t = 0)]
     pub base: usize,
+    /// Group codes, comma-separated, dealt out by global index
+    #[arg(long, value_delimiter = ',', default_value = "PERF")]
     pub groups: Vec<String>,
+    /// One frontend in this many measures latency
+    #[arg(long, default_value_t = 10, value_parser = crate::at_least_one)]
     pub sample_every: usize,
-    /// Connection attempts per second (0: as fast as `inflight` allows).
+    /// Connection attempts per second (0: as fast as `inflight` allows)
+    #[arg(long, default_value_t = 0.0)]
     pub rate: f64,
-    /// Frontends allowed between connect and `logon_success` at once.
+    /// Frontends allowed between connect and `logon_success` at once
+    #[arg(long, default_value_t = 256, value_parser = crate::at_least_one)]
     pub inflight: usize,
+    /// Loopback source addresses, comma-separated
+    #[arg(long, value_delimiter = ',')]
     pub sources: Vec<Ipv4Addr>,
-    /// Open each session over long-polling, then upgrade.
+    /// Open each session over long-polling, then upgrade
+    #[arg(long)]
     pub polling: bool,
-}
-
-impl Config {
-    pub fn from_args(a: &Args) -> Result<Config, String> {
-        Ok(Config {
-            target: wire::parse_target(a.str("target").ok_or("--target is required")?)?,
-            count: a.get("count", 100),
-            base: a.get("base", 0),
-            groups: a.list("groups", &["PERF".to_owned()]),
-            sample_every: a.get("sample-every", 10).max(1),
-            rate: a.get("rate", 0.0),
-            inflight: a.get("inflight", 256).max(1),
-            sources: a.list("sources", &[]),
-            polling: a.has("polling"),
-        })
-    }
 }
 
 struct Conn {
