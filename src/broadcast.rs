@@ -105,9 +105,10 @@ impl App for Broadcast {
                 self.logged_on.insert(socket, None);
                 let Some((payload, room)) = logon(args.first().map(String::as_str)) else {
                     self.logons.refused.fetch_add(1, Ordering::Relaxed);
-                    log::error!(
-                        "frontend logon with an unreadable payload: {:?}",
-                        args.first()
+                    log::warn!(
+                        "{}: frontend logon with an unreadable payload: {:?}",
+                        srv.peer(socket),
+                        crate::logs::excerpt(args.first().map_or("", String::as_str))
                     );
                     return;
                 };
@@ -123,7 +124,10 @@ impl App for Broadcast {
                 }
                 srv.emit(socket, "logon_success", &[literal(&payload).as_str()]);
                 self.logons.accepted.fetch_add(1, Ordering::Relaxed);
-                log::info!("frontend logon for group code {room:?}");
+                log::debug!(
+                    "{}: frontend logon for group code {room:?}",
+                    srv.peer(socket)
+                );
                 if let Some(state) = room.as_deref().and_then(|r| self.latest.get(r)) {
                     srv.send_latest(socket, state);
                 }

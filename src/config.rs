@@ -178,6 +178,9 @@ pub struct Config {
     /// served, so that load balancers probing it stop sending clients
     /// before they would be refused (`SPECTRA_DRAIN_SECS`, default 0).
     pub drain_secs: u64,
+    /// Seconds between the log's summary lines (connections, matches,
+    /// deliveries, drops); 0: none (`SPECTRA_SUMMARY_SECS`, default 60).
+    pub summary_secs: u64,
     /// Deflate levels of the broadcast frames (`SPECTRA_STANDALONE_LEVEL`,
     /// `SPECTRA_STREAM_LEVEL`; see [`Levels`] for the defaults and why).
     pub levels: Levels,
@@ -565,6 +568,7 @@ impl Config {
         let rest_max_body = usize::try_from(rest_max_body).unwrap_or(usize::MAX);
         let shutdown_secs = positive(vars, "SPECTRA_SHUTDOWN_SECS", 5)?;
         let drain_secs = seconds(vars, "SPECTRA_DRAIN_SECS", 0)?;
+        let summary_secs = seconds(vars, "SPECTRA_SUMMARY_SECS", 60)?;
         let role = match get(vars, "SPECTRA_ROLE") {
             None | Some("origin") => Role::Origin,
             Some("edge") => Role::Edge,
@@ -603,6 +607,7 @@ impl Config {
             rest_max_body,
             shutdown_secs,
             drain_secs,
+            summary_secs,
             levels,
             role,
             redis_url,
@@ -640,6 +645,12 @@ impl Config {
     /// (`SPECTRA_DRAIN_SECS`).
     pub fn drain(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.drain_secs)
+    }
+
+    /// How often the log gets a summary line; `None`: never
+    /// (`SPECTRA_SUMMARY_SECS`).
+    pub fn summary_every(&self) -> Option<std::time::Duration> {
+        (self.summary_secs > 0).then(|| std::time::Duration::from_secs(self.summary_secs))
     }
 
     /// Settings that are valid but probably not what was meant, one
@@ -725,6 +736,9 @@ mod tests {
         assert_eq!(c.levels, Levels::default());
         assert_eq!((c.role, c.redis_url.as_deref()), (Role::Origin, None));
         assert_eq!((c.drain_secs, c.log_format), (0, LogFormat::Text));
+        assert_eq!(c.summary_every(), Some(std::time::Duration::from_secs(60)));
+        let off = Config::from_vars(&vars(&[("SPECTRA_SUMMARY_SECS", "0")])).unwrap();
+        assert_eq!(off.summary_every(), None);
         assert!(!c.test_clock);
         assert!(c.describe().contains("plain"));
     }

@@ -44,8 +44,18 @@ fn replay_game(name: &str, server: &mut Server) -> Game {
 
 #[test]
 fn a_recorded_game_reaches_every_frontend_in_order_and_is_logged() {
-    let mut server = Server::start(&[]);
+    let mut server = Server::start(&[("SPECTRA_SUMMARY_SECS", "1")]);
     let game = replay_game("game-01-regulation", &mut server);
+
+    // The operator's log: a summary line per period, not a line per overlay.
+    let summary = server.wait_for_log("live matches:", Duration::from_secs(5));
+    assert!(summary.contains("connections: ingest "), "{summary}");
+    let log = server.drain_log();
+    assert!(
+        !log.iter().any(|l| l.contains("frontend logon")),
+        "frontend logons are logged at debug only:\n{}",
+        log.join("\n")
+    );
 
     // The replay log holds the logon header and every data event sent
     // before the match ended (the server then closed the observer).
@@ -182,7 +192,7 @@ fn edge_cases_get_the_reference_answers() {
         "edge/edge-08-aux-before-match-start",
         "edge/edge-09-timers",
     ] {
-        let server = Server::start(&[]);
+        let mut server = Server::start(&[]);
         let game = game(name);
         let observed = parse_json(&node(
             "e2e_observer.js",
@@ -191,5 +201,10 @@ fn edge_cases_get_the_reference_answers() {
         ));
         let acks: Vec<Value> = observed["acks"].as_array().cloned().unwrap_or_default();
         assert_eq!(acks_by_socket(&acks), acks_by_socket(&game.acks), "{name}");
+        if name.ends_with("invalid-packets") {
+            // A client's problem is logged with the client's address.
+            let line = server.wait_for_log("obs_logon", Duration::from_secs(5));
+            assert!(line.contains("127.0.0.1:"), "{line}");
+        }
     }
 }

@@ -128,6 +128,7 @@ impl Config {
             ("SPECTRA_REST_MAX_BODY", self.rest_max_body.to_string()),
             ("SPECTRA_SHUTDOWN_SECS", self.shutdown_secs.to_string()),
             ("SPECTRA_DRAIN_SECS", self.drain_secs.to_string()),
+            ("SPECTRA_SUMMARY_SECS", self.summary_secs.to_string()),
             (
                 "SPECTRA_LOG_FORMAT",
                 match self.log_format {

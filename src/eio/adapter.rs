@@ -13,6 +13,7 @@
 //! they arose.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -42,6 +43,8 @@ pub struct Handshake {
     pub query: Vec<(String, String)>,
     /// Headers, names lowercased.
     pub headers: Vec<(String, String)>,
+    /// The address the session was opened from (for logs).
+    pub peer: Option<SocketAddr>,
 }
 
 /// The immediate answer to an HTTP request.
@@ -228,8 +231,14 @@ impl Adapter {
         self.pump();
     }
 
-    /// Handles a complete HTTP request on `conn`.
-    pub fn on_http(&mut self, conn: ConnId, req: Request, now_ms: u64) -> HttpOutcome {
+    /// Handles a complete HTTP request on `conn`, which comes from `peer`.
+    pub fn on_http(
+        &mut self,
+        conn: ConnId,
+        peer: Option<SocketAddr>,
+        req: Request,
+        now_ms: u64,
+    ) -> HttpOutcome {
         self.now = now_ms;
         if !self
             .engine
@@ -265,6 +274,7 @@ impl Adapter {
             self.opening = Some(Arc::new(Handshake {
                 query: req.query_params(),
                 headers: req.headers.clone(),
+                peer,
             }));
         }
         let outcome = match self.engine.on_request(conn, &ereq, now_ms) {
@@ -480,6 +490,7 @@ impl Adapter {
                         Arc::new(Handshake {
                             query: Vec::new(),
                             headers: Vec::new(),
+                            peer: None,
                         })
                     });
                     self.session(SessionEvent::Opened { session, handshake });

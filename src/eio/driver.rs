@@ -195,7 +195,10 @@ impl<L: SessionLayer> Driver<L> {
                 self.drain(io);
                 continue;
             }
-            let outcome = self.layer.adapter().on_http(conn, req, io.now_ms());
+            let outcome = self
+                .layer
+                .adapter()
+                .on_http(conn, io.peer(conn), req, io.now_ms());
             match outcome {
                 HttpOutcome::Respond(resp) => respond(io, conn, &resp, keep_alive),
                 HttpOutcome::Parked => io.pause(conn),

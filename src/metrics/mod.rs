@@ -8,6 +8,9 @@
 //! label carries a group code, a key or anything a client chose.
 
 mod process;
+mod summary;
+
+pub use summary::Summary;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -58,6 +61,37 @@ pub struct Sources {
     pub frontend_logons: Arc<LogonCounts>,
     /// Calls to the backend and services, by service and outcome.
     pub backend: Events,
+}
+
+impl Sources {
+    /// The port labels, in order, each once.
+    fn port_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.ports.iter().map(|(p, _)| *p).collect();
+        names.dedup();
+        names
+    }
+
+    fn of(&self, port: &'static str) -> impl Iterator<Item = &Arc<Counters>> {
+        self.ports
+            .iter()
+            .filter(move |(p, _)| *p == port)
+            .map(|(_, c)| c)
+    }
+
+    /// Open Engine.IO sessions on `port` (all its shards).
+    fn sessions(&self, port: &'static str) -> u64 {
+        self.of(port)
+            .map(|c| c.sessions.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// `match_data` frames delivered, and replaced unwritten, on all ports.
+    fn deliveries_and_drops(&self) -> (u64, u64) {
+        self.ports.iter().fold((0, 0), |(d, r), (_, c)| {
+            let s = c.read();
+            (d + s.latest_written, r + s.latest_replaced)
+        })
+    }
 }
 
 impl std::fmt::Debug for Sources {
@@ -217,14 +251,12 @@ fn histogram(
 impl Collector for Gathered {
     fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let s = &self.0;
-        let mut ports: Vec<&'static str> = s.ports.iter().map(|(p, _)| *p).collect();
-        ports.dedup();
-        let of = |port: &'static str| s.ports.iter().filter(move |(p, _)| *p == port);
+        let ports = s.port_names();
         let sessions: Vec<(Labels, i64)> = ports
             .iter()
             .filter(|p| **p != "rest")
             .map(|p| {
-                let n: u64 = of(p).map(|(_, c)| c.sessions.load(Ordering::Relaxed)).sum();
+                let n = s.sessions(p);
                 (vec![("port", *p)], i64::try_from(n).unwrap_or(i64::MAX))
             })
             .collect();
@@ -240,25 +272,25 @@ impl Collector for Gathered {
             "Live matches (on an edge: the rooms it relays)",
             &[(vec![], i64::try_from((s.matches)()).unwrap_or(i64::MAX))],
         )?;
-        let all = || s.ports.iter().map(|(_, c)| c.read());
+        let (deliveries, drops) = s.deliveries_and_drops();
         counter(
             &mut enc,
             "spectra_match_data_deliveries",
             "match_data frames written to WebSockets or handed to a poll",
-            &[(vec![], all().map(|c| c.latest_written).sum())],
+            &[(vec![], deliveries)],
         )?;
         counter(
             &mut enc,
             "spectra_broadcast_frames_dropped",
             "Broadcast frames replaced unwritten by a newer one (latest-wins)",
-            &[(vec![], all().map(|c| c.latest_replaced).sum())],
+            &[(vec![], drops)],
         )?;
         let bytes: Vec<(Labels, u64)> = ports
             .iter()
             .map(|p| {
                 (
                     vec![("port", *p)],
-                    of(p).map(|(_, c)| c.read().bytes_sent).sum(),
+                    s.of(p).map(|c| c.read().bytes_sent).sum(),
                 )
             })
             .collect();

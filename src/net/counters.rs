@@ -93,6 +93,17 @@ impl Counters {
         stats.rounds.publish(&self.rounds);
     }
 
+    /// Publishes `delivered` and `dropped` latest-wins frames, as a
+    /// reactor would (for tests of what reads them).
+    #[cfg(test)]
+    pub(crate) fn publish_for_test(&self, delivered: u64, dropped: u64) {
+        self.publish(&Stats {
+            latest_written: delivered,
+            latest_replaced: dropped,
+            ..Stats::default()
+        });
+    }
+
     /// The last published counts (the histogram is read on its own).
     pub fn read(&self) -> Stats {
         Stats {

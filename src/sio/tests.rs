@@ -24,7 +24,7 @@ trait Drive {
 
 impl Drive for Server {
     fn on_http(&mut self, conn: ConnId, req: Request, now: u64) -> HttpOutcome {
-        self.transport().on_http(conn, req, now)
+        self.transport().on_http(conn, None, req, now)
     }
 
     fn on_ws_message(&mut self, conn: ConnId, msg: Message, now: u64) {

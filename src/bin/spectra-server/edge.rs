@@ -9,9 +9,10 @@
 //! ```
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use spectra_server::config::Config;
-use spectra_server::metrics::{self, LogonCounts, Metrics, Sources};
+use spectra_server::metrics::{self, LogonCounts, Metrics, Sources, Summary};
 use spectra_server::relay;
 use spectra_server::rest::Readiness;
 
@@ -45,14 +46,20 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         .map(|r| ("broadcast", r.counters()))
         .collect();
     ports.push(("rest", rest.counters()));
-    let metrics = Metrics::new(Sources {
+    let sources = Sources {
         ports,
         hub: None,
         matches: Arc::new(move || status.rooms()),
         frontend_logons: logons,
         backend: metrics::Events::default(),
-    });
-    rest.service().layer.app.set_metrics(Arc::new(metrics));
+    };
+    let summary = cfg
+        .summary_every()
+        .map(|every| (every, Summary::new(sources.clone(), Instant::now())));
+    rest.service()
+        .layer
+        .app
+        .set_metrics(Arc::new(Metrics::new(sources)));
 
     let mut reactors = Reactors::new();
     for shard in broadcast {
@@ -64,7 +71,7 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         common.addr(cfg.rest_port),
         common.addr(cfg.broadcast_port)
     );
-    let why = reactors.wait(&ready, cfg.drain(), cfg.shutdown_budget())?;
+    let why = reactors.wait(&ready, cfg.drain(), cfg.shutdown_budget(), summary)?;
     // REST last: `/readyz` answers 503 until the end.
     let rest = reactors.take("rest");
     reactors.stop();

@@ -2,9 +2,10 @@
 //! to stop, and the graceful stop that follows.
 
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use spectra_server::metrics::Summary;
 use spectra_server::net::{Reactor, Remote, Service};
 use spectra_server::rest::Readiness;
 
@@ -61,8 +62,9 @@ impl Reactors {
         taken
     }
 
-    /// Waits for SIGTERM or SIGINT, or for a reactor to end by itself;
-    /// from then on `ready` says the process is stopping. After a signal,
+    /// Waits for SIGTERM or SIGINT, or for a reactor to end by itself,
+    /// logging `summary` lines meanwhile (at its period); from then on
+    /// `ready` says the process is stopping. After a signal,
     /// everything is still served for `drain` (a second signal or a
     /// reactor's end cuts it short); then what follows is bounded by
     /// `budget`: past it the process exits. Returns why it stopped.
@@ -71,6 +73,7 @@ impl Reactors {
         ready: &Readiness,
         drain: Duration,
         budget: Duration,
+        mut summary: Option<(Duration, Summary)>,
     ) -> Result<&'static str, String> {
         let mut signals = signal_hook::iterator::Signals::new([
             signal_hook::consts::SIGTERM,
@@ -90,7 +93,16 @@ impl Reactors {
                 }
             })
             .map_err(|e| format!("signal thread: {e}"))?;
-        let why = self.done_rx.recv().unwrap_or("channel closed");
+        let why = loop {
+            let Some((every, lines)) = &mut summary else {
+                break self.done_rx.recv().unwrap_or("channel closed");
+            };
+            match self.done_rx.recv_timeout(*every) {
+                Ok(why) => break why,
+                Err(RecvTimeoutError::Timeout) => log::info!("{}", lines.line(Instant::now())),
+                Err(RecvTimeoutError::Disconnected) => break "channel closed",
+            }
+        };
         ready.stopping();
         if why == SIGNAL && !drain.is_zero() {
             log::info!(

@@ -9,11 +9,12 @@
 //! ```
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use spectra_server::config::Config;
 use spectra_server::game::AuthPolicy;
 use spectra_server::hub::{self, Command, Hub, Outputs, Published};
-use spectra_server::metrics::{self, LogonCounts, Metrics, Sources};
+use spectra_server::metrics::{self, LogonCounts, Metrics, Sources, Summary};
 use spectra_server::rest::Readiness;
 use spectra_server::{backend, relay, replay};
 
@@ -119,14 +120,20 @@ pub fn serve(cfg: Config) -> Result<(), String> {
     let mut ports = vec![("ingest", ingest.counters())];
     ports.extend(broadcast.iter().map(|r| ("broadcast", r.counters())));
     ports.push(("rest", rest.counters()));
-    let metrics = Metrics::new(Sources {
+    let sources = Sources {
         ports,
         hub: Some(hub.counters()),
         matches: Arc::new(move || published.matches_running()),
         frontend_logons: logons,
         backend: backend_calls,
-    });
-    rest.service().layer.app.set_metrics(Arc::new(metrics));
+    };
+    let summary = cfg
+        .summary_every()
+        .map(|every| (every, Summary::new(sources.clone(), Instant::now())));
+    rest.service()
+        .layer
+        .app
+        .set_metrics(Arc::new(Metrics::new(sources)));
     let match_thread =
         hub::spawn(hub, command_rx, cfg.pin_core).map_err(|e| format!("match thread: {e}"))?;
 
@@ -143,7 +150,7 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         common.addr(cfg.broadcast_port)
     );
 
-    let why = reactors.wait(&ready, cfg.drain(), cfg.shutdown_budget())?;
+    let why = reactors.wait(&ready, cfg.drain(), cfg.shutdown_budget(), summary)?;
     // The reactors stop first, so every event ingest accepted is queued
     // before the match thread's stop; it closes the replay files, and the
     // writer flushes when its last sender is gone. REST stops last, so
