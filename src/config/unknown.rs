@@ -32,6 +32,7 @@ const KNOWN: &[&str] = &[
     // server logs on their output.
     "SPECTRA_CONFORMANCE",
     "SPECTRA_E2E_VERBOSE",
+    "SPECTRA_E2E_LOG",
 ];
 
 /// The furthest a name may be from a setting's (in edits) to be offered

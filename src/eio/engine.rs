@@ -603,6 +603,7 @@ impl Engine {
                 self.out.push_back(Output::Upgraded { session: id, conn });
                 s.queued_bytes = 0;
                 for q in s.queue.drain(..) {
+                    self.latest.sent += u64::from(q.latest.is_some());
                     self.out.push_back(match q.packet {
                         Outgoing::Text(data) => Output::WsText { conn, data },
                         Outgoing::Binary(data) => Output::WsBinary { conn, data },

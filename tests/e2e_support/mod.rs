@@ -104,7 +104,12 @@ impl Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_spectra-server"));
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("RUST_LOG", "info")
+            // SPECTRA_E2E_LOG=debug: the server's whole story, for a failure
+            // that needs it (with SPECTRA_E2E_VERBOSE to see it).
+            .env(
+                "RUST_LOG",
+                std::env::var("SPECTRA_E2E_LOG").unwrap_or_else(|_| "info".to_owned()),
+            )
             .env("SPECTRA_BIND", "127.0.0.1")
             .env("SPECTRA_INGEST_PORT", ingest.to_string())
             .env("SPECTRA_REST_PORT", rest.to_string())
@@ -600,7 +605,12 @@ pub fn check_frontends_over(
             .map(|a| a.iter().filter_map(Value::as_i64).collect())
             .unwrap_or_default();
         if let Err(e) = check_order(game, &indexes, game.last_broadcast) {
-            panic!("frontend {n}: {e} (received {} states)", indexes.len());
+            panic!(
+                "frontend {n}: {e} (received {} states; disconnects {}, reconnects {})",
+                indexes.len(),
+                f["disconnects"],
+                f["reconnects"]
+            );
         }
     }
 }
@@ -651,4 +661,42 @@ pub fn metric(text: &str, series: &str) -> f64 {
         .unwrap_or_else(|| panic!("no {series} in\n{text}"))
         .parse()
         .expect("a number")
+}
+
+/// Starts the observer replaying `game` on `ingest_url` (with `env`),
+/// stopped before input line `pause_at` until [`resume`]; returns once it
+/// has paused there.
+pub fn observe_paused(
+    ingest_url: &str,
+    game: &Game,
+    pause_at: usize,
+    env: &[(&str, &str)],
+) -> Child {
+    let pause = pause_at.to_string();
+    let mut env = env.to_vec();
+    env.push(("PAUSE_AT", &pause));
+    let mut observer = node_spawn_env(
+        "e2e_observer.js",
+        &[ingest_url, &game.input.to_string_lossy()],
+        &env,
+    );
+    let mut out = BufReader::new(observer.stdout.take().expect("stdout"));
+    wait_line(&mut out, "paused", Duration::from_secs(120));
+    observer.stdout = Some(out.into_inner());
+    observer
+}
+
+/// Lets an observer paused by [`observe_paused`] go on.
+pub fn resume(observer: &mut Child) {
+    let stdin = observer.stdin.as_mut().expect("stdin");
+    stdin.write_all(b"continue\n").expect("resume the observer");
+    stdin.flush().expect("resume the observer");
+}
+
+/// A third of the game's input lines: well into the match.
+pub fn middle(game: &Game) -> usize {
+    let lines = std::fs::read_to_string(&game.input)
+        .map(|t| t.lines().count())
+        .unwrap_or(300);
+    lines / 3
 }
