@@ -402,6 +402,29 @@ fn parse_server(spec: &str) -> Result<Server, String> {
     })
 }
 
+/// The servers the first is compared with in the report's ratios: every
+/// other one measured on every scenario (no `only=`, not an origin's edges:
+/// the Node baseline and the reference), or, when there is none, the second
+/// (`ONLY=ours` still compares ours with what ran beside it).
+fn compared(servers: &[Server]) -> Vec<String> {
+    let full: Vec<String> = servers
+        .iter()
+        .skip(1)
+        .filter(|s| s.only.is_empty() && s.origin_pid.is_none())
+        .map(|s| s.name.clone())
+        .collect();
+    if full.is_empty() {
+        servers
+            .iter()
+            .skip(1)
+            .take(1)
+            .map(|s| s.name.clone())
+            .collect()
+    } else {
+        full
+    }
+}
+
 /// A scenario with its sizes bound, run for one server.
 type Scenario<'a> = dyn Fn(&Common) -> Outcome + 'a;
 
@@ -424,10 +447,11 @@ fn all(a: AllArgs) {
     let mut c = common.common();
     let mut rows: Vec<Outcome> = Vec::new();
     let mut run = c.run;
+    let compared = compared(&servers);
     let record = |o: Outcome, rows: &mut Vec<Outcome>| {
         eprintln!("{}", report::row_text(&o));
         rows.push(o);
-        let _ = report::write(&out, rows, &command);
+        let _ = report::write(&out, rows, &command, &compared);
     };
     for srv in &servers {
         let skipped = |name: &str| {
@@ -504,7 +528,7 @@ fn all(a: AllArgs) {
             }
         }
     }
-    if let Err(e) = report::write(&out, &rows, &command) {
+    if let Err(e) = report::write(&out, &rows, &command, &compared) {
         fail(&format!("{}: {e}", out.display()));
     }
     eprintln!("wrote {}", out.display());
@@ -582,6 +606,27 @@ mod tests {
         assert_eq!(a.out, PathBuf::from("perf/results/x.md"));
         assert_eq!(a.command, "FANOUT=100 scripts/perf.sh");
         assert_eq!(a.common.common().duration, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn ratios_compare_the_first_server_with_every_server_measured_on_everything() {
+        let spec = |s: &str| parse_server(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        let ours = spec("name=ours,pid=1");
+        let node =
+            spec("name=node,ingest=http://127.0.0.1:25100,broadcast=http://127.0.0.1:25200,pid=2");
+        let replays = spec("name=ours-replays,pid=3,only=ingest");
+        let reference = spec("name=reference,pid=4");
+        let sink = spec("name=sink,pid=5,only=fanout+matches");
+        let edges = spec(
+            "name=edges,broadcast=http://127.0.0.1:1+http://127.0.0.1:2,pid=6+7,origin-pid=8,only=edges",
+        );
+        let all = [&ours, &node, &replays, &reference, &sink, &edges].map(Clone::clone);
+        assert_eq!(compared(&all), ["node", "reference"]);
+        // ONLY=node with a reference: the baseline against the reference.
+        assert_eq!(compared(&[node, reference]), ["reference"]);
+        // ONLY=ours: with what ran beside it, as before.
+        assert_eq!(compared(&[ours.clone(), replays, sink]), ["ours-replays"]);
+        assert!(compared(&[ours]).is_empty());
     }
 
     #[test]
