@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::observer::{self, Observer};
 use crate::source;
+use crate::tls::TlsArgs;
 use crate::wire::{self, Target};
 
 /// How the events are paced.
@@ -52,6 +53,8 @@ pub struct Options {
     /// Go on after a `game_end` (the server removes the match on it)
     #[arg(long)]
     pub keep_end: bool,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 /// Waits `d`, answering the server's pings meanwhile.
@@ -77,7 +80,9 @@ pub fn main(o: &Options) -> Result<(), String> {
     if let Some(g) = &o.group {
         game = game.with_group(g);
     }
-    let mut obs = Observer::connect(&o.ingest, Duration::from_secs(10))
+    let tls = o.tls.client()?;
+    tls.check(&o.ingest)?;
+    let mut obs = Observer::connect(&o.ingest, &tls, Duration::from_secs(10))
         .map_err(|e| format!("observer: {e}"))?;
     let ack = obs
         .logon(&game.logon.to_string(), Duration::from_secs(10))

@@ -31,6 +31,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use spectra_perf::tls::TlsArgs;
 use spectra_perf::{player, wire};
 
 use scenario::{Common, Outcome, Server, Storm};
@@ -175,6 +176,8 @@ struct CommonArgs {
     /// [default: from the clock]
     #[arg(long)]
     run: Option<usize>,
+    #[command(flatten)]
+    tls: TlsArgs,
 }
 
 /// `spectra-loadgen all`.
@@ -300,7 +303,9 @@ fn single(
         )
         .unwrap_or_else(|e| fail(&e))
     };
-    run(&srv, &common.common())
+    let c = common.common();
+    srv.check_tls(&c.tls).unwrap_or_else(|e| fail(&e));
+    run(&srv, &c)
 }
 
 fn fail(msg: &str) -> ! {
@@ -340,6 +345,7 @@ impl CommonArgs {
             run: self
                 .run
                 .unwrap_or((sysinfo::now_us() / 1_000_000 % 200) as usize),
+            tls: self.tls.client().unwrap_or_else(|e| fail(&e)),
         }
     }
 }
@@ -445,6 +451,9 @@ fn all(a: AllArgs) {
         common,
     } = a;
     let mut c = common.common();
+    for srv in &servers {
+        srv.check_tls(&c.tls).unwrap_or_else(|e| fail(&e));
+    }
     let mut rows: Vec<Outcome> = Vec::new();
     let mut run = c.run;
     let compared = compared(&servers);
@@ -645,6 +654,10 @@ mod tests {
             inflight: 512,
             run: 7,
             polling: true,
+            tls: &TlsArgs {
+                insecure_tls: true,
+                tls_ca: None,
+            },
         };
         let src = std::net::Ipv4Addr::new(127, 0, 8, 3);
         let line = workers::command_line(&spread, &targets[0], 50, 25, 2, src);
@@ -662,6 +675,7 @@ mod tests {
             (w.rate, w.sources.as_slice(), w.polling),
             (500.0, &[src][..], true)
         );
+        assert!(w.tls.insecure_tls);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token, Waker};
 use serde_json::json;
 use slab::Slab;
+use spectra_perf::tls::{Session, TlsArgs};
 use spectra_perf::wire::{self, Target};
 
 use super::frontend::{Frontend, Phase};
@@ -50,11 +51,15 @@ pub struct Config {
     /// Open each session over long-polling, then upgrade
     #[arg(long)]
     pub polling: bool,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 struct Conn {
     fe: Frontend,
     stream: Option<TcpStream>,
+    /// The TLS session of a TLS target.
+    tls: Option<Box<Session>>,
 }
 
 struct Totals {
@@ -85,6 +90,7 @@ pub fn run(cfg: Config) -> io::Result<()> {
             wire::event_packet("logon", &[&wire::json_string(&body)])
         })
         .collect();
+    let tls = cfg.tls.client().map_err(io::Error::other)?;
     let mut poll = Poll::new()?;
     let waker = std::sync::Arc::new(Waker::new(poll.registry(), WAKER)?);
     let (tx, rx) = crossbeam_channel::unbounded::<String>();
@@ -136,6 +142,7 @@ pub fn run(cfg: Config) -> io::Result<()> {
             }
             match sysinfo::connect_from(src, cfg.target.addr) {
                 Ok(mut s) => {
+                    let session = tls.session(&cfg.target)?;
                     let entry = conns.vacant_entry();
                     poll.registry().register(
                         &mut s,
@@ -151,6 +158,7 @@ pub fn run(cfg: Config) -> io::Result<()> {
                             cfg.polling,
                         ),
                         stream: Some(s),
+                        tls: session,
                     });
                     pending += 1;
                 }
@@ -271,7 +279,17 @@ fn service(
         match s.read(scratch) {
             Ok(0) => return Err("closed by the server".into()),
             Ok(n) => {
-                c.fe.inbuf.extend_from_slice(&scratch[..n]);
+                let wire = &scratch[..n];
+                match &mut c.tls {
+                    None => c.fe.inbuf.extend_from_slice(wire),
+                    Some(t) => {
+                        if t.feed(wire, &mut c.fe.inbuf)
+                            .map_err(|e| format!("TLS: {e}"))?
+                        {
+                            return Err("closed by the server (close_notify)".into());
+                        }
+                    }
+                }
                 let now = sysinfo::now_us();
                 c.fe.on_bytes(&logons[c.fe.group as usize], now, &mut t.lat)?;
                 if n < scratch.len() {
@@ -285,6 +303,15 @@ fn service(
     }
     if c.fe.inbuf.is_empty() && c.fe.inbuf.capacity() > 64 << 10 {
         c.fe.inbuf = bytes::BytesMut::new();
+    }
+    if let Some(t) = &mut c.tls {
+        // Encrypted whole (held back until the handshake is done); what the
+        // socket does not take now goes with the next writable event.
+        if !c.fe.out.is_empty() {
+            t.send(&c.fe.out).map_err(|e| format!("TLS: {e}"))?;
+            c.fe.out.clear();
+        }
+        t.flush(s).map_err(|e| format!("write: {e}"))?;
     }
     while !c.fe.out.is_empty() {
         match s.write(&c.fe.out) {

@@ -7,6 +7,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
+use spectra_perf::tls::TlsArgs;
 
 pub struct Worker {
     child: Child,
@@ -30,6 +31,8 @@ pub struct Spread<'a> {
     pub run: usize,
     /// Frontends open their sessions over long-polling, then upgrade.
     pub polling: bool,
+    /// How the workers trust TLS targets.
+    pub tls: &'a TlsArgs,
 }
 
 /// One worker process's frontends: `count` of them from global index
@@ -101,6 +104,7 @@ pub fn command_line(
     if s.polling {
         args.push("--polling".to_owned());
     }
+    args.extend(s.tls.to_args());
     args
 }
 
