@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::limits::Oversize;
+
 /// Why an ingest event was not applied, or not applied in full.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GameError {
@@ -49,6 +51,9 @@ pub enum GameError {
     ReferenceThrows(&'static str),
     /// The connection was closed; nothing more is accepted from it.
     ConnectionClosed,
+    /// Something one client sent is larger than a limit of
+    /// [`crate::game::limits`] allows: the event was rejected whole.
+    OverLimit(Oversize),
 }
 
 impl fmt::Display for GameError {
@@ -79,6 +84,7 @@ impl fmt::Display for GameError {
                 write!(f, "processing stopped midway, as in the reference: {what}")
             }
             GameError::ConnectionClosed => write!(f, "the connection is closed"),
+            GameError::OverLimit(o) => write!(f, "{o}; the event was rejected whole"),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! the parsed input, so the hot path allocates nothing.
 
 use super::error::GameError;
+use super::limits::{self, MAX_ABILITY_BYTES, MAX_TEAM_LINES, MAX_TOAST_BYTES};
 use super::tape::View;
 use crate::json::js_value::JsValue;
 
@@ -127,9 +128,11 @@ fn str_field<'a>(
     kind: &'static str,
     field: &'static str,
 ) -> Result<&'a str, GameError> {
-    v.get(field)
+    let s = v
+        .get(field)
         .and_then(|f| f.as_str())
-        .ok_or_else(|| shape(kind, field))
+        .ok_or_else(|| shape(kind, field))?;
+    limits::check_str(kind, field, s)
 }
 
 fn num_field(v: &View<'_, '_>, kind: &'static str, field: &'static str) -> Result<f64, GameError> {
@@ -179,8 +182,10 @@ pub fn scoreboard_line<'a>(
         f[slot] = Some(val);
     }
     let s = |i: usize, name| {
-        f[i].and_then(|x| x.as_str())
-            .ok_or_else(|| shape(kind, name))
+        let s = f[i]
+            .and_then(|x| x.as_str())
+            .ok_or_else(|| shape(kind, name))?;
+        limits::check_str(kind, name, s)
     };
     let n = |i: usize, name| {
         f[i].and_then(|x| x.as_f64())
@@ -249,9 +254,6 @@ fn killfeed_line<'a>(v: &View<'_, 'a>) -> Result<KillfeedLine<'a>, GameError> {
         is_teamkill: bool_field(v, K, "isTeamkill")?,
     })
 }
-
-/// The most scoreboard lines one `aux_scoreboard_team` event may carry.
-const MAX_TEAM_LINES: usize = 16;
 
 /// Parses the JSON text of `aux_scoreboard_team` data and hands the lines to
 /// `f`; the whole list is checked before anything is applied.
@@ -348,9 +350,11 @@ fn parse_event<'a>(ty: &'a str, data: &View<'_, 'a>) -> Result<Event<'a>, GameEr
         "scoreboard" => Event::Scoreboard(scoreboard_line(data, "scoreboard", true)?),
         "killfeed" => Event::Killfeed(killfeed_line(data)?),
         "roster" => Event::Roster(roster_line(data)?),
-        "match_start" => {
-            Event::MatchStart(data.as_str().ok_or_else(|| shape("match_start", "data"))?)
-        }
+        "match_start" => Event::MatchStart(limits::check_str(
+            "match_start",
+            "data",
+            data.as_str().ok_or_else(|| shape("match_start", "data"))?,
+        )?),
         "round_info" => Event::RoundInfo {
             round_number: num_field(data, "round_info", "roundNumber")?,
             round_phase: str_field(data, "round_info", "roundPhase")?,
@@ -359,7 +363,11 @@ fn parse_event<'a>(ty: &'a str, data: &View<'_, 'a>) -> Result<Event<'a>, GameEr
             team_0: num_field(data, "score", "team_0")?,
             team_1: num_field(data, "score", "team_1")?,
         },
-        "game_mode" => Event::GameMode(data.as_str().ok_or_else(|| shape("game_mode", "data"))?),
+        "game_mode" => Event::GameMode(limits::check_str(
+            "game_mode",
+            "data",
+            data.as_str().ok_or_else(|| shape("game_mode", "data"))?,
+        )?),
         "map" => Event::Map(match data.as_str() {
             Some(s) => s.to_owned(),
             None => data
@@ -379,7 +387,9 @@ fn parse_event<'a>(ty: &'a str, data: &View<'_, 'a>) -> Result<Event<'a>, GameEr
             if !data.is_object() {
                 return Err(shape("toast", "data"));
             }
-            Event::Toast(data.to_js_checked().ok_or_else(|| shape("toast", "data"))?)
+            let toast = data.to_js_checked().ok_or_else(|| shape("toast", "data"))?;
+            limits::check("toast data", limits::json_len(&toast), MAX_TOAST_BYTES)?;
+            Event::Toast(toast)
         }
         "swap_left_right" => Event::SwapLeftRight,
         "swap_attacker_defender" => Event::SwapAttackerDefender,
@@ -388,11 +398,18 @@ fn parse_event<'a>(ty: &'a str, data: &View<'_, 'a>) -> Result<Event<'a>, GameEr
             if !data.is_object() {
                 return Err(shape("aux_abilities", "data"));
             }
-            let get = |k| match data.get(k) {
-                Some(v) => v
-                    .to_js_checked()
-                    .ok_or_else(|| shape("aux_abilities", "data")),
-                None => Ok(JsValue::Undefined),
+            let get = |k: &'static str| -> Result<JsValue, GameError> {
+                match data.get(k) {
+                    Some(v) => {
+                        let v = v
+                            .to_js_checked()
+                            .ok_or_else(|| shape("aux_abilities", "data"))?;
+                        let size = limits::json_len(&v);
+                        limits::check(format!("aux_abilities {k}"), size, MAX_ABILITY_BYTES)?;
+                        Ok(v)
+                    }
+                    None => Ok(JsValue::Undefined),
+                }
             };
             Event::AuxAbilities {
                 grenade: get("grenade")?,

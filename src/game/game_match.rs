@@ -4,6 +4,7 @@
 
 use super::error::GameError;
 use super::event::{Envelope, Event, RosterLine, ScoreboardLine, with_team_lines};
+use super::limits::{self, MAX_INITIAL_STATE_BYTES, MAX_TIMEOUT_DURATION_BYTES};
 use super::out::ObjOut;
 use super::player::Player;
 use super::tables;
@@ -195,6 +196,25 @@ impl Match {
             toast_timers: Vec::new(),
             toast_latest: None,
         })
+    }
+
+    /// Whether what the logon made this match keep is within
+    /// [`limits`]: the whole new state, and the timeout duration a timeout
+    /// copies into it later.
+    pub(crate) fn check_new_limits(&self) -> Result<(), limits::Oversize> {
+        let mut state = Vec::new();
+        self.write_state(&mut state);
+        limits::check(
+            "the new match's state",
+            state.len(),
+            MAX_INITIAL_STATE_BYTES,
+        )?;
+        let duration = limits::json_len(&self.tools.timeout_duration_value());
+        limits::check(
+            "toolsData.timeoutDuration",
+            duration,
+            MAX_TIMEOUT_DURATION_BYTES,
+        )
     }
 
     pub(crate) fn group_code(&self) -> &str {

@@ -66,6 +66,12 @@ pub fn invalid_group_code_reason(problem: &str) -> String {
     format!("Invalid Group Code: it {problem}.")
 }
 
+/// The rejection reason for a logon over a limit of [`super::limits`]
+/// (the Spectra Client shows it to the observer).
+pub fn too_large_reason(o: &super::limits::Oversize) -> String {
+    format!("Logon too large: {o}.")
+}
+
 pub fn exists_reason(group_code: &JsValue) -> String {
     format!(
         "Game with Group Code {} exists and is still live.",

@@ -23,11 +23,14 @@
 //! bytes or containing `/`, `\`, `..` or control characters is refused with
 //! an `obs_logon_ack` whose reason starts "Invalid Group Code"; data naming
 //! another group code than the one its connection logged on to is rejected
-//! with [`GameError::ForeignGroupCode`].
+//! with [`GameError::ForeignGroupCode`]. What one client can put into a
+//! state is bounded ([`limits`]): over-limit logons are refused and
+//! over-limit data is rejected with [`GameError::OverLimit`].
 
 mod error;
 mod event;
 mod game_match;
+pub mod limits;
 mod logon;
 mod out;
 mod player;

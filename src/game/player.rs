@@ -2,6 +2,7 @@
 //! kill-feed statistics, and what auxiliary clients report.
 
 use super::event::{KillfeedLine, RosterLine, ScoreboardLine};
+use super::limits::MAX_LIST_ENTRIES;
 use super::out::{ObjOut, write_str_array};
 use super::tables;
 use crate::json::js_value::{JsObject, JsValue};
@@ -23,10 +24,6 @@ const INHERITED_KEYS: [&str; 12] = [
     "__lookupSetter__",
     "__proto__",
 ];
-
-/// Bound on entries per statistics record and kill list, so a hostile client
-/// cannot grow a player without limit (the reference has no bound).
-const MAX_RECORD_ENTRIES: usize = 256;
 
 /// Partial scoreboard values the agent-specific icon rules look at; the
 /// kill-feed fallbacks pass only kills or only assists (`None` = undefined).
@@ -118,7 +115,7 @@ fn count_once(record: &mut JsObject, key: &str) {
     if INHERITED_KEYS.contains(&key) || record.get(key).is_some() {
         return;
     }
-    if record.len() < MAX_RECORD_ENTRIES {
+    if record.len() < MAX_LIST_ENTRIES {
         record.set(key, JsValue::Num(1.0));
     }
 }
@@ -279,7 +276,7 @@ impl Player {
     /// Statistics the scoreboard does not carry: weapons, victims, headshots.
     pub fn extract_killfeed_info(&mut self, k: &KillfeedLine<'_>) {
         count_once(&mut self.kills_by_weapons, k.weapon_internal);
-        if self.killed_player_names.len() < MAX_RECORD_ENTRIES {
+        if self.killed_player_names.len() < MAX_LIST_ENTRIES {
             self.killed_player_names.push(k.victim.to_owned());
         }
         if k.headshot {

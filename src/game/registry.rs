@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::error::GameError;
 use super::event::{Envelope, Event, Route, parse_head};
 use super::game_match::{Applied, Match, MatchTimer};
+use super::limits::{self, MAX_DATA_EVENT_BYTES, MAX_LOGON_BYTES};
 use super::logon::{self, AUTH, AUX_AUTH, AuthPolicy, KeyDecision, KeyVerdict};
 use super::tape::{Parser, View};
 use super::timers::{Timer, TimerSeq};
@@ -376,6 +377,11 @@ impl Registry {
         if std::mem::replace(used, true) {
             return Err(Outcome::err(GameError::LogonAlreadyUsed));
         }
+        if let Err(e) = limits::check("the logon", payload.len(), MAX_LOGON_BYTES) {
+            let mut out = self.reject(conn, event, &logon::too_large_reason(&e));
+            out.error = Some(e.into());
+            return Err(out);
+        }
         let data = self.parse_logon(payload).map_err(Outcome::err)?;
         if self.conn(conn).client.is_some() {
             return Err(Outcome::err(GameError::AlreadyLoggedOn));
@@ -444,6 +450,7 @@ impl Registry {
         let is_supporter = data.prop("isSupporter") == &JsValue::Bool(true);
         let mut game = Match::new(&code, secret.to_owned(), &data, is_supporter)
             .map_err(|_| GameError::UnknownMatch(code.clone()))?;
+        game.check_new_limits()?;
         if let Some(org) = data.prop("organizationId").as_str() {
             game.set_organization_id(org.to_owned());
         }
@@ -495,6 +502,11 @@ impl Registry {
             let secret = (self.new_secret)();
             match Match::new(&code, secret.clone(), data, is_supporter) {
                 Ok(mut game) => {
+                    if let Err(e) = game.check_new_limits() {
+                        let mut out = self.reject(conn, EV, &logon::too_large_reason(&e));
+                        out.error = Some(e.into());
+                        return out;
+                    }
                     if let Some(org) = organization_id {
                         game.set_organization_id(org);
                     }
@@ -601,6 +613,10 @@ impl Registry {
         let Some(own_group) = state.group.clone() else {
             return Outcome::err(GameError::NotLoggedOn);
         };
+        let event = if aux_event { "aux_data" } else { "obs_data" };
+        if let Err(e) = limits::check(event, payload.len(), MAX_DATA_EVENT_BYTES) {
+            return Outcome::err(e.into());
+        }
         let mut parser = std::mem::take(&mut self.parser);
         let result = parser.parse(payload.as_bytes(), |root| {
             self.apply_payload(&root, &own_group, key, now, aux_event)

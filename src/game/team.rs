@@ -1,6 +1,7 @@
 //! One team: its players (at most five), side, score and round record.
 
 use super::event::{KillfeedLine, RosterLine, ScoreboardLine};
+use super::limits::{MAX_PLAYERS, MAX_ROUND_RECORD};
 use super::out::ObjOut;
 use super::player::Player;
 use super::tables;
@@ -10,9 +11,6 @@ use crate::json::js_value::JsValue;
 const INITIAL_RECORD_ROUNDS: usize = 25;
 /// Future slots marked "upcoming" after a recorded round.
 const UPCOMING_AHEAD: usize = 5;
-/// A round record longer than this is not grown further (the reference
-/// would grow a sparse array to any round number it is sent).
-pub const MAX_RECORD_LEN: usize = 1000;
 
 /// How a round ended, from one team's point of view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,9 +58,6 @@ pub struct Team {
     players: Vec<Player>,
     has_duplicate_agents: bool,
 }
-
-/// The most players a team takes from the roster.
-const MAX_PLAYERS: usize = 5;
 
 impl Team {
     /// `team` is the logon's `leftTeam` / `rightTeam` object.
@@ -222,7 +217,7 @@ impl Team {
         let pos = round - 1.0;
         for ahead in 0..=UPCOMING_AHEAD {
             let idx = pos + ahead as f64;
-            if idx < 0.0 || idx.fract() != 0.0 || idx >= MAX_RECORD_LEN as f64 {
+            if idx < 0.0 || idx.fract() != 0.0 || idx >= MAX_ROUND_RECORD as f64 {
                 continue;
             }
             let idx = idx as usize;

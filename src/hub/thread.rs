@@ -438,7 +438,9 @@ fn log_error(what: &str, peer: &str, e: &GameError) {
         GameError::NotLoggedOn | GameError::LogonAlreadyUsed | GameError::ConnectionClosed => {
             log::debug!("{peer}: {what}: {e}")
         }
-        GameError::ForeignGroupCode { .. } => log::warn!("{peer}: {what} rejected: {e}"),
+        GameError::ForeignGroupCode { .. } | GameError::OverLimit(_) => {
+            log::warn!("{peer}: {what} rejected: {e}")
+        }
         _ => log::info!("{peer}: {what}: {e}"),
     }
 }

@@ -80,6 +80,18 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// The length of what [`write_string`] appends for `s`, quotes included.
+pub fn quoted_len(s: &str) -> usize {
+    s.bytes()
+        .map(|c| match ESCAPE[usize::from(c)] {
+            0 => 1,
+            b'u' => 6,
+            _ => 2,
+        })
+        .sum::<usize>()
+        + 2
+}
+
 /// `s` as a JSON string literal, escaped as [`write_string`] escapes it.
 pub fn literal(s: &str) -> String {
     let mut out = Vec::with_capacity(s.len() + s.len() / 8 + 2);
@@ -100,6 +112,7 @@ mod tests {
                 s.insert(pos, special);
                 let expected = serde_json::to_string(&s).unwrap_or_default();
                 assert_eq!(literal(&s), expected, "{s:?}");
+                assert_eq!(quoted_len(&s), expected.len(), "{s:?}");
             }
         }
     }
