@@ -22,7 +22,11 @@ fuzz_target!(|data: &[u8]| {
         loop {
             match parse_request(&mut buf, &limits) {
                 Ok(Some(req)) => {
-                    let _ = (req.keep_alive(), req.is_websocket_upgrade(), req.query_params());
+                    let _ = (
+                        req.keep_alive(),
+                        req.is_websocket_upgrade(),
+                        req.query_params(),
+                    );
                 }
                 Ok(None) => break,
                 Err(e) => {

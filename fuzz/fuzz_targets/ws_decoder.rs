@@ -6,7 +6,7 @@
 
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
-use spectra_server::ws::{DeflateConfig, Decoder};
+use spectra_server::ws::{Decoder, DeflateConfig};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&[mode, step], data)) = data.split_first_chunk::<2>() else {
