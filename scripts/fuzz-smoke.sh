@@ -26,8 +26,12 @@ for target in $(cargo +nightly fuzz list); do
     seeds=()
     [ -d "corpus/$target" ] && seeds+=("corpus/$target")
     echo "fuzz smoke: $target for ${secs}s"
-    cargo +nightly fuzz run "$target" "$scratch/$target" "${seeds[@]}" -- \
-        -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 2>&1 \
-        | grep -E '^(stat::number_of_executed_units|==[0-9]+==|SUMMARY|thread .* panicked)' || true
-    test "${PIPESTATUS[0]}" -eq 0
+    log="$scratch/$target.log"
+    if ! cargo +nightly fuzz run "$target" "$scratch/$target" "${seeds[@]}" -- \
+        -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+        tail -60 "$log"
+        echo "fuzz smoke FAILED: $target (the crash input is under fuzz/artifacts/$target/)"
+        exit 1
+    fi
+    grep -E '^stat::number_of_executed_units' "$log" || true
 done

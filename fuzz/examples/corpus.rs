@@ -2,16 +2,21 @@
 //! (`cargo run --example corpus` here, or `scripts/fuzz-corpus.sh`):
 //! `corpus/game_model/` gets every edge case whole and, of every full game,
 //! a few windows of consecutive events after its logon, written as raw
-//! steps with the clock advancing between them.
+//! steps with the clock advancing between them; `corpus/replay_recovery/`
+//! replay files of the games' first events; `corpus/backend_answers/`
+//! answers of the services' shapes; `corpus/rest_routes/` each game's
+//! preview and look-ups; `corpus/relay_message/` end messages.
 
 use std::path::{Path, PathBuf};
 
 use spectra_recordings::{Input, parse_inputs, read_text, recordings_dir};
+use spectra_server::relay::wire::Message;
+use spectra_server::replay::{KeyCheck, format};
 use spectra_server_fuzz::game_model::{advance_step, op, raw_step};
 
 /// Windows taken from each full game, and events in each.
 const WINDOWS: usize = 4;
-const WINDOW_EVENTS: usize = 40;
+const WINDOW_EVENTS: usize = 30;
 
 fn games(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -68,13 +73,124 @@ fn encode(inputs: &[&Input]) -> Vec<u8> {
     out
 }
 
+/// Events per recovery seed.
+const REPLAY_EVENTS: usize = 12;
+
+/// A replay file and its sidecar for the game's first logon and the data
+/// events after it, received at their recorded times; `ended` marks it
+/// finished, with team info.
+fn replay_seed(inputs: &[Input], skip: usize, ended: bool) -> Option<Vec<u8>> {
+    const T0: u64 = 1_750_000_000_000;
+    let logon = inputs.iter().find(|i| i.event == "obs_logon")?;
+    let check = KeyCheck {
+        organization_id: None,
+        is_supporter: None,
+    };
+    let mut file = format::header(&logon.payload, &check, T0 + logon.t).ok()?;
+    let data = inputs.iter().filter(|i| i.event.ends_with("_data"));
+    for input in data.skip(skip).take(REPLAY_EVENTS) {
+        file.push_str(",\n");
+        format::event(&input.payload, T0 + input.t, &mut file).ok()?;
+    }
+    let side = if ended {
+        format!(
+            r#"{{"groupSecret":"SECRET000000","createdMs":{},"ended":true,"teamInfo":"{{}}"}}"#,
+            T0 + logon.t
+        )
+    } else {
+        format!(
+            r#"{{"groupSecret":"SECRET000000","createdMs":{}}}"#,
+            T0 + logon.t
+        )
+    };
+    let mut out = (side.len() as u16).to_be_bytes().to_vec();
+    out.extend(side.as_bytes());
+    out.extend(file.as_bytes());
+    Some(out)
+}
+
+fn fresh(dir: &Path) -> std::io::Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)
+}
+
+/// Answers of the shapes the services send (`[service][status][body]`,
+/// see `backend_answers`); the recorded games hold none.
+const BACKEND_ANSWERS: &[(u8, u16, &str)] = &[
+    (
+        0,
+        200,
+        r#"[{"id":1,"name":"Supporter","base_price":5,"currency":"EUR"}]"#,
+    ),
+    (0, 500, ""),
+    (
+        1,
+        200,
+        r#"{"id":"80351110224678912","username":"Nelly","avatar":"8342729096ea3675442027381ff50dfe"}"#,
+    ),
+    (2, 200, r#"{"nameOverrides":"[]","enabledPlayers":["p1"]}"#),
+    (
+        3,
+        200,
+        r#"{"results":[{"puuid":"p1","currentMMRTier":20,"peakMMRTier":24}]}"#,
+    ),
+    (4, 200, r#"{"isSupporter":true}"#),
+];
+
+/// REST requests as the Spectra Client and overlays send them, the
+/// preview's teams and tools from the game's logon.
+fn rest_seed(logon: &str) -> Vec<u8> {
+    let mut body = serde_json::from_str::<serde_json::Value>(logon).unwrap_or_default();
+    if let Some(o) = body.as_object_mut() {
+        o.insert("previewCode".into(), "ABC123".into());
+        o.insert("key".into(), "KEY".into());
+    }
+    let body = body.to_string();
+    let mut out = vec![0u8];
+    for request in [
+        format!(
+            "PUT /createPreview HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+        "GET /preview/ABC123 HTTP/1.1\r\nHost: x\r\nOrigin: http://o\r\n\r\n".to_owned(),
+        "GET /getTeamInfoForCode?groupCode=G HTTP/1.1\r\nHost: x\r\n\r\n".to_owned(),
+        "GET /status HTTP/1.1\r\nHost: x\r\n\r\n".to_owned(),
+        "OPTIONS /createPreview HTTP/1.1\r\nOrigin: http://o\r\nAccess-Control-Request-Method: PUT\r\n\r\n".to_owned(),
+    ] {
+        out.extend(spectra_server_fuzz::rest_routes::raw_step(request.as_bytes()));
+    }
+    out
+}
+
 fn main() -> std::io::Result<()> {
     let dir = recordings_dir().expect("no recorded games (set SPECTRA_CONFORMANCE)");
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/game_model");
-    if target.exists() {
-        std::fs::remove_dir_all(&target)?;
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let target = corpus.join("game_model");
+    let recovery = corpus.join("replay_recovery");
+    fresh(&target)?;
+    fresh(&recovery)?;
+    let backend = corpus.join("backend_answers");
+    fresh(&backend)?;
+    let rest = corpus.join("rest_routes");
+    fresh(&rest)?;
+    let relay = corpus.join("relay_message");
+    fresh(&relay)?;
+    for (n, group) in ["G", "GF2MAP"].into_iter().enumerate() {
+        let end = Message::End {
+            origin: n as u64 + 1,
+            group: group.to_owned(),
+            last: None,
+        };
+        std::fs::write(relay.join(format!("end-{n}")), end.encode())?;
     }
-    std::fs::create_dir_all(&target)?;
+    for (n, (service, status, body)) in BACKEND_ANSWERS.iter().enumerate() {
+        let mut seed = vec![*service];
+        seed.extend(status.to_be_bytes());
+        seed.extend(body.as_bytes());
+        std::fs::write(backend.join(format!("answer-{n}")), seed)?;
+    }
     for path in games(&dir) {
         let name = path
             .file_name()
@@ -82,6 +198,21 @@ fn main() -> std::io::Result<()> {
             .unwrap_or_default();
         let stem = name.split('.').next().unwrap_or("game").to_owned();
         let inputs = parse_inputs(&read_text(&path)?)?;
+        let variants: &[(usize, bool)] = if stem.starts_with("edge") {
+            &[(0, false)]
+        } else {
+            &[(0, false), (200, false), (0, true)]
+        };
+        for (n, &(skip, ended)) in variants.iter().enumerate() {
+            if let Some(seed) = replay_seed(&inputs, skip, ended) {
+                std::fs::write(recovery.join(format!("{stem}-{n}")), seed)?;
+            }
+        }
+        if !stem.starts_with("edge")
+            && let Some(logon) = inputs.iter().find(|i| i.event == "obs_logon")
+        {
+            std::fs::write(rest.join(&stem), rest_seed(&logon.payload))?;
+        }
         if stem.starts_with("edge") {
             let all: Vec<&Input> = inputs.iter().collect();
             std::fs::write(target.join(&stem), encode(&all))?;

@@ -29,3 +29,23 @@ fn replay(target: &str, run: fn(&[u8])) {
 fn game_model_corpus() {
     replay("game_model", crate::game_model::run);
 }
+
+#[test]
+fn rest_routes_corpus() {
+    replay("rest_routes", crate::rest_routes::run);
+}
+
+#[test]
+fn replay_recovery_corpus() {
+    replay("replay_recovery", crate::replay_recovery::run);
+}
+
+#[test]
+fn backend_answers_corpus() {
+    replay("backend_answers", crate::backend_answers::run);
+}
+
+#[test]
+fn relay_message_corpus() {
+    replay("relay_message", crate::relay_message::run);
+}

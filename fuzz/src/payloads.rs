@@ -39,6 +39,7 @@ enum Kind {
     LeftTeam,
     RightTeam,
     Tools,
+    PreviewCode,
 }
 
 type Template = &'static [(&'static str, Kind)];
@@ -112,6 +113,15 @@ const AUX_LOGON: Template = &[
     ("matchId", Kind::MatchId),
     ("playerId", Kind::PlayerId),
     ("name", Kind::Name),
+];
+
+/// A `/createPreview` body.
+const PREVIEW: Template = &[
+    ("key", Kind::Key),
+    ("previewCode", Kind::PreviewCode),
+    ("leftTeam", Kind::LeftTeam),
+    ("rightTeam", Kind::RightTeam),
+    ("toolsData", Kind::Tools),
 ];
 
 enum Shape {
@@ -301,6 +311,7 @@ fn real(kind: Kind, n: u8, ctx: &Ctx<'_>, out: &mut String) {
             r#"{{"name":"Right","tricode":"RGT","url":"r.png","attackStart":{}}}"#,
             n % 2 == 1
         ),
+        Kind::PreviewCode => s(out, pick(n, &["ABC123", "abc", "ÄÖÜ123", "1234567"])),
         Kind::Tools => out.write_str(if n.is_multiple_of(4) { "{}" } else { TOOLS }),
     };
 }
@@ -337,6 +348,24 @@ impl Obj {
             v.write(out);
         }
         out.push('}');
+    }
+}
+
+/// A `/createPreview` body.
+#[derive(Arbitrary, Debug, Clone)]
+pub struct PreviewBody(Obj);
+
+impl PreviewBody {
+    /// The body text.
+    pub fn text(&self) -> String {
+        let ctx = Ctx {
+            own_group: None,
+            secret: "",
+            aux: false,
+        };
+        let mut out = String::new();
+        self.0.write(PREVIEW, &ctx, 0, &mut out);
+        out
     }
 }
 

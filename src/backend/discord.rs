@@ -82,7 +82,9 @@ pub fn user_call(cfg: &BackendConfig, token_reply: &Reply) -> Result<Call, Backe
     Ok(Call::new("discord user", Verb::Get, url.to_owned()).header("Authorization", auth))
 }
 
-pub(crate) fn read_user_reply(cfg: &BackendConfig, reply: &Reply) -> DiscordOutcome {
+/// What the Discord user answer means: the deeplink back into the
+/// Spectra Client, or why there is none.
+pub fn read_user_reply(cfg: &BackendConfig, reply: &Reply) -> DiscordOutcome {
     if reply.status != 200 {
         return DiscordOutcome::UserFetchFailed(reply.status);
     }

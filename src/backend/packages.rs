@@ -48,7 +48,9 @@ pub(crate) fn packages_call(cfg: &BackendConfig) -> Result<Call, BackendError> {
     Ok(Call::new("support packages", Verb::Get, url))
 }
 
-pub(crate) fn read_packages_reply(cfg: &BackendConfig, reply: &Reply) -> PackagesOutcome {
+/// What a support-packages answer means: the list with checkout URLs
+/// added, or why there is none.
+pub fn read_packages_reply(cfg: &BackendConfig, reply: &Reply) -> PackagesOutcome {
     if !(200..300).contains(&reply.status) {
         return PackagesOutcome::StoreStatus(reply.status);
     }

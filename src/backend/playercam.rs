@@ -53,7 +53,9 @@ pub(crate) fn playercam_call(
     Ok(Call::new("playercams", Verb::Get, url))
 }
 
-pub(crate) fn read_playercam_reply(reply: &Reply) -> PlayercamOutcome {
+/// What a playercam answer means: the two values for the match, or why
+/// there are none.
+pub fn read_playercam_reply(reply: &Reply) -> PlayercamOutcome {
     let mut o = match parse_json(&reply.body)? {
         Value::Object(o) => o,
         _ => {

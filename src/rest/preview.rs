@@ -52,7 +52,9 @@ impl Rng {
         Self::seeded(u64::from_le_bytes(b))
     }
 
-    pub(crate) fn seeded(seed: u64) -> Self {
+    /// Seeded with `seed`, so codes and fake stats repeat from run to run
+    /// (tests, and fuzzing, where a crash must replay).
+    pub fn seeded(seed: u64) -> Self {
         Rng(seed | 1)
     }
 
