@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use spectra_server::game::{AuthPolicy, ConnId, Registry};
 use spectra_server::replay::{recovery, sidecar};
 
-use crate::game_model::check_registry;
+use crate::game_model::{Checked, check_changed};
 
 /// The file name every input is written to (its group code is `G`).
 pub const FILE: &str = "Match_G_1750000000000.replay";
@@ -45,6 +45,7 @@ pub fn run(data: &[u8]) {
     };
     let found = recovery::scan(&dir, NOW, u64::MAX / 4, u64::MAX / 4);
     let mut registry = Registry::new(AuthPolicy::open(), Box::new(|| "SECRET000000".to_owned()));
+    let mut seen = Checked::default();
     for (n, f) in found.live.iter().enumerate() {
         let conn = ConnId::new(n as u64);
         let mut at = f.sidecar.created_ms;
@@ -54,14 +55,14 @@ pub fn run(data: &[u8]) {
         {
             continue;
         }
-        check_registry(&registry);
+        check_changed(&registry, &mut seen);
         let mut events: Vec<&(u64, String)> = f.events.iter().collect();
         events.sort_by_key(|(t, _)| *t);
         for (t, text) in events {
             at = (*t).clamp(at, at.saturating_add(MAX_GAP_MS));
             while registry.tick_one(at).is_some() {}
             registry.obs_data(conn, text, at);
-            check_registry(&registry);
+            check_changed(&registry, &mut seen);
         }
     }
     for g in &found.finished {
