@@ -67,7 +67,9 @@ fn server_with_room(n: usize) -> Server {
     let mut srv = Server::new(EngineConfig::default());
     for i in 0..n {
         let conn = ConnId::new(i);
-        let out = srv.transport().on_http(conn, ws_request(i % 2 == 0), 0);
+        let out = srv
+            .transport()
+            .on_http(conn, None, ws_request(i % 2 == 0), 0);
         assert!(matches!(out, HttpOutcome::Upgrade { .. }));
         srv.transport()
             .on_ws_message(conn, Message::Text("40".into()), 0);

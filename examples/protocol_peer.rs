@@ -149,7 +149,7 @@ fn start() -> Result<(), String> {
         ..EngineConfig::default()
     };
     if raw {
-        cfg.path = "/engine.io/".to_owned();
+        cfg.path = Some("/engine.io/".to_owned());
         cfg.raw_engine_io = true;
     }
     let tls = match (

@@ -9,7 +9,9 @@
 # Sizes fit a 2-core machine shared by server and generator; override with
 #   FANOUT=100,400,1000 MATCHES=20x10 STORM=2000 STORM_LIVE=300 IDLE=5000 \
 #   EDGES=10000 DURATION=10 SKIP=ingest,storm-live scripts/perf.sh
-# ONLY=ours or ONLY=node measures one server. Extra arguments go to
+# ONLY=ours or ONLY=node measures one server. REFERENCE_DIR=<a checkout of
+# the Node reference with its dependencies installed> adds it as a third
+# server (on its fixed ports 5100, 5101, 5200). Extra arguments go to
 # `spectra-loadgen all` (see perf/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +51,33 @@ IFS=, read -r o_in o_rest o_out <<<"$OURS_PORTS"
 IFS=, read -r r_in r_rest r_out <<<"$OURS_REPLAYS_PORTS"
 IFS=, read -r n_in n_out <<<"$NODE_PORTS"
 
+# The Node reference (ValoSpectra/Spectra-Server: a checkout with its
+# dependencies installed, see perf/README.md), a third server when
+# REFERENCE_DIR names it. It always listens on 5100, 5101 and 5200 (on every
+# interface, plain with INSECURE=true), so those must be free and none of
+# this script's ports; checked before anything is built. tsx compiles it at
+# start (seconds): REFERENCE_WAIT_SECS bounds the wait.
+REFERENCE_DIR=${REFERENCE_DIR:-}
+REFERENCE_WAIT_SECS=${REFERENCE_WAIT_SECS:-120}
+if [ -n "$REFERENCE_DIR" ]; then
+  [ ! -d "$REFERENCE_DIR" ] || REFERENCE_DIR=$(cd "$REFERENCE_DIR" && pwd)
+  ref_tsx="$REFERENCE_DIR/node_modules/.bin/tsx"
+  if [ ! -f "$REFERENCE_DIR/src/index.ts" ] || [ ! -x "$ref_tsx" ]; then
+    echo "perf.sh: REFERENCE_DIR=$REFERENCE_DIR is not a Spectra-Server checkout with its dependencies installed (no src/index.ts or node_modules/.bin/tsx; perf/README.md says how)" >&2
+    exit 1
+  fi
+  for p in 5100 5101 5200; do
+    if [[ ",$OURS_PORTS,$OURS_REPLAYS_PORTS,$NODE_PORTS,$SINK_PORT," == *",$p,"* ]]; then
+      echo "perf.sh: port $p is the reference's (it always uses 5100, 5101, 5200); give the other servers other ports" >&2
+      exit 1
+    fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "perf.sh: port $p is taken, and the reference always listens on 5100, 5101 and 5200: stop what listens there (ss -ltnp 'sport = :$p')" >&2
+      exit 1
+    fi
+  done
+fi
+
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do
@@ -61,7 +90,7 @@ cleanup() {
     done
     kill -9 "$p" 2>/dev/null || true
   done
-  rm -rf "$logdir/replays"
+  rm -rf "$logdir/replays" "$logdir/reference"
 }
 trap cleanup EXIT INT TERM
 
@@ -126,6 +155,39 @@ if [ "$ONLY" != node ] && [ "$WITH_REPLAYS" = 1 ]; then
   wait_port "$r_out" "spectra-server (replays on)"
   servers+=(--server "name=ours-replays,ingest=http://127.0.0.1:$r_in,broadcast=http://127.0.0.1:$r_out,pid=${pids[-1]},only=ingest")
 fi
+# The reference (REFERENCE_DIR, checked above), after the Node baseline: the
+# ratios compare ours with both. It runs from a folder of its own in the log
+# folder, so that its replay logs (always on) go there and its checkout's
+# .env is not read; the settings are the environment's. tsx starts it as a
+# child process: that child is the server measured.
+if [ -n "$REFERENCE_DIR" ]; then
+  mkdir -p "$logdir/reference"
+  (cd "$logdir/reference" && INSECURE=true REQUIRE_AUTH_KEY=false USE_BACKEND=false \
+    exec "$ref_tsx" --tsconfig "$REFERENCE_DIR/tsconfig.json" "$REFERENCE_DIR/src/index.ts") \
+    >"$logdir/reference.log" 2>&1 &
+  ref_tsx_pid=$!
+  pids+=("$ref_tsx_pid")
+  ref_up=0
+  for _ in $(seq 1 $((REFERENCE_WAIT_SECS * 5))); do
+    if ! kill -0 "$ref_tsx_pid" 2>/dev/null; then
+      echo "perf.sh: the reference stopped at start; its log ($logdir/reference.log) ends:" >&2
+      tail -n 20 "$logdir/reference.log" >&2
+      exit 1
+    fi
+    if (exec 3<>/dev/tcp/127.0.0.1/5100) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/5200) 2>/dev/null; then
+      ref_up=1
+      break
+    fi
+    sleep 0.2
+  done
+  if [ "$ref_up" != 1 ]; then
+    echo "perf.sh: the reference is not listening on 5100 and 5200 after $REFERENCE_WAIT_SECS s (REFERENCE_WAIT_SECS; log in $logdir/reference.log)" >&2
+    exit 1
+  fi
+  ref_pid=$(pgrep -n -P "$ref_tsx_pid" || echo "$ref_tsx_pid")
+  pids+=("$ref_pid")
+  servers+=(--server "name=reference,ingest=http://127.0.0.1:5100,broadcast=http://127.0.0.1:5200,pid=$ref_pid")
+fi
 if [ "$WITH_SINK" = 1 ]; then
   target/release/spectra-loadgen sink --listen "127.0.0.1:$SINK_PORT" >"$logdir/sink.log" 2>&1 &
   pids+=($!)
@@ -169,6 +231,9 @@ if [ "$ONLY" != node ] && [[ ",$SKIP," != *,edges,* ]]; then
 fi
 
 cmd="FANOUT=$FANOUT MATCHES=$MATCHES STORM=$STORM STORM_LIVE=$STORM_LIVE IDLE=$IDLE EDGES=$EDGES DURATION=$DURATION SKIP=$SKIP ONLY=$ONLY WITH_SINK=$WITH_SINK WITH_REPLAYS=$WITH_REPLAYS scripts/perf.sh $*"
+if [ -n "$REFERENCE_DIR" ]; then
+  cmd="REFERENCE_DIR=<Spectra-Server $(git -C "$REFERENCE_DIR" describe --always --dirty 2>/dev/null || echo checkout)> $cmd"
+fi
 timeout --kill-after=10 "$LIMIT_SECS" target/release/spectra-loadgen all "${servers[@]}" \
   --fanout "$FANOUT" --matches "$MATCHES" --storm "$STORM" --storm-live "$STORM_LIVE" --idle "$IDLE" --edges "$EDGES" \
   --duration "$DURATION" --skip "$SKIP" --out "$out" --command "$cmd" "$@"
@@ -182,7 +247,7 @@ timeout --kill-after=10 "$LIMIT_SECS" target/release/spectra-loadgen all "${serv
     echo "$(basename "$f" .log): $(grep -c . "$f") lines, $(grep -ci 'error\|warn' "$f") errors/warnings; last lines:"
     echo
     echo '```'
-    tail -n 5 "$f" | cut -c1-300
+    tail -n 5 "$f" | sed 's/\x1b\[[0-9;]*m//g' | cut -c1-300
     echo '```'
   done
 } >>"$out"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the real-client tests need (npm packages,
-# Debian's chromium and redis-server) when it is missing, then runs the Rust
+# Debian's chromium, redis-server and prometheus for promtool) when it is missing, then runs the Rust
 # test suites, which start the server (and Redis) and drive it with the npm
 # socket.io-client and Chromium.
 set -euo pipefail
@@ -16,6 +16,7 @@ if [ -f tests/node/package.json ] && grep -q playwright-core tests/node/package.
   missing+=(chromium)
 fi
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v promtool >/dev/null || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

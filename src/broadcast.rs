@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use crossbeam_channel::{Receiver, Sender};
 use serde_json::Value;
@@ -15,6 +16,7 @@ use crate::hub::command::ToBroadcast;
 use crate::json::escape::literal;
 use crate::json::js_json;
 use crate::json::js_text::js_text;
+use crate::metrics::LogonCounts;
 use crate::relay::subscriber::Interest;
 use crate::room;
 use crate::sio::{self, App, AppEvent, SocketId};
@@ -30,6 +32,8 @@ pub struct Broadcast {
     /// On an edge: told when this reactor's first frontend of a room logs
     /// on and when its last one leaves, so only watched rooms travel.
     watcher: Option<Sender<Interest>>,
+    /// Logons answered and refused, shared by the port's shards.
+    logons: Arc<LogonCounts>,
 }
 
 /// The `logon_success` payload and the room, from a `logon` argument; `None`
@@ -75,6 +79,11 @@ impl Broadcast {
         self.watcher = Some(tx);
     }
 
+    /// Where logons are counted (`/metrics`).
+    pub fn set_logons(&mut self, counts: Arc<LogonCounts>) {
+        self.logons = counts;
+    }
+
     /// Live matches whose state this reactor holds.
     pub fn live_matches(&self) -> usize {
         self.latest.len()
@@ -95,9 +104,11 @@ impl App for Broadcast {
                 }
                 self.logged_on.insert(socket, None);
                 let Some((payload, room)) = logon(args.first().map(String::as_str)) else {
-                    log::error!(
-                        "frontend logon with an unreadable payload: {:?}",
-                        args.first()
+                    self.logons.refused.fetch_add(1, Ordering::Relaxed);
+                    log::warn!(
+                        "{}: frontend logon with an unreadable payload: {:?}",
+                        srv.peer(socket),
+                        crate::logs::excerpt(args.first().map_or("", String::as_str))
                     );
                     return;
                 };
@@ -112,7 +123,11 @@ impl App for Broadcast {
                     self.logged_on.insert(socket, Some(room));
                 }
                 srv.emit(socket, "logon_success", &[literal(&payload).as_str()]);
-                log::info!("frontend logon for group code {room:?}");
+                self.logons.accepted.fetch_add(1, Ordering::Relaxed);
+                log::debug!(
+                    "{}: frontend logon for group code {room:?}",
+                    srv.peer(socket)
+                );
                 if let Some(state) = room.as_deref().and_then(|r| self.latest.get(r)) {
                     srv.send_latest(socket, state);
                 }

@@ -19,6 +19,12 @@ use std::path::PathBuf;
 
 use crate::room::Levels;
 
+mod settings;
+mod unknown;
+mod urls;
+
+pub use unknown::{Unknown, unknown_vars};
+
 /// Where the key and certificate PEM files are (`SERVER_KEY`, `SERVER_CERT`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsFiles {
@@ -100,6 +106,32 @@ pub enum Role {
     Edge,
 }
 
+/// How log lines are written (`SPECTRA_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One timestamped line of text per record, for people.
+    #[default]
+    Text,
+    /// One JSON object per line (timestamp, level, target, message), for
+    /// log shippers that would otherwise have to parse the text.
+    Json,
+}
+
+impl LogFormat {
+    /// Reads `SPECTRA_LOG_FORMAT` alone: the logger is set up before the
+    /// rest of the configuration is read, so that its errors are logged in
+    /// the format asked for.
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<LogFormat, ConfigError> {
+        match get(vars, "SPECTRA_LOG_FORMAT") {
+            None | Some("text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(other) => Err(ConfigError::NotLogFormat {
+                value: other.to_owned(),
+            }),
+        }
+    }
+}
+
 /// Replay logs (`SPECTRA_REPLAYS`, `SPECTRA_REPLAY_DIR`, `SPECTRA_RECOVER`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplayConfig {
@@ -141,6 +173,14 @@ pub struct Config {
     pub rest_max_body: usize,
     /// Seconds a graceful stop may take before the process exits anyway (`SPECTRA_SHUTDOWN_SECS`).
     pub shutdown_secs: u64,
+    /// Seconds between the stop signal and the closing of connections,
+    /// while `/readyz` already answers 503 and everything else is still
+    /// served, so that load balancers probing it stop sending clients
+    /// before they would be refused (`SPECTRA_DRAIN_SECS`, default 0).
+    pub drain_secs: u64,
+    /// Seconds between the log's summary lines (connections, matches,
+    /// deliveries, drops); 0: none (`SPECTRA_SUMMARY_SECS`, default 60).
+    pub summary_secs: u64,
     /// Deflate levels of the broadcast frames (`SPECTRA_STANDALONE_LEVEL`,
     /// `SPECTRA_STREAM_LEVEL`; see [`Levels`] for the defaults and why).
     pub levels: Levels,
@@ -150,6 +190,11 @@ pub struct Config {
     /// (`SPECTRA_REDIS_URL`, `redis://` or `rediss://`); checked, not
     /// connected to.
     pub redis_url: Option<String>,
+    /// Text or JSON log lines (`SPECTRA_LOG_FORMAT`, default `text`).
+    pub log_format: LogFormat,
+    /// Tests only: the match clock moves only when a test sets it
+    /// (`SPECTRA_TEST_CLOCK`, default `false`).
+    pub test_clock: bool,
 }
 
 /// A configuration value that stops start-up; every variant names its variable.
@@ -227,6 +272,27 @@ pub enum ConfigError {
         /// The Redis client's complaint.
         why: String,
     },
+    /// `SPECTRA_LOG_FORMAT` is `text` or `json`.
+    NotLogFormat {
+        /// The value given.
+        value: String,
+    },
+    /// A duration in seconds must be a whole number, 0 or more.
+    NotSeconds {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// A service URL does not parse as an absolute URL of its kind.
+    BadUrl {
+        /// The variable.
+        var: &'static str,
+        /// Its value, any password in it masked.
+        value: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// The `.env` file exists but cannot be read or parsed.
     DotEnv(String),
 }
@@ -278,6 +344,16 @@ impl fmt::Display for ConfigError {
                 f,
                 "SPECTRA_REDIS_URL={value:?}: {why} (expected redis://[user:password@]host:port[/db] or rediss://…)"
             ),
+            ConfigError::NotLogFormat { value } => {
+                write!(f, "SPECTRA_LOG_FORMAT={value:?}: expected `text` or `json`")
+            }
+            ConfigError::NotSeconds { var, value } => {
+                write!(
+                    f,
+                    "{var}={value:?}: expected a whole number of seconds (0 or more)"
+                )
+            }
+            ConfigError::BadUrl { var, value, why } => write!(f, "{var}={value:?}: {why}"),
             ConfigError::DotEnv(msg) => write!(f, ".env: {msg}"),
         }
     }
@@ -340,6 +416,20 @@ fn positive(
     }
 }
 
+fn seconds(
+    vars: &HashMap<String, String>,
+    var: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match get(vars, var) {
+        None => Ok(default),
+        Some(v) => v.parse::<u64>().map_err(|_| ConfigError::NotSeconds {
+            var,
+            value: v.to_owned(),
+        }),
+    }
+}
+
 fn level(
     vars: &HashMap<String, String>,
     var: &'static str,
@@ -355,6 +445,29 @@ fn level(
             }),
         },
     }
+}
+
+/// The variables the configuration is read from: the process environment
+/// and `./.env` (the environment wins, as with the reference's `dotenv`),
+/// without changing the environment.
+pub fn vars() -> Result<HashMap<String, String>, ConfigError> {
+    let mut vars: HashMap<String, String> = HashMap::new();
+    match dotenvy::dotenv_iter() {
+        Ok(iter) => {
+            for item in iter {
+                let (k, v) = item.map_err(|e| ConfigError::DotEnv(e.to_string()))?;
+                vars.insert(k, v);
+            }
+        }
+        Err(e) if e.not_found() => {}
+        Err(e) => return Err(ConfigError::DotEnv(e.to_string())),
+    }
+    for (k, v) in std::env::vars_os() {
+        if let (Ok(k), Ok(v)) = (k.into_string(), v.into_string()) {
+            vars.insert(k, v);
+        }
+    }
+    Ok(vars)
 }
 
 impl Config {
@@ -454,6 +567,8 @@ impl Config {
         let rest_max_body = positive(vars, "SPECTRA_REST_MAX_BODY", 100 * 1024)?;
         let rest_max_body = usize::try_from(rest_max_body).unwrap_or(usize::MAX);
         let shutdown_secs = positive(vars, "SPECTRA_SHUTDOWN_SECS", 5)?;
+        let drain_secs = seconds(vars, "SPECTRA_DRAIN_SECS", 0)?;
+        let summary_secs = seconds(vars, "SPECTRA_SUMMARY_SECS", 60)?;
         let role = match get(vars, "SPECTRA_ROLE") {
             None | Some("origin") => Role::Origin,
             Some("edge") => Role::Edge,
@@ -491,9 +606,13 @@ impl Config {
             broadcast_shards,
             rest_max_body,
             shutdown_secs,
+            drain_secs,
+            summary_secs,
             levels,
             role,
             redis_url,
+            log_format: LogFormat::from_vars(vars)?,
+            test_clock: boolean(vars, "SPECTRA_TEST_CLOCK")?.unwrap_or(false),
         })
     }
 
@@ -517,31 +636,31 @@ impl Config {
         }
     }
 
-    /// Reads the process environment and `./.env` (the environment wins, as
-    /// with the reference's `dotenv`), without changing the environment.
-    pub fn load() -> Result<Config, ConfigError> {
-        let mut vars: HashMap<String, String> = HashMap::new();
-        match dotenvy::dotenv_iter() {
-            Ok(iter) => {
-                for item in iter {
-                    let (k, v) = item.map_err(|e| ConfigError::DotEnv(e.to_string()))?;
-                    vars.insert(k, v);
-                }
-            }
-            Err(e) if e.not_found() => {}
-            Err(e) => return Err(ConfigError::DotEnv(e.to_string())),
-        }
-        for (k, v) in std::env::vars_os() {
-            if let (Ok(k), Ok(v)) = (k.into_string(), v.into_string()) {
-                vars.insert(k, v);
-            }
-        }
-        Config::from_vars(&vars)
-    }
-
     /// How long a graceful stop may take (`SPECTRA_SHUTDOWN_SECS`).
     pub fn shutdown_budget(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.shutdown_secs)
+    }
+
+    /// How long connections are still served after the stop signal
+    /// (`SPECTRA_DRAIN_SECS`).
+    pub fn drain(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.drain_secs)
+    }
+
+    /// How often the log gets a summary line; `None`: never
+    /// (`SPECTRA_SUMMARY_SECS`).
+    pub fn summary_every(&self) -> Option<std::time::Duration> {
+        (self.summary_secs > 0).then(|| std::time::Duration::from_secs(self.summary_secs))
+    }
+
+    /// Settings that are valid but probably not what was meant, one
+    /// sentence each (logged at start-up, printed by `check-config`).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.auth.require_auth_key && self.auth.auth_key.is_none() && !self.backend.use_backend {
+            w.push("REQUIRE_AUTH_KEY is on but AUTH_KEY is not set: every observer logon will be refused (set AUTH_KEY, or REQUIRE_AUTH_KEY=false)".to_owned());
+        }
+        w
     }
 
     /// One line for the start-up log: the mode and the ports.
@@ -616,6 +735,11 @@ mod tests {
         assert_eq!(c.pin_core, Pinning::Auto);
         assert_eq!(c.levels, Levels::default());
         assert_eq!((c.role, c.redis_url.as_deref()), (Role::Origin, None));
+        assert_eq!((c.drain_secs, c.log_format), (0, LogFormat::Text));
+        assert_eq!(c.summary_every(), Some(std::time::Duration::from_secs(60)));
+        let off = Config::from_vars(&vars(&[("SPECTRA_SUMMARY_SECS", "0")])).unwrap();
+        assert_eq!(off.summary_every(), None);
+        assert!(!c.test_clock);
         assert!(c.describe().contains("plain"));
     }
 
@@ -670,6 +794,7 @@ mod tests {
             "REQUIRE_AUTH_KEY",
             "USE_BACKEND",
             "SPECTRA_REPLAYS",
+            "SPECTRA_TEST_CLOCK",
         ] {
             let e = Config::from_vars(&vars(&[(var, "True")])).unwrap_err();
             assert!(
@@ -693,6 +818,19 @@ mod tests {
         assert!(c.auth.require_auth_key);
         assert_eq!(c.auth.auth_key, None);
         assert_eq!(c.ingest_port, 5100);
+    }
+
+    #[test]
+    fn a_key_required_but_not_set_is_warned_about() {
+        let c = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(c.warnings().len(), 1);
+        assert!(c.warnings()[0].starts_with("REQUIRE_AUTH_KEY is on but AUTH_KEY is not set"));
+        for set in [("AUTH_KEY", "k"), ("REQUIRE_AUTH_KEY", "false")] {
+            assert_eq!(
+                Config::from_vars(&vars(&[set])).unwrap().warnings(),
+                Vec::<String>::new()
+            );
+        }
     }
 
     #[test]
@@ -784,6 +922,17 @@ mod tests {
         assert!(e.to_string().starts_with("SPECTRA_REST_MAX_BODY="), "{e}");
         let e = Config::from_vars(&vars(&[("SPECTRA_SHUTDOWN_SECS", "-1")])).unwrap_err();
         assert!(e.to_string().starts_with("SPECTRA_SHUTDOWN_SECS="), "{e}");
+        let e = Config::from_vars(&vars(&[("SPECTRA_DRAIN_SECS", "1.5")])).unwrap_err();
+        assert!(e.to_string().starts_with("SPECTRA_DRAIN_SECS="), "{e}");
+        let c = Config::from_vars(&vars(&[("SPECTRA_DRAIN_SECS", "0")])).unwrap();
+        assert_eq!(c.drain(), std::time::Duration::ZERO);
+        let e = Config::from_vars(&vars(&[("SPECTRA_LOG_FORMAT", "JSON")])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r#"SPECTRA_LOG_FORMAT="JSON": expected `text` or `json`"#
+        );
+        let c = Config::from_vars(&vars(&[("SPECTRA_LOG_FORMAT", "json")])).unwrap();
+        assert_eq!(c.log_format, LogFormat::Json);
         for bad in ["10", "-1", "fast"] {
             let e = Config::from_vars(&vars(&[("SPECTRA_STREAM_LEVEL", bad)])).unwrap_err();
             assert!(e.to_string().starts_with("SPECTRA_STREAM_LEVEL="), "{e}");

@@ -80,8 +80,12 @@ impl Ingest {
 impl crate::eio::Routes for Ingest {}
 
 impl App for Ingest {
-    fn on_app_event(&mut self, _srv: &mut sio::Server, ev: AppEvent) {
+    fn on_app_event(&mut self, srv: &mut sio::Server, ev: AppEvent) {
         match ev {
+            AppEvent::Connect { socket, .. } => self.send(Command::IngestOpened {
+                socket,
+                peer: srv.peer(socket),
+            }),
             AppEvent::Event {
                 socket,
                 name,

@@ -18,6 +18,8 @@ pub mod http;
 pub mod hub;
 pub mod ingest;
 pub mod json;
+pub mod logs;
+pub mod metrics;
 pub mod net;
 pub mod relay;
 pub mod replay;

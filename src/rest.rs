@@ -19,6 +19,7 @@
 mod backend_routes;
 mod edge;
 mod preview;
+mod readiness;
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ use crate::hub::Published;
 pub use backend_routes::Done as BackendDone;
 pub use edge::EdgeRest;
 pub use preview::{PREVIEW_TTL_MS, Previews, Rng};
+pub use readiness::Readiness;
 
 /// What the REST port needs from the configuration.
 #[derive(Debug, Clone)]
@@ -48,10 +50,13 @@ pub struct RestConfig {
 pub struct Rest {
     cfg: RestConfig,
     published: Arc<Published>,
+    ready: Arc<Readiness>,
     previews: Previews,
     rng: Rng,
     /// `/getSupportPackages` answers (`USE_BACKEND=true`).
     packages: crate::backend::PackageCache,
+    /// What `/metrics` reports, once the server assembled it.
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 /// Checks a key the way the reference's ingest does without a backend:
@@ -88,6 +93,8 @@ fn error_json(status: u16, msg: &str) -> Response {
 #[derive(Debug, PartialEq, Eq)]
 enum Route<'a> {
     Status,
+    Metrics,
+    Ready,
     CreatePreview,
     Preview(&'a str),
     OrgForKey,
@@ -102,6 +109,8 @@ fn route(path: &str) -> Route<'_> {
     let lower = trimmed.to_ascii_lowercase();
     match lower.as_str() {
         "/status" => return Route::Status,
+        "/metrics" => return Route::Metrics,
+        "/readyz" => return Route::Ready,
         "/createpreview" => return Route::CreatePreview,
         "/getorgforkey" => return Route::OrgForKey,
         "/getteaminfoforcode" => return Route::TeamInfo,
@@ -195,20 +204,33 @@ fn json_body(req: &Request, max_body: usize) -> Result<Option<Value>, Response> 
 }
 
 impl Rest {
-    /// Serves `published`; previews get codes from the OS's randomness.
-    pub fn new(cfg: RestConfig, published: Arc<Published>) -> Self {
-        Self::with_rng(cfg, published, Rng::from_os())
+    /// Serves `published`, and `ready` on `/readyz`; previews get codes
+    /// from the OS's randomness.
+    pub fn new(cfg: RestConfig, published: Arc<Published>, ready: Arc<Readiness>) -> Self {
+        Self::with_rng(cfg, published, ready, Rng::from_os())
     }
 
     /// With a chosen random generator (tests).
-    pub fn with_rng(cfg: RestConfig, published: Arc<Published>, rng: Rng) -> Self {
+    pub fn with_rng(
+        cfg: RestConfig,
+        published: Arc<Published>,
+        ready: Arc<Readiness>,
+        rng: Rng,
+    ) -> Self {
         Rest {
             cfg,
             published,
+            ready,
             previews: Previews::default(),
             rng,
             packages: crate::backend::PackageCache::default(),
+            metrics: None,
         }
+    }
+
+    /// Serves `/metrics` from `metrics`.
+    pub fn set_metrics(&mut self, metrics: Arc<crate::metrics::Metrics>) {
+        self.metrics = Some(metrics);
     }
 
     /// Answers one request at `now_ms` (monotonic milliseconds).
@@ -254,6 +276,11 @@ impl Rest {
                     self.published.matches_running()
                 ),
             ),
+            Route::Metrics => match &self.metrics {
+                Some(m) => metrics_response(m, req),
+                None => not_found(req),
+            },
+            Route::Ready => self.ready.answer(),
             Route::Preview(raw) => match decode_param(raw) {
                 None => error_page(400, "Bad Request"),
                 Some(code) => {
@@ -303,6 +330,14 @@ impl Rest {
     }
 }
 
+/// The metrics in the format the scraper accepts.
+fn metrics_response(m: &crate::metrics::Metrics, req: &Request) -> Response {
+    let format = crate::metrics::Format::for_accept(req.header("accept"));
+    Response::new(200)
+        .header("Content-Type", format.content_type())
+        .body(m.encode(format))
+}
+
 fn not_found(req: &Request) -> Response {
     error_page(404, &format!("Cannot {} {}", req.method.as_str(), req.path))
 }
@@ -336,6 +371,11 @@ impl RestApp {
             start: std::time::Instant::now(),
             backend: None,
         }
+    }
+
+    /// Serves `/metrics` from `metrics`.
+    pub fn set_metrics(&mut self, metrics: Arc<crate::metrics::Metrics>) {
+        self.rest.set_metrics(metrics);
     }
 
     fn now_ms(&self) -> u64 {

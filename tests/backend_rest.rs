@@ -69,6 +69,7 @@ fn start(base: &str) -> SocketAddr {
                 max_body: 100 * 1024,
             },
             Published::new(),
+            std::sync::Arc::new(spectra_server::rest::Readiness::default()),
         );
         let engine = EngineConfig {
             namespaces: vec!["/".to_owned()],

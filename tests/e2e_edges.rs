@@ -7,7 +7,6 @@
 mod e2e_support;
 mod redis_support;
 
-use std::io::{BufReader, Write};
 use std::path::PathBuf;
 use std::process::Child;
 use std::time::Duration;
@@ -62,25 +61,14 @@ impl Cluster {
     /// Starts the observer; with `pause_at`, it stops before that input
     /// line until [`resume`] (after this returns, it has paused).
     fn observe(&mut self, pause_at: Option<usize>) -> Child {
-        let pause = pause_at.map(|p| p.to_string());
-        let env: Vec<(&str, &str)> = pause
-            .as_deref()
-            .map(|p| vec![("PAUSE_AT", p)])
-            .unwrap_or_default();
-        let mut observer = node_spawn_env(
-            "e2e_observer.js",
-            &[
-                &self.origin.ingest_url(),
-                &self.game.input.to_string_lossy(),
-            ],
-            &env,
-        );
-        if pause_at.is_some() {
-            let mut out = BufReader::new(observer.stdout.take().expect("stdout"));
-            wait_line(&mut out, "paused", Duration::from_secs(120));
-            observer.stdout = Some(out.into_inner());
+        let url = self.origin.ingest_url();
+        match pause_at {
+            Some(line) => observe_paused(&url, &self.game, line, &[]),
+            None => node_spawn(
+                "e2e_observer.js",
+                &[&url, &self.game.input.to_string_lossy()],
+            ),
         }
-        observer
     }
 
     fn check(&self, frontends: &[Value], count: usize, transport: &str) {
@@ -88,22 +76,8 @@ impl Cluster {
     }
 }
 
-fn resume(observer: &mut Child) {
-    let stdin = observer.stdin.as_mut().expect("stdin");
-    stdin.write_all(b"continue\n").expect("resume the observer");
-    stdin.flush().expect("resume the observer");
-}
-
 fn finish(observer: Child) {
     parse_json(&wait_output(observer, Duration::from_secs(240)));
-}
-
-/// A third of the game's input lines: well into the match.
-fn middle(game: &Game) -> usize {
-    let lines = std::fs::read_to_string(&game.input)
-        .map(|t| t.lines().count())
-        .unwrap_or(300);
-    lines / 3
 }
 
 #[test]
@@ -149,12 +123,26 @@ fn a_recorded_game_reaches_frontends_on_two_edges_over_every_transport() {
         c.game.states[first].state == c.game.states[current].state,
         "the late frontend's first state is line {first}, the current one line {current}"
     );
-    for edge in [edge_a, edge_b, edge_c] {
+    for (edge, frontends) in [(edge_a, 3.0), (edge_b, 2.0), (edge_c, 1.0)] {
         let (_, _, body) = http(
             edge.rest,
             "GET /status HTTP/1.1\r\nConnection: close\r\n\r\n",
         );
         assert_eq!(body, r#"{"status":"UP","matchesRunning":0,"redis":"up"}"#);
+        // An edge's metrics: its frontends, and no match thread's series.
+        let m = scrape_metrics(edge.rest);
+        assert_eq!(
+            metric(
+                &m,
+                r#"spectra_logons_total{port="broadcast",outcome="accepted"}"#
+            ),
+            frontends
+        );
+        assert!(
+            metric(&m, "spectra_match_data_deliveries_total") > 0.0,
+            "{m}"
+        );
+        assert!(!m.contains("spectra_ingest_events"), "{m}");
     }
 }
 

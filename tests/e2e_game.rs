@@ -22,12 +22,11 @@ fn replay_game(name: &str, server: &mut Server) -> Game {
     let final_idx = final_index(&game);
 
     let early = Frontends::start(server, &group, 3, &states, final_idx);
-    let observer = node_spawn(
-        "e2e_observer.js",
-        &[&server.ingest_url(), &game.input.to_string_lossy()],
-    );
-    server.wait_for_log("registered", Duration::from_secs(30));
+    // Paused in the match, so the late frontends log on while it is live
+    // (time-compressed, a busy machine plays it all in a second).
+    let mut observer = observe_paused(&server.ingest_url(), &game, middle(&game), &[]);
     let late = Frontends::start(server, &group, 2, &states, final_idx);
+    resume(&mut observer);
     let observed = parse_json(&wait_output(observer, Duration::from_secs(240)));
     check_frontends(&game, &early.finish(), &group, 3);
     check_frontends(&game, &late.finish(), &group, 2);
@@ -44,8 +43,19 @@ fn replay_game(name: &str, server: &mut Server) -> Game {
 
 #[test]
 fn a_recorded_game_reaches_every_frontend_in_order_and_is_logged() {
-    let mut server = Server::start(&[]);
+    let mut server = Server::start(&[("SPECTRA_SUMMARY_SECS", "1")]);
     let game = replay_game("game-01-regulation", &mut server);
+
+    // The operator's log: a summary line per period, not a line per overlay.
+    let summary = server.wait_for_log("live matches:", Duration::from_secs(5));
+    assert!(summary.contains("connections: ingest "), "{summary}");
+    let log = server.drain_log();
+    assert!(
+        !log.iter()
+            .any(|l| l.contains("frontend logon") && l.contains(" INFO ")),
+        "frontend logons are logged at debug only:\n{}",
+        log.join("\n")
+    );
 
     // The replay log holds the logon header and every data event sent
     // before the match ended (the server then closed the observer).
@@ -105,6 +115,36 @@ fn a_recorded_game_reaches_every_frontend_in_order_and_is_logged() {
     );
     assert_eq!(body, r#"{"status":"UP","matchesRunning":0}"#);
 
+    // What the game did, as Prometheus reads it.
+    let m = scrape_metrics(server.rest);
+    let obs_events = metric(&m, r#"spectra_ingest_events_total{kind="obs_data"}"#);
+    assert_eq!(
+        metric(&m, r#"spectra_ingest_events_total{kind="aux_data"}"#),
+        0.0
+    );
+    assert_eq!(
+        metric(
+            &m,
+            r#"spectra_logons_total{port="ingest",outcome="accepted"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        metric(
+            &m,
+            r#"spectra_logons_total{port="broadcast",outcome="accepted"}"#
+        ),
+        5.0
+    );
+    assert_eq!(metric(&m, "spectra_matches"), 0.0);
+    assert_eq!(metric(&m, "spectra_replay_events_dropped_total"), 0.0);
+    assert!(metric(&m, "spectra_tick_seconds_count") > 0.0, "{m}");
+    let deliveries = metric(&m, "spectra_match_data_deliveries_total");
+    let rounds = metric(&m, "spectra_broadcast_round_seconds_count");
+    assert!(rounds > 0.0 && deliveries >= rounds, "{m}");
+    assert!(metric(&m, r#"spectra_bytes_sent_total{port="broadcast"}"#) > 0.0);
+    assert!(metric(&m, "process_resident_memory_bytes") > 0.0);
+
     // Graceful stop: exit 0 within a few seconds, replay flushed.
     let status = server
         .terminate(Duration::from_secs(5))
@@ -115,6 +155,7 @@ fn a_recorded_game_reaches_every_frontend_in_order_and_is_logged() {
     assert_eq!(replay.header["logStartTime"], 1_750_000_000_000u64);
     assert!(replay.header.get("key").is_none());
     assert_eq!(replay.events.len(), data_lines);
+    assert_eq!(obs_events, replay.events.len() as f64, "accepted = logged");
     assert!(!replay.truncated);
 }
 
@@ -151,7 +192,7 @@ fn edge_cases_get_the_reference_answers() {
         "edge/edge-08-aux-before-match-start",
         "edge/edge-09-timers",
     ] {
-        let server = Server::start(&[]);
+        let mut server = Server::start(&[]);
         let game = game(name);
         let observed = parse_json(&node(
             "e2e_observer.js",
@@ -160,5 +201,10 @@ fn edge_cases_get_the_reference_answers() {
         ));
         let acks: Vec<Value> = observed["acks"].as_array().cloned().unwrap_or_default();
         assert_eq!(acks_by_socket(&acks), acks_by_socket(&game.acks), "{name}");
+        if name.ends_with("invalid-packets") {
+            // A client's problem is logged with the client's address.
+            let line = server.wait_for_log("obs_logon", Duration::from_secs(5));
+            assert!(line.contains("127.0.0.1:"), "{line}");
+        }
     }
 }

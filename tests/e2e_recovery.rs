@@ -6,7 +6,6 @@
 
 mod e2e_support;
 
-use std::io::{BufReader, Write};
 use std::process::Child;
 use std::time::Duration;
 
@@ -43,16 +42,12 @@ impl Run {
     /// The observer, paused in the middle of the game; it logs on again
     /// with its secret when resumed.
     fn observe(&self, server: &Server) -> Child {
-        let pause = pause_line(&self.game).to_string();
-        let mut observer = node_spawn_env(
-            "e2e_observer.js",
-            &[&server.ingest_url(), &self.game.input.to_string_lossy()],
-            &[("PAUSE_AT", &pause), ("RELOGON", "1")],
-        );
-        let mut out = BufReader::new(observer.stdout.take().expect("stdout"));
-        wait_line(&mut out, "paused", Duration::from_secs(120));
-        observer.stdout = Some(out.into_inner());
-        observer
+        observe_paused(
+            &server.ingest_url(),
+            &self.game,
+            pause_line(&self.game),
+            &[("RELOGON", "1")],
+        )
     }
 
     /// The state a frontend on `server` gets now (it logs on, takes the
@@ -82,12 +77,6 @@ fn pause_line(game: &Game) -> usize {
     (times.len() / 2..times.len())
         .find(|&i| times[i] >= times[i - 1] + 200)
         .expect("a pause in the game's second half")
-}
-
-fn resume(observer: &mut Child) {
-    let stdin = observer.stdin.as_mut().expect("stdin");
-    stdin.write_all(b"continue\n").expect("resume the observer");
-    stdin.flush().expect("resume the observer");
 }
 
 /// The observer's acks after the pause: the one logon with the secret.

@@ -99,8 +99,18 @@ pub struct Backend {
 impl Backend {
     /// Starts `opts.workers` workers and the timer thread.
     pub fn start(cfg: BackendConfig, opts: Options) -> std::io::Result<Backend> {
+        Self::start_counted(cfg, opts, crate::metrics::Events::default())
+    }
+
+    /// [`Backend::start`], counting every call in `requests` by service and
+    /// outcome (for `/metrics`).
+    pub fn start_counted(
+        cfg: BackendConfig,
+        opts: Options,
+        requests: crate::metrics::Events,
+    ) -> std::io::Result<Backend> {
         let (jobs, rx) = bounded::<Task>(opts.queue.max(1));
-        let transport = Transport::new(&opts);
+        let transport = Transport::new(&opts, requests);
         for i in 0..opts.workers.max(1) {
             let rx = rx.clone();
             let ctx = Ctx {

@@ -84,6 +84,8 @@ impl Reply {
 #[derive(Clone)]
 pub struct Transport {
     agent: ureq::Agent,
+    /// Calls made, by service (the call's label) and outcome.
+    requests: crate::metrics::Events,
     get_retries: u32,
     retry_backoff: std::time::Duration,
     max_response_bytes: u64,
@@ -115,7 +117,7 @@ fn worth_retrying(result: &Result<Reply, BackendError>) -> bool {
 }
 
 impl Transport {
-    pub(crate) fn new(opts: &Options) -> Self {
+    pub(crate) fn new(opts: &Options, requests: crate::metrics::Events) -> Self {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(opts.connect_timeout))
@@ -125,6 +127,7 @@ impl Transport {
             .into();
         Transport {
             agent,
+            requests,
             get_retries: opts.get_retries,
             retry_backoff: opts.retry_backoff,
             max_response_bytes: opts.max_response_bytes,
@@ -153,6 +156,14 @@ impl Transport {
                 result = self.once(call);
             }
         }
+        let outcome = match &result {
+            Ok(r) if (200..300).contains(&r.status) => "ok",
+            Ok(_) => "http_error",
+            Err(_) => "failed",
+        };
+        self.requests
+            .get_or_create(&vec![("service", call.label), ("outcome", outcome)])
+            .inc();
         result
     }
 

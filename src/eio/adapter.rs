@@ -13,6 +13,7 @@
 //! they arose.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -42,6 +43,8 @@ pub struct Handshake {
     pub query: Vec<(String, String)>,
     /// Headers, names lowercased.
     pub headers: Vec<(String, String)>,
+    /// The address the session was opened from (for logs).
+    pub peer: Option<SocketAddr>,
 }
 
 /// The immediate answer to an HTTP request.
@@ -195,6 +198,17 @@ impl Adapter {
         self.engine.config()
     }
 
+    /// Open sessions.
+    pub fn sessions(&self) -> usize {
+        self.engine.session_count()
+    }
+
+    /// Room messages polling sessions got and missed since the last call
+    /// (WebSockets' are the network side's to count).
+    pub fn take_polling_counts(&mut self) -> super::LatestCounts {
+        self.engine.take_latest_counts()
+    }
+
     /// The time of the latest input or timer (milliseconds, as passed in).
     pub fn now_ms(&self) -> u64 {
         self.now
@@ -217,10 +231,22 @@ impl Adapter {
         self.pump();
     }
 
-    /// Handles a complete HTTP request on `conn`.
-    pub fn on_http(&mut self, conn: ConnId, req: Request, now_ms: u64) -> HttpOutcome {
+    /// Handles a complete HTTP request on `conn`, which comes from `peer`.
+    pub fn on_http(
+        &mut self,
+        conn: ConnId,
+        peer: Option<SocketAddr>,
+        req: Request,
+        now_ms: u64,
+    ) -> HttpOutcome {
         self.now = now_ms;
-        if !req.path.starts_with(self.engine.config().path.as_str()) {
+        if !self
+            .engine
+            .config()
+            .path
+            .as_deref()
+            .is_some_and(|p| req.path.starts_with(p))
+        {
             return HttpOutcome::NotEngine;
         }
         if cors::is_preflight(&req) {
@@ -248,6 +274,7 @@ impl Adapter {
             self.opening = Some(Arc::new(Handshake {
                 query: req.query_params(),
                 headers: req.headers.clone(),
+                peer,
             }));
         }
         let outcome = match self.engine.on_request(conn, &ereq, now_ms) {
@@ -463,6 +490,7 @@ impl Adapter {
                         Arc::new(Handshake {
                             query: Vec::new(),
                             headers: Vec::new(),
+                            peer: None,
                         })
                     });
                     self.session(SessionEvent::Opened { session, handshake });

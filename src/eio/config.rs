@@ -10,8 +10,11 @@ pub struct EngineConfig {
     pub ping_timeout_ms: u64,
     /// The largest polling body or WebSocket message accepted, in bytes.
     pub max_payload: usize,
-    /// Requests whose path starts with this belong to the engine.
-    pub path: String,
+    /// Requests whose path starts with this belong to the engine. `None`:
+    /// the port has no engine, and every request goes to the application's
+    /// routes (the REST port, where the reference has no Socket.IO and
+    /// answers `/socket.io/` with its 404 page).
+    pub path: Option<String>,
     /// Socket.IO namespaces clients may connect to; `/` is always allowed.
     pub namespaces: Vec<String>,
     /// How long a started upgrade may take before its WebSocket is closed.
@@ -44,7 +47,7 @@ impl Default for EngineConfig {
             ping_interval_ms: 25_000,
             ping_timeout_ms: 20_000,
             max_payload: 1_000_000,
-            path: "/socket.io/".to_owned(),
+            path: Some("/socket.io/".to_owned()),
             namespaces: vec!["/".to_owned()],
             upgrade_timeout_ms: 10_000,
             connect_timeout_ms: 45_000,

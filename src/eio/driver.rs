@@ -81,7 +81,7 @@ fn other_shard(io: &Io<ConnState>, input: &[u8], limits: &http::Limits) -> Optio
 pub struct Driver<L> {
     /// The layer the sessions belong to (Socket.IO, or a test's).
     pub layer: L,
-    engine_path: String,
+    engine_path: Option<String>,
     http_limits: http::Limits,
     max_message: usize,
     /// Deferred requests: ticket → (connection, keep-alive).
@@ -135,6 +135,7 @@ impl<L: SessionLayer> Driver<L> {
                     io.send(conn, frame);
                 }
                 Action::WsLatest { conn, msg } => {
+                    io.note_round(msg.born);
                     let missed = io.has_unwritten_latest(conn, msg.kind);
                     let frame = self.layer.adapter().pick(conn, &msg, missed);
                     io.send_latest(conn, msg.kind, frame);
@@ -175,7 +176,11 @@ impl<L: SessionLayer> Driver<L> {
                 }
             };
             let keep_alive = req.keep_alive();
-            if !req.path.starts_with(&self.engine_path) {
+            if !self
+                .engine_path
+                .as_deref()
+                .is_some_and(|p| req.path.starts_with(p))
+            {
                 self.next_ticket += 1;
                 if self.layer.defer_http(self.next_ticket, &req) {
                     self.deferred.insert(self.next_ticket, (conn, keep_alive));
@@ -190,7 +195,10 @@ impl<L: SessionLayer> Driver<L> {
                 self.drain(io);
                 continue;
             }
-            let outcome = self.layer.adapter().on_http(conn, req, io.now_ms());
+            let outcome = self
+                .layer
+                .adapter()
+                .on_http(conn, io.peer(conn), req, io.now_ms());
             match outcome {
                 HttpOutcome::Respond(resp) => respond(io, conn, &resp, keep_alive),
                 HttpOutcome::Parked => io.pause(conn),
@@ -304,7 +312,10 @@ impl<L: SessionLayer> Service for Driver<L> {
         self.drain(io);
     }
 
-    fn after_poll(&mut self) {
+    fn after_poll(&mut self, io: &mut Io<ConnState>) {
+        io.set_sessions(self.layer.adapter().sessions());
+        let polled = self.layer.adapter().take_polling_counts();
+        io.count_latest(polled.sent, polled.replaced);
         self.layer.after_poll();
     }
 

@@ -17,7 +17,7 @@ use super::config::EngineConfig;
 use super::error::RequestError;
 use super::packet::{Data, Packet, PacketType, encode_text};
 use super::payload::decode_payload;
-use super::session::{Carrier, Outgoing, Session, Upgrade};
+use super::session::{Carrier, LatestCounts, Outgoing, Session, Upgrade};
 use super::{ConnId, SessionId, sid};
 
 /// The request method, as far as the engine cares.
@@ -212,6 +212,8 @@ pub struct Engine {
     dirty: HashSet<SessionId>,
     next_id: SessionId,
     out: VecDeque<Output>,
+    /// Latest-wins packets of polling sessions, since the last look.
+    latest: LatestCounts,
 }
 
 impl Engine {
@@ -225,6 +227,7 @@ impl Engine {
             dirty: HashSet::new(),
             next_id: 1,
             out: VecDeque::new(),
+            latest: LatestCounts::default(),
         }
     }
 
@@ -238,6 +241,12 @@ impl Engine {
             self.flush_dirty();
         }
         self.out.pop_front()
+    }
+
+    /// Latest-wins packets polling sessions handed to polls and replaced
+    /// unsent since the last call.
+    pub fn take_latest_counts(&mut self) -> LatestCounts {
+        std::mem::take(&mut self.latest)
     }
 
     /// Open sessions, counting server-closed polling sessions until their
@@ -432,7 +441,7 @@ impl Engine {
             return Err(RequestError::TransportMismatch);
         };
         if s.closing_deadline.is_some() {
-            let body = s.drain_payload(Some(encode_text(PacketType::Close, b"")));
+            let body = s.drain_payload(Some(encode_text(PacketType::Close, b"")), &mut self.latest);
             self.remove(id);
             return Ok(RequestOutcome::Payload(body));
         }
@@ -441,7 +450,9 @@ impl Engine {
             return Err(RequestError::PollOverlap);
         }
         if !s.queue.is_empty() {
-            return Ok(RequestOutcome::Payload(s.drain_payload(None)));
+            return Ok(RequestOutcome::Payload(
+                s.drain_payload(None, &mut self.latest),
+            ));
         }
         // During a probed upgrade the poll is held briefly and released
         // with a noop (engine.io's 100 ms upgrade check), unless the upgrade
@@ -564,7 +575,7 @@ impl Engine {
                     data: encode_text(PacketType::Pong, b"probe"),
                 });
                 // Release a held poll so the client can pause polling.
-                if let Some((poll, body)) = s.release_parked_poll() {
+                if let Some((poll, body)) = s.release_parked_poll(&mut self.latest) {
                     self.conns.remove(&poll);
                     self.out.push_back(Output::PollReply { conn: poll, body });
                 }
@@ -592,6 +603,7 @@ impl Engine {
                 self.out.push_back(Output::Upgraded { session: id, conn });
                 s.queued_bytes = 0;
                 for q in s.queue.drain(..) {
+                    self.latest.sent += u64::from(q.latest.is_some());
                     self.out.push_back(match q.packet {
                         Outgoing::Text(data) => Output::WsText { conn, data },
                         Outgoing::Binary(data) => Output::WsBinary { conn, data },
@@ -641,7 +653,7 @@ impl Engine {
                 Outgoing::Binary(data) => Output::WsBinary { conn, data },
             }),
             Carrier::Polling { parked } => {
-                s.push(latest, packet);
+                s.push(latest, packet, &mut self.latest);
                 if s.queued_bytes > self.cfg.max_buffered_bytes {
                     debug!("engine.io session {session}: polling buffer over its limit");
                     self.terminate(
@@ -664,7 +676,7 @@ impl Engine {
             if let Carrier::Polling { parked: Some(conn) } = s.carrier
                 && !s.queue.is_empty()
             {
-                let body = s.drain_payload(None);
+                let body = s.drain_payload(None, &mut self.latest);
                 s.carrier = Carrier::Polling { parked: None };
                 self.conns.remove(&conn);
                 self.out.push_back(Output::PollReply { conn, body });
@@ -713,7 +725,7 @@ impl Engine {
         match s.carrier {
             Carrier::Polling { parked: Some(conn) } => {
                 let tail = poll_tail.map(|t| encode_text(t, b""));
-                let body = s.drain_payload(tail);
+                let body = s.drain_payload(tail, &mut self.latest);
                 self.out.push_back(Output::PollReply { conn, body });
             }
             Carrier::Polling { parked: None } => {}
@@ -794,7 +806,7 @@ impl Engine {
             && u.release_at.is_some_and(|t| t <= now)
         {
             u.release_at = None;
-            if let Some((poll, body)) = s.release_parked_poll() {
+            if let Some((poll, body)) = s.release_parked_poll(&mut self.latest) {
                 self.conns.remove(&poll);
                 self.out.push_back(Output::PollReply { conn: poll, body });
             }

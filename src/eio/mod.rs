@@ -37,7 +37,7 @@ pub use engine::{
 pub use error::{DecodeError, ErrorCode, ErrorReply, RequestError};
 pub use packet::{Data, Packet, PacketType, encode_binary_polling, encode_text};
 pub use payload::{SEPARATOR, decode_payload, encode_payload};
-pub use session::Outgoing;
+pub use session::{LatestCounts, Outgoing};
 pub use sid::generate as generate_id;
 
 /// A connection, as the network side numbers them.

@@ -32,6 +32,16 @@ impl Outgoing {
     }
 }
 
+/// Latest-wins packets polling buffers handed to a poll, and replaced
+/// unsent by a newer one (for `/metrics`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LatestCounts {
+    /// Handed to a poll's response.
+    pub sent: u64,
+    /// Replaced while waiting.
+    pub replaced: u64,
+}
+
 /// A packet waiting in a polling session's buffer.
 #[derive(Debug)]
 pub(super) struct Queued {
@@ -112,13 +122,14 @@ impl Session {
         }
     }
 
-    pub fn push(&mut self, latest: Option<u8>, packet: Outgoing) {
+    pub fn push(&mut self, latest: Option<u8>, packet: Outgoing, counts: &mut LatestCounts) {
         if let Some(kind) = latest {
             let mut freed = 0;
             self.queue.retain(|q| {
                 let keep = q.latest != Some(kind);
                 if !keep {
                     freed += q.packet.len();
+                    counts.replaced += 1;
                 }
                 keep
             });
@@ -131,26 +142,29 @@ impl Session {
     /// Answers the held poll, if any, so the client can pause polling during
     /// an upgrade: with the buffered packets, or a noop when there are none.
     /// Returns the poll's connection and the body to send it.
-    pub fn release_parked_poll(&mut self) -> Option<(ConnId, Bytes)> {
+    pub fn release_parked_poll(&mut self, counts: &mut LatestCounts) -> Option<(ConnId, Bytes)> {
         let Carrier::Polling { parked: Some(poll) } = self.carrier else {
             return None;
         };
         let body = if self.queue.is_empty() {
             encode_text(PacketType::Noop, b"")
         } else {
-            self.drain_payload(None)
+            self.drain_payload(None, counts)
         };
         self.carrier = Carrier::Polling { parked: None };
         Some((poll, body))
     }
 
     /// Empties the buffer into one polling payload, `tail` appended.
-    pub fn drain_payload(&mut self, tail: Option<Bytes>) -> Bytes {
+    pub fn drain_payload(&mut self, tail: Option<Bytes>, counts: &mut LatestCounts) -> Bytes {
         self.queued_bytes = 0;
         let records: Vec<Bytes> = self
             .queue
             .drain(..)
-            .map(|q| q.packet.polling_record())
+            .map(|q| {
+                counts.sent += u64::from(q.latest.is_some());
+                q.packet.polling_record()
+            })
             .chain(tail)
             .collect();
         encode_payload(records.iter())
@@ -164,14 +178,30 @@ mod tests {
     #[test]
     fn latest_replaces_older_of_same_kind_only() {
         let mut s = Session::new("x".into(), Carrier::Polling { parked: None }, 0);
-        s.push(Some(1), Outgoing::Text(Bytes::from_static(b"4old")));
-        s.push(None, Outgoing::Text(Bytes::from_static(b"4mid")));
-        s.push(Some(2), Outgoing::Text(Bytes::from_static(b"4other")));
-        s.push(Some(1), Outgoing::Text(Bytes::from_static(b"4new")));
-        s.push(None, Outgoing::Binary(Bytes::from_static(&[1, 2, 3, 4])));
+        let mut n = LatestCounts::default();
+        s.push(Some(1), Outgoing::Text(Bytes::from_static(b"4old")), &mut n);
+        s.push(None, Outgoing::Text(Bytes::from_static(b"4mid")), &mut n);
+        s.push(
+            Some(2),
+            Outgoing::Text(Bytes::from_static(b"4other")),
+            &mut n,
+        );
+        s.push(Some(1), Outgoing::Text(Bytes::from_static(b"4new")), &mut n);
+        s.push(
+            None,
+            Outgoing::Binary(Bytes::from_static(&[1, 2, 3, 4])),
+            &mut n,
+        );
         assert_eq!(
-            &s.drain_payload(Some(Bytes::from_static(b"1")))[..],
+            &s.drain_payload(Some(Bytes::from_static(b"1")), &mut n)[..],
             b"4mid\x1e4other\x1e4new\x1ebAQIDBA==\x1e1"
+        );
+        assert_eq!(
+            n,
+            LatestCounts {
+                sent: 2,
+                replaced: 1
+            }
         );
         assert!(s.queue.is_empty());
         assert_eq!(s.queued_bytes, 0);
@@ -180,10 +210,11 @@ mod tests {
     #[test]
     fn queued_bytes_follow_replacements() {
         let mut s = Session::new("x".into(), Carrier::Polling { parked: None }, 0);
-        s.push(Some(1), Outgoing::Text(Bytes::from_static(b"4aaaa")));
-        s.push(None, Outgoing::Binary(Bytes::from_static(&[1, 2])));
+        let n = &mut LatestCounts::default();
+        s.push(Some(1), Outgoing::Text(Bytes::from_static(b"4aaaa")), n);
+        s.push(None, Outgoing::Binary(Bytes::from_static(&[1, 2])), n);
         assert_eq!(s.queued_bytes, 7);
-        s.push(Some(1), Outgoing::Text(Bytes::from_static(b"4b")));
+        s.push(Some(1), Outgoing::Text(Bytes::from_static(b"4b")), n);
         assert_eq!(s.queued_bytes, 4);
     }
 

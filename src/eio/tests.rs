@@ -18,7 +18,7 @@ fn engine() -> Engine {
     Engine::new(EngineConfig {
         ping_interval_ms: INTERVAL,
         ping_timeout_ms: TIMEOUT,
-        path: "/engine.io/".into(),
+        path: Some("/engine.io/".into()),
         raw_engine_io: true,
         ..EngineConfig::default()
     })

@@ -95,6 +95,12 @@ pub fn ack(ty: &str, value: bool, reason: Option<&str>) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Whether an [`ack`] says yes: its `type` is one of ours, so the first
+/// `"value":` is the verdict.
+pub fn ack_accepted(payload: &str) -> bool {
+    payload.contains(",\"value\":true")
+}
+
 /// How observer keys are checked (`REQUIRE_AUTH_KEY`, `AUTH_KEY`,
 /// `USE_BACKEND`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -227,6 +233,8 @@ mod tests {
             ack(AUX_AUTH, true, None),
             r#"{"type":"aux_authenticate","value":true}"#
         );
+        assert!(ack_accepted(&ack(AUX_AUTH, true, None)));
+        assert!(!ack_accepted(&ack(AUTH, false, Some(INVALID_PACKET))));
     }
 
     #[test]

@@ -41,7 +41,7 @@ mod tools;
 pub use error::GameError;
 pub use event::{Envelope, Route, parse_envelope};
 pub use game_match::{Applied, FinishedInfo, Match};
-pub use logon::{AuthPolicy, KeyVerdict, random_group_secret};
+pub use logon::{AuthPolicy, KeyVerdict, ack_accepted, random_group_secret};
 pub use registry::{
     ConnId, Effect, IDLE_REMOVAL_MS, Outcome, Registry, Removal, Routed, SEND_INTERVAL_MS,
 };

@@ -32,6 +32,13 @@ impl<M: Send> Post<M> for crossbeam_channel::Sender<M> {
 pub enum Command {
     /// Logon and data events of ingest sockets.
     Events(EventBatch),
+    /// An ingest socket connected from `peer` (named in its problems' logs).
+    IngestOpened {
+        /// The socket.
+        socket: SocketId,
+        /// Its client's address.
+        peer: String,
+    },
     /// An ingest socket is gone (client or server side).
     IngestClosed {
         /// The socket.

@@ -9,6 +9,7 @@
 pub mod batch;
 pub mod clock;
 pub mod command;
+pub mod counters;
 pub mod match_data;
 pub mod published;
 pub mod team_info;

@@ -17,6 +17,7 @@ use super::Published;
 use super::batch::IngestEvent;
 use super::clock::Clock;
 use super::command::{Command, Post, ToBroadcast, ToIngest};
+use super::counters::{Counts, MatchCounters};
 use super::match_data;
 use super::team_info::TeamInfo;
 use crate::config::Pinning;
@@ -53,6 +54,11 @@ pub struct Hub {
     /// The compression levels of the room streams.
     levels: Levels,
     state_buf: Vec<u8>,
+    /// The address each ingest connection came from, for logs.
+    peers: HashMap<ConnId, String>,
+    /// What it counts, and where it publishes that.
+    counts: Counts,
+    counters: Arc<MatchCounters>,
     /// The backend workers (`USE_BACKEND=true`), see [`backend`].
     backend: Option<backend::Link>,
 }
@@ -81,6 +87,9 @@ impl Hub {
             streams: HashMap::new(),
             levels: Levels::default(),
             state_buf: Vec::with_capacity(32 * 1024),
+            peers: HashMap::new(),
+            counts: Counts::default(),
+            counters: Arc::new(MatchCounters::default()),
             backend: None,
         }
     }
@@ -113,7 +122,15 @@ impl Hub {
     fn run_timers_at(&mut self, now: u64) {
         self.team_info.tick(now);
         while let Some((_, outcome)) = self.registry.tick_one(now) {
-            self.apply(outcome, "timer");
+            let ticking = outcome
+                .effects
+                .iter()
+                .any(|e| matches!(e, Effect::Broadcast { .. }));
+            let started = std::time::Instant::now();
+            self.apply(outcome, "timer", None);
+            if ticking {
+                self.counts.ticks.observe(started.elapsed());
+            }
         }
         self.publish_count();
     }
@@ -136,9 +153,14 @@ impl Hub {
                     sink.flush();
                 }
             }
+            Command::IngestOpened { socket, peer } => {
+                self.peers.insert(conn_of(socket), peer);
+            }
             Command::IngestClosed { socket } => {
-                let outcome = self.registry.disconnect(conn_of(socket), now);
-                self.apply(outcome, "disconnect");
+                let conn = conn_of(socket);
+                let outcome = self.registry.disconnect(conn, now);
+                self.apply(outcome, "disconnect", Some(conn));
+                self.peers.remove(&conn);
             }
             Command::TestClock { socket, ms, ack } => {
                 if self.clock.set(ms) {
@@ -175,13 +197,13 @@ impl Hub {
                     self.await_key(conn, text);
                 }
                 let created = outcome.created.take();
-                self.apply(outcome, "obs_logon");
+                self.apply(outcome, "obs_logon", Some(conn));
                 self.logon_finished(created, text, now);
             }
             (IngestEvent::AuxLogon, msg) => {
                 let text = msg.unwrap_or_default();
                 let outcome = self.registry.aux_logon(conn, text, now);
-                self.apply(outcome, "aux_logon");
+                self.apply(outcome, "aux_logon", Some(conn));
             }
             (IngestEvent::ObsData | IngestEvent::AuxData, None) => {
                 log::debug!("data event without a readable argument from socket {socket}");
@@ -189,14 +211,20 @@ impl Hub {
             (IngestEvent::ObsData, Some(text)) => {
                 let before = self.snapshot(conn);
                 let outcome = self.registry.obs_data(conn, text, now);
+                if outcome.routed.iter().next().is_some() {
+                    self.counts.obs_data += 1;
+                }
                 self.log_replay(&outcome.routed, text, now);
-                self.apply(outcome, "obs_data");
+                self.apply(outcome, "obs_data", Some(conn));
                 self.after_event(before, now);
             }
             (IngestEvent::AuxData, Some(text)) => {
                 let outcome = self.registry.aux_data(conn, text, now);
+                if outcome.routed.iter().next().is_some() {
+                    self.counts.aux_data += 1;
+                }
                 self.log_replay(&outcome.routed, text, now);
-                self.apply(outcome, "aux_data");
+                self.apply(outcome, "aux_data", Some(conn));
             }
         }
     }
@@ -205,6 +233,13 @@ impl Hub {
         self.out
             .published
             .set_matches_running(self.registry.match_count());
+        let dropped = self.out.replay.as_ref().map_or(0, ReplaySink::dropped);
+        self.counters.publish(&self.counts, dropped);
+    }
+
+    /// Where this hub publishes what it counts (`/metrics` reads it).
+    pub fn counters(&self) -> Arc<MatchCounters> {
+        self.counters.clone()
     }
 
     fn to_ingest(&self, msg: ToIngest) {
@@ -214,7 +249,7 @@ impl Hub {
     }
 
     /// Carries out a registry outcome's effects in order.
-    fn apply(&mut self, outcome: Outcome, what: &str) {
+    fn apply(&mut self, outcome: Outcome, what: &str, from: Option<ConnId>) {
         // Most data events change state and nothing else.
         if outcome.effects.is_empty() && outcome.error.is_none() {
             return;
@@ -232,11 +267,18 @@ impl Hub {
                     conn,
                     event,
                     payload,
-                } => self.to_ingest(ToIngest::Emit {
-                    socket: socket_of(conn),
-                    event,
-                    payload,
-                }),
+                } => {
+                    if crate::game::ack_accepted(&payload) {
+                        self.counts.logons_accepted += 1;
+                    } else {
+                        self.counts.logons_refused += 1;
+                    }
+                    self.to_ingest(ToIngest::Emit {
+                        socket: socket_of(conn),
+                        event,
+                        payload,
+                    })
+                }
                 Effect::Disconnect { conn } => self.to_ingest(ToIngest::Disconnect {
                     socket: socket_of(conn),
                 }),
@@ -252,7 +294,8 @@ impl Hub {
             self.refuse_unverified(conn, now);
         }
         if let Some(e) = outcome.error {
-            log_error(what, &e);
+            let peer = from.and_then(|c| self.peers.get(&c));
+            log_error(what, peer.map_or("match thread", String::as_str), &e);
         }
     }
 
@@ -263,7 +306,7 @@ impl Hub {
             reason: "Unknown Error".to_owned(),
         };
         let outcome = self.registry.obs_logon_verdict(conn, verdict, now);
-        self.apply(outcome, "obs_logon");
+        self.apply(outcome, "obs_logon", Some(conn));
     }
 
     /// A match is gone: its compression stream, the backend's call, the
@@ -387,15 +430,16 @@ impl Hub {
     }
 }
 
-/// Logs what went wrong with an event (`what`), at the level its kind
-/// deserves: the usual client mistakes quietly, foreign data loudly.
-fn log_error(what: &str, e: &GameError) {
+/// Logs what went wrong with an event (`what`) from `peer`, at the level
+/// its kind deserves: the usual client mistakes quietly, foreign data
+/// loudly.
+fn log_error(what: &str, peer: &str, e: &GameError) {
     match e {
         GameError::NotLoggedOn | GameError::LogonAlreadyUsed | GameError::ConnectionClosed => {
-            log::debug!("{what}: {e}")
+            log::debug!("{peer}: {what}: {e}")
         }
-        GameError::ForeignGroupCode { .. } => log::warn!("{what} rejected: {e}"),
-        _ => log::info!("{what}: {e}"),
+        GameError::ForeignGroupCode { .. } => log::warn!("{peer}: {what} rejected: {e}"),
+        _ => log::info!("{peer}: {what}: {e}"),
     }
 }
 

@@ -6,6 +6,8 @@
 //!   write buffer ([`pool`], [`outbox`]).
 //! - [`outbox`]: a connection's outbound queue, with latest-wins frames for
 //!   broadcasts.
+//! - [`counters`]: what a reactor counts for `/metrics`, published once a
+//!   loop turn.
 //! - [`shards`]: several reactors serving one port, handing connections to
 //!   each other.
 //! - [`remote`]: other threads wake a reactor, stop it, or post to it.
@@ -13,6 +15,7 @@
 //!
 //! Nothing is global, so several reactors (shards) can run side by side.
 
+pub mod counters;
 pub mod outbox;
 pub mod pool;
 pub mod reactor;

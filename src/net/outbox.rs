@@ -34,6 +34,10 @@ pub struct Outbox {
     latest: usize,
     /// The front chunk has been partly written: it must not be replaced.
     front_started: bool,
+    /// Latest-wins frames written whole, and replaced unwritten, since
+    /// [`Outbox::take_counts`].
+    written: u32,
+    replaced: u32,
 }
 
 impl Outbox {
@@ -73,6 +77,7 @@ impl Outbox {
             {
                 self.queued = self.queued - last.bytes.len() + bytes.len();
                 last.bytes = bytes;
+                self.replaced += 1;
                 return self.check(limit);
             }
             if let Some(pos) = self
@@ -85,6 +90,7 @@ impl Outbox {
             {
                 self.queued -= old.bytes.len();
                 self.latest -= 1;
+                self.replaced += 1;
             }
         }
         self.queued += bytes.len();
@@ -151,6 +157,7 @@ impl Outbox {
             n -= len;
             if front.kind.is_some() {
                 self.latest -= 1;
+                self.written += 1;
             }
             self.chunks.pop_front();
             self.front_started = false;
@@ -159,6 +166,20 @@ impl Outbox {
             // An idle connection keeps no queue memory.
             self.chunks = VecDeque::new();
         }
+    }
+
+    /// Latest-wins frames queued and not yet written whole.
+    pub fn latest_pending(&self) -> usize {
+        self.latest
+    }
+
+    /// Latest-wins frames written whole and replaced unwritten since the
+    /// last call.
+    pub fn take_counts(&mut self) -> (u32, u32) {
+        (
+            std::mem::take(&mut self.written),
+            std::mem::take(&mut self.replaced),
+        )
     }
 
     /// Drops everything queued (the connection is going away).
@@ -234,6 +255,20 @@ mod tests {
         assert!(!o.has_unwritten_latest(1), "being written: it will arrive");
         o.consume(3);
         assert!(!o.has_unwritten_latest(1));
+    }
+
+    #[test]
+    fn written_and_replaced_latest_frames_are_counted() {
+        let mut o = Outbox::default();
+        o.push_latest(1, Bytes::from_static(b"a"), LIMIT).unwrap();
+        o.push_latest(1, Bytes::from_static(b"b"), LIMIT).unwrap();
+        o.push(Bytes::from_static(b"x"), LIMIT).unwrap();
+        o.push_latest(1, Bytes::from_static(b"c"), LIMIT).unwrap();
+        assert_eq!(o.latest_pending(), 1);
+        assert_eq!(o.take_counts(), (0, 2));
+        drain(&mut o);
+        assert_eq!(o.take_counts(), (1, 0));
+        assert_eq!(o.latest_pending(), 0);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! Nothing here is global: a process may run several reactors (shards), each
 //! on its own thread with its own service.
 
+use super::counters::{Counters, Stats};
 use super::outbox::Outbox;
 use super::pool::BufPool;
 use super::remote::Remote;
@@ -119,7 +120,7 @@ pub trait Service {
 
     /// Every readiness event of one poll was handled: hand on what was
     /// gathered across them.
-    fn after_poll(&mut self) {}
+    fn after_poll(&mut self, _io: &mut Io<Self::State>) {}
 }
 
 const CLOSING: u8 = 1; // flush what is queued, then close; read no more
@@ -157,9 +158,62 @@ pub struct Io<T> {
     opts: Options,
     start: Instant,
     now_ms: u64,
+    /// What this reactor counted, published to `counters` once a turn.
+    stats: Stats,
+    counters: Arc<Counters>,
+    /// Latest-wins frames queued on all connections and not yet written.
+    latest_pending: usize,
+    /// When the newest broadcast round being written began.
+    round_born: Option<Instant>,
 }
 
 impl<T> Io<T> {
+    /// A broadcast round that began at `born` (its output was built then)
+    /// is being queued: when every latest-wins frame is written, the time
+    /// since is counted.
+    pub fn note_round(&mut self, born: Instant) {
+        if self.round_born.is_none_or(|b| b < born) {
+            self.round_born = Some(born);
+        }
+    }
+
+    /// The sessions of the protocol on top, for `/metrics`.
+    pub fn set_sessions(&self, n: usize) {
+        self.counters
+            .sessions
+            .store(n as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Counts latest-wins frames the protocol on top delivered or replaced
+    /// itself (polling buffers).
+    pub fn count_latest(&mut self, delivered: u64, replaced: u64) {
+        self.stats.latest_written += delivered;
+        self.stats.latest_replaced += replaced;
+    }
+
+    /// Counts what an outbox did since the last look; `latest_before`: its
+    /// pending latest-wins frames before.
+    fn count(&mut self, conn: ConnId, latest_before: usize) {
+        let Some(c) = self.conns.get_mut(conn.0) else {
+            return;
+        };
+        let (written, replaced) = c.out.take_counts();
+        self.stats.latest_written += u64::from(written);
+        self.stats.latest_replaced += u64::from(replaced);
+        self.latest_pending =
+            (self.latest_pending + c.out.latest_pending()).saturating_sub(latest_before);
+        self.round_done();
+    }
+
+    /// Counts a round whose last frame was just written.
+    fn round_done(&mut self) {
+        if self.latest_pending == 0
+            && let Some(born) = self.round_born.take()
+        {
+            self.stats.rounds.observe(born.elapsed());
+        }
+    }
+
     /// Milliseconds since the reactor started (monotonic).
     pub fn now_ms(&self) -> u64 {
         self.now_ms
@@ -217,7 +271,13 @@ impl<T> Io<T> {
         if c.flags & (DEAD | CLOSING) != 0 {
             return; // `close` meant: after what was queued then
         }
-        if let Err(o) = push(&mut c.out) {
+        let latest_before = c.out.latest_pending();
+        let pushed = push(&mut c.out);
+        self.count(conn, latest_before);
+        let Some(c) = self.conns.get_mut(conn.0) else {
+            return;
+        };
+        if let Err(o) = pushed {
             log::warn!(
                 "{}: closing a connection that does not read: {} bytes queued, limit {}",
                 c.peer,
@@ -254,8 +314,10 @@ impl<T> Io<T> {
             && c.flags & DEAD == 0
         {
             c.flags |= DEAD;
+            self.latest_pending = self.latest_pending.saturating_sub(c.out.latest_pending());
             c.out.clear();
             self.dead.push(conn);
+            self.round_done();
         }
     }
 
@@ -386,6 +448,10 @@ impl<S: Service> Reactor<S> {
                 opts,
                 start: Instant::now(),
                 now_ms: 0,
+                stats: Stats::default(),
+                counters: Arc::new(Counters::default()),
+                latest_pending: 0,
+                round_born: None,
             },
             service,
             remote: Remote::new(waker),
@@ -446,6 +512,11 @@ impl<S: Service> Reactor<S> {
     /// it, stops it.
     pub fn remote(&self) -> Remote {
         self.remote.clone()
+    }
+
+    /// Where this reactor publishes what it counts (`/metrics` reads it).
+    pub fn counters(&self) -> Arc<Counters> {
+        self.io.counters.clone()
     }
 
     /// The service, e.g. to set it up before [`Reactor::run`].
@@ -512,7 +583,8 @@ impl<S: Service> Reactor<S> {
                     }
                 }
             }
-            self.service.after_poll();
+            self.service.after_poll(&mut self.io);
+            self.io.counters.publish(&self.io.stats);
             if self.io.now_ms >= next_sweep {
                 next_sweep = self.io.now_ms + IDLE_SWEEP_MS;
                 self.sweep_idle();
@@ -717,8 +789,20 @@ impl<S: Service> Reactor<S> {
         if c.flags & DEAD != 0 {
             return;
         }
+        let (bytes_before, latest_before) = (c.out.queued_bytes(), c.out.latest_pending());
+        let flushed = c.stream.flush_from(&mut c.out);
+        self.io.stats.bytes_sent += bytes_before.saturating_sub(c.out.queued_bytes()) as u64;
+        self.io.count(id, latest_before);
+        let Some(c) = self.io.conns.get_mut(id.0) else {
+            return;
+        };
+        let mut flushed = Some(flushed);
         loop {
-            match c.stream.flush_from(&mut c.out) {
+            let result = match flushed.take() {
+                Some(r) => r,
+                None => c.stream.flush_from(&mut c.out),
+            };
+            match result {
                 Ok(true) if c.flags & CLOSING != 0 => {
                     if c.flags & NOTIFIED == 0 && matches!(c.stream, Stream::Tls(_)) {
                         c.flags |= NOTIFIED;

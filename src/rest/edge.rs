@@ -1,9 +1,10 @@
-//! The REST port of an edge: `/status` only, with the rooms it has a state
-//! of and whether Redis is reachable; everything else is express' 404.
+//! The REST port of an edge: `/status`, with the rooms it has a state of
+//! and whether Redis is reachable, and `/readyz`; everything else is
+//! express' 404.
 
 use std::sync::Arc;
 
-use super::{json, not_found, strip_for_head};
+use super::{Readiness, json, not_found, strip_for_head};
 use crate::eio::Routes;
 use crate::http::{Method, Request, Response, cors};
 use crate::relay::subscriber::Status;
@@ -12,12 +13,23 @@ use crate::sio::{self, App, AppEvent};
 /// An edge's REST application.
 pub struct EdgeRest {
     status: Arc<Status>,
+    ready: Arc<Readiness>,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl EdgeRest {
-    /// Reports `status` on `/status`.
-    pub fn new(status: Arc<Status>) -> Self {
-        EdgeRest { status }
+    /// Reports `status` on `/status` and `ready` on `/readyz`.
+    pub fn new(status: Arc<Status>, ready: Arc<Readiness>) -> Self {
+        EdgeRest {
+            status,
+            ready,
+            metrics: None,
+        }
+    }
+
+    /// Serves `/metrics` from `metrics`.
+    pub fn set_metrics(&mut self, metrics: Arc<crate::metrics::Metrics>) {
+        self.metrics = Some(metrics);
     }
 
     /// Answers one request.
@@ -27,9 +39,10 @@ impl EdgeRest {
         }
         let head = req.method == Method::Head;
         let path = req.path.strip_suffix('/').unwrap_or(&req.path);
-        let mut resp = if matches!(req.method, Method::Get | Method::Head)
-            && path.eq_ignore_ascii_case("/status")
-        {
+        let get = matches!(req.method, Method::Get | Method::Head);
+        let mut resp = if get && path.eq_ignore_ascii_case("/readyz") {
+            self.ready.answer()
+        } else if get && path.eq_ignore_ascii_case("/status") {
             json(
                 200,
                 format!(
@@ -38,6 +51,8 @@ impl EdgeRest {
                     if self.status.redis_up() { "up" } else { "down" }
                 ),
             )
+        } else if let (true, Some(m)) = (get && path == "/metrics", &self.metrics) {
+            super::metrics_response(m, req)
         } else {
             not_found(req)
         };
@@ -75,7 +90,8 @@ mod tests {
 
     #[test]
     fn status_says_whether_redis_is_reachable_and_nothing_else_is_served() {
-        let rest = EdgeRest::new(Arc::new(Status::default()));
+        let ready = Arc::new(Readiness::default());
+        let rest = EdgeRest::new(Arc::new(Status::default()), ready.clone());
         let r = rest.handle(&get("/status"));
         assert_eq!(r.status, 200);
         assert_eq!(
@@ -86,5 +102,9 @@ mod tests {
         for path in ["/preview/ABCDEF", "/getTeamInfoForCode", "/"] {
             assert_eq!(rest.handle(&get(path)).status, 404, "{path}");
         }
+        assert_eq!(rest.handle(&get("/readyz")).status, 200);
+        ready.stopping();
+        assert_eq!(rest.handle(&get("/readyz/")).status, 503);
+        assert_eq!(rest.handle(&get("/status")).status, 200);
     }
 }

@@ -3,7 +3,13 @@ use crate::http::{Limits, parse_request};
 use bytes::BytesMut;
 
 fn rest(require_key: bool) -> (Rest, Arc<Published>) {
+    let (rest, published, _) = rest_ready(require_key);
+    (rest, published)
+}
+
+fn rest_ready(require_key: bool) -> (Rest, Arc<Published>, Arc<Readiness>) {
     let published = Published::new();
+    let ready = Arc::new(Readiness::default());
     let cfg = RestConfig {
         auth: AuthConfig {
             require_auth_key: require_key,
@@ -13,8 +19,9 @@ fn rest(require_key: bool) -> (Rest, Arc<Published>) {
         max_body: 100 * 1024,
     };
     (
-        Rest::with_rng(cfg, published.clone(), Rng::seeded(3)),
+        Rest::with_rng(cfg, published.clone(), ready.clone(), Rng::seeded(3)),
         published,
+        ready,
     )
 }
 
@@ -238,6 +245,7 @@ fn route_matching_is_express_like() {
     assert_eq!(route("/status"), Route::Status);
     assert_eq!(route("/Status/"), Route::Status);
     assert_eq!(route("/status//"), Route::Unknown);
+    assert_eq!(route("/ReadyZ/"), Route::Ready);
     assert_eq!(route("/preview/ABC"), Route::Preview("ABC"));
     assert_eq!(route("/PREVIEW/abc/"), Route::Preview("abc"));
     assert_eq!(route("/preview/a/b"), Route::Unknown);
@@ -245,4 +253,28 @@ fn route_matching_is_express_like() {
     assert_eq!(decode_param("A%20B"), Some("A B".into()));
     assert_eq!(decode_param("A%2"), None);
     assert_eq!(decode_param("%ff"), None);
+}
+
+#[test]
+fn readyz_says_ready_until_the_stop_and_status_stays_up() {
+    let (mut rest, _, ready) = rest_ready(false);
+    let get = |rest: &mut Rest, path: &str| {
+        rest.handle(&req(&format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n")), 0)
+    };
+    let r = get(&mut rest, "/readyz");
+    assert_eq!(
+        (r.status, body(&r).as_str()),
+        (200, r#"{"status":"READY"}"#)
+    );
+    ready.stopping();
+    let r = get(&mut rest, "/readyz");
+    assert_eq!(
+        (r.status, body(&r).as_str()),
+        (503, r#"{"status":"STOPPING"}"#)
+    );
+    let r = get(&mut rest, "/status");
+    assert_eq!(
+        (r.status, body(&r).as_str()),
+        (200, r#"{"status":"UP","matchesRunning":0}"#)
+    );
 }

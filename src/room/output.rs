@@ -30,6 +30,8 @@ pub struct Output {
     /// The same message on its room's compression stream, for members in
     /// step with it (see [`super::StreamCursor`]).
     pub stream: Option<StreamFrame>,
+    /// When it was built: a broadcast round's start, for `/metrics`.
+    pub born: std::time::Instant,
 }
 
 thread_local! {
@@ -56,6 +58,7 @@ impl Output {
             standalone: OnceLock::from(standalone),
             level: deflater.level(),
             stream: None,
+            born: std::time::Instant::now(),
         }
     }
 
@@ -74,6 +77,7 @@ impl Output {
             packet,
             level,
             stream: None,
+            born: std::time::Instant::now(),
         }
     }
 
@@ -99,6 +103,7 @@ impl Output {
             standalone: OnceLock::from(standalone),
             level: 0,
             stream,
+            born: std::time::Instant::now(),
         }
     }
 

@@ -556,6 +556,15 @@ impl Server {
         }
     }
 
+    /// The address the socket's client connected from, for logs
+    /// (`unknown peer` when the network side did not say).
+    pub fn peer(&self, s: SocketId) -> String {
+        match self.handshake(s).and_then(|h| h.peer) {
+            Some(p) => p.to_string(),
+            None => "unknown peer".to_owned(),
+        }
+    }
+
     /// The request data the socket's client connected with.
     pub fn handshake(&self, s: SocketId) -> Option<&Handshake> {
         let session = self.sockets.get(&s)?.session;

@@ -24,7 +24,7 @@ trait Drive {
 
 impl Drive for Server {
     fn on_http(&mut self, conn: ConnId, req: Request, now: u64) -> HttpOutcome {
-        self.transport().on_http(conn, req, now)
+        self.transport().on_http(conn, None, req, now)
     }
 
     fn on_ws_message(&mut self, conn: ConnId, msg: Message, now: u64) {
@@ -968,7 +968,7 @@ fn close_session_drops_every_socket_of_the_client() {
 fn raw_engine_io_mode_echo() {
     let mut srv = Server::new(EngineConfig {
         raw_engine_io: true,
-        path: "/engine.io/".into(),
+        path: Some("/engine.io/".into()),
         ..cfg()
     });
     let out = srv.on_http(

@@ -104,7 +104,12 @@ impl Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_spectra-server"));
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("RUST_LOG", "info")
+            // SPECTRA_E2E_LOG=debug: the server's whole story, for a failure
+            // that needs it (with SPECTRA_E2E_VERBOSE to see it).
+            .env(
+                "RUST_LOG",
+                std::env::var("SPECTRA_E2E_LOG").unwrap_or_else(|_| "info".to_owned()),
+            )
             .env("SPECTRA_BIND", "127.0.0.1")
             .env("SPECTRA_INGEST_PORT", ingest.to_string())
             .env("SPECTRA_REST_PORT", rest.to_string())
@@ -219,9 +224,19 @@ impl Server {
 
     /// Sends SIGTERM and waits for the exit status (None: still running after `timeout`).
     pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        self.sigterm();
+        self.wait_exit(timeout)
+    }
+
+    /// Sends SIGTERM.
+    pub fn sigterm(&self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
+    }
+
+    /// Waits for the exit status (None: still running after `timeout`).
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -590,7 +605,12 @@ pub fn check_frontends_over(
             .map(|a| a.iter().filter_map(Value::as_i64).collect())
             .unwrap_or_default();
         if let Err(e) = check_order(game, &indexes, game.last_broadcast) {
-            panic!("frontend {n}: {e} (received {} states)", indexes.len());
+            panic!(
+                "frontend {n}: {e} (received {} states; disconnects {}, reconnects {})",
+                indexes.len(),
+                f["disconnects"],
+                f["reconnects"]
+            );
         }
     }
 }
@@ -604,4 +624,79 @@ pub fn logon(group: &str, key: &str) -> Value {
         "rightTeam": {"name": "Right", "tricode": "RGT", "url": "", "attackStart": false},
         "toolsData": {}
     })
+}
+
+/// `GET /metrics` on `rest`, checked with `promtool check metrics`
+/// (Debian's `prometheus` package).
+pub fn scrape_metrics(rest: u16) -> String {
+    let (status, _, body) = http(rest, "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert_eq!(status, 200, "{body}");
+    let mut promtool = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool (apt-get install prometheus)");
+    promtool
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(body.as_bytes())
+        .expect("to promtool");
+    let out = promtool.wait_with_output().expect("promtool");
+    assert!(
+        out.status.success(),
+        "promtool check metrics: {}{}\n{body}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    body
+}
+
+/// The value of one series (`name{labels}` exactly as exposed) in `text`.
+pub fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+        .parse()
+        .expect("a number")
+}
+
+/// Starts the observer replaying `game` on `ingest_url` (with `env`),
+/// stopped before input line `pause_at` until [`resume`]; returns once it
+/// has paused there.
+pub fn observe_paused(
+    ingest_url: &str,
+    game: &Game,
+    pause_at: usize,
+    env: &[(&str, &str)],
+) -> Child {
+    let pause = pause_at.to_string();
+    let mut env = env.to_vec();
+    env.push(("PAUSE_AT", &pause));
+    let mut observer = node_spawn_env(
+        "e2e_observer.js",
+        &[ingest_url, &game.input.to_string_lossy()],
+        &env,
+    );
+    let mut out = BufReader::new(observer.stdout.take().expect("stdout"));
+    wait_line(&mut out, "paused", Duration::from_secs(120));
+    observer.stdout = Some(out.into_inner());
+    observer
+}
+
+/// Lets an observer paused by [`observe_paused`] go on.
+pub fn resume(observer: &mut Child) {
+    let stdin = observer.stdin.as_mut().expect("stdin");
+    stdin.write_all(b"continue\n").expect("resume the observer");
+    stdin.flush().expect("resume the observer");
+}
+
+/// A third of the game's input lines: well into the match.
+pub fn middle(game: &Game) -> usize {
+    let lines = std::fs::read_to_string(&game.input)
+        .map(|t| t.lines().count())
+        .unwrap_or(300);
+    lines / 3
 }

@@ -1,7 +1,8 @@
 //! An observer client (what the Spectra Client does on the ingest port):
 //! WebSocket upgrade, Engine.IO open, Socket.IO connect, `obs_logon` and its
 //! ack, then `obs_data` events written as fast as the server reads them.
-//! Pings are answered whenever the observer reads.
+//! Pings are answered whenever the observer reads. Over TLS for `https://`
+//! and `wss://` targets.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
@@ -11,10 +12,13 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use spectra_server::ws::{self, Decoder, Message};
 
+use crate::tls::{Session, Tls};
 use crate::wire::{self, Target};
 
 pub struct Observer {
     stream: TcpStream,
+    /// The TLS session of a TLS target.
+    tls: Option<Box<Session>>,
     decoder: Decoder,
     inbuf: BytesMut,
     /// Socket.IO events received (`42[...]` texts), oldest first, bounded.
@@ -28,19 +32,21 @@ fn err(msg: impl Into<String>) -> io::Error {
 
 impl Observer {
     /// Connects, upgrades and joins the default namespace.
-    pub fn connect(target: &Target, timeout: Duration) -> io::Result<Observer> {
+    pub fn connect(target: &Target, tls: &Tls, timeout: Duration) -> io::Result<Observer> {
+        let session = tls.session(target)?;
         let stream = TcpStream::connect_timeout(&target.addr, timeout)?;
         stream.set_nodelay(true)?;
         stream.set_read_timeout(Some(Duration::from_millis(200)))?;
         let mut o = Observer {
             stream,
+            tls: session,
             decoder: Decoder::client(None, 64 << 20),
             inbuf: BytesMut::with_capacity(16 << 10),
             inbox: Vec::new(),
             bytes_sent: 0,
         };
         let req = ws::client::client_request(&target.host, wire::WS_PATH, wire::WS_KEY, false);
-        o.stream.write_all(&req)?;
+        o.write_all(&req)?;
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(deflate) = ws::client::client_read_response(&mut o.inbuf, wire::WS_KEY)
@@ -78,10 +84,19 @@ impl Observer {
         let mut buf = [0u8; 16 << 10];
         match self.stream.read(&mut buf) {
             Ok(0) => Err(err("the server closed the connection")),
-            Ok(n) => {
-                self.inbuf.extend_from_slice(&buf[..n]);
-                Ok(())
-            }
+            Ok(n) => match &mut self.tls {
+                None => {
+                    self.inbuf.extend_from_slice(&buf[..n]);
+                    Ok(())
+                }
+                Some(t) => {
+                    if t.feed(&buf[..n], &mut self.inbuf)? {
+                        return Err(err("the server closed the connection (close_notify)"));
+                    }
+                    // Handshake answers; application data goes in write_all.
+                    t.flush(&mut self.stream).map(drop)
+                }
+            },
             Err(e)
                 if matches!(
                     e.kind(),
@@ -146,6 +161,11 @@ impl Observer {
         }
     }
 
+    /// The negotiated TLS cipher suite (`None`: plain).
+    pub fn tls_suite(&self) -> Option<String> {
+        self.tls.as_ref().and_then(|t| t.suite())
+    }
+
     pub fn send_text(&mut self, text: &str) -> io::Result<()> {
         let f = wire::text_frame(text.as_bytes(), mask());
         self.write_all(&f)
@@ -155,6 +175,24 @@ impl Observer {
     /// (and answering pings meanwhile). Gives up after 30 s without progress.
     pub fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
         let mut stalled_since = None;
+        if let Some(t) = &mut self.tls {
+            t.send(buf)?;
+            self.bytes_sent += buf.len() as u64;
+            loop {
+                if t.flush(&mut self.stream)? > 0 {
+                    stalled_since = None;
+                }
+                if !t.wants_write() {
+                    break;
+                }
+                let since = *stalled_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > Duration::from_secs(30) {
+                    return Err(err("the server stopped reading for 30 s"));
+                }
+                wait_writable(&self.stream, 50);
+            }
+            return Ok(());
+        }
         while !buf.is_empty() {
             match self.stream.write(buf) {
                 Ok(0) => return Err(err("the server closed the connection")),

@@ -7,22 +7,55 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::args::Args;
 use crate::observer::{self, Observer};
 use crate::source;
-use crate::wire;
+use crate::tls::TlsArgs;
+use crate::wire::{self, Target};
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// How the events are paced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Mode {
+    /// As fast as the server reads them
     Instant,
-    /// Milliseconds between events.
-    Delay(f64),
+    /// `--delay` milliseconds between events
+    Delay,
+    /// The recorded gaps between events
     Timestamps,
+    /// From stdin: Enter sends one, N sends N, `go` the rest, `exit` stops
+    #[value(alias = "manual")]
     Step,
 }
 
-pub const USAGE: &str = "usage: spectra-replay FILE [--ingest http://127.0.0.1:5100] \
-[--mode instant|delay|timestamps|step] [--delay MS (500)] [--speed X (1)] [--group CODE] [--key KEY] [--keep-end]";
+/// The replay player's command line (`spectra-replay`, `spectra-loadgen
+/// replay`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Options {
+    /// A `.replay` file or a recorded game (`*.input.jsonl[.gz]`)
+    pub file: PathBuf,
+    /// The server's ingest port
+    #[arg(long, default_value = "http://127.0.0.1:5100", value_parser = wire::parse_target)]
+    pub ingest: Target,
+    /// How the events are paced
+    #[arg(long, value_enum, default_value_t = Mode::Instant)]
+    pub mode: Mode,
+    /// Milliseconds between events with `--mode delay`
+    #[arg(long, default_value_t = 500.0)]
+    pub delay: f64,
+    /// Every wait is divided by this
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Play under this group code instead of the recorded one
+    #[arg(long)]
+    pub group: Option<String>,
+    /// The observer key, when the server requires one
+    #[arg(long, default_value = "")]
+    pub key: String,
+    /// Go on after a `game_end` (the server removes the match on it)
+    #[arg(long)]
+    pub keep_end: bool,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
 
 /// Waits `d`, answering the server's pings meanwhile.
 fn wait(obs: &mut Observer, d: Duration) -> Result<(), String> {
@@ -38,25 +71,18 @@ fn wait(obs: &mut Observer, d: Duration) -> Result<(), String> {
     }
 }
 
-pub fn main(a: &Args) -> Result<(), String> {
-    let file = PathBuf::from(a.positional.first().ok_or(USAGE)?);
-    let speed: f64 = a.get("speed", 1.0);
+pub fn main(o: &Options) -> Result<(), String> {
+    let (speed, mode) = (o.speed, o.mode);
     if speed <= 0.0 || !speed.is_finite() {
         return Err("--speed must be a positive number".into());
     }
-    let mode = match a.str("mode").unwrap_or("instant") {
-        "instant" => Mode::Instant,
-        "delay" => Mode::Delay(a.get("delay", 500.0)),
-        "timestamps" => Mode::Timestamps,
-        "step" | "manual" => Mode::Step,
-        m => return Err(format!("unknown --mode {m:?}; {USAGE}")),
-    };
-    let mut game = source::load(&file)?.with_key(a.str("key").unwrap_or(""));
-    if let Some(g) = a.str("group") {
+    let mut game = source::load(&o.file)?.with_key(&o.key);
+    if let Some(g) = &o.group {
         game = game.with_group(g);
     }
-    let target = wire::parse_target(a.str("ingest").unwrap_or("http://127.0.0.1:5100"))?;
-    let mut obs = Observer::connect(&target, Duration::from_secs(10))
+    let tls = o.tls.client()?;
+    tls.check(&o.ingest)?;
+    let mut obs = Observer::connect(&o.ingest, &tls, Duration::from_secs(10))
         .map_err(|e| format!("observer: {e}"))?;
     let ack = obs
         .logon(&game.logon.to_string(), Duration::from_secs(10))
@@ -66,7 +92,7 @@ pub fn main(a: &Args) -> Result<(), String> {
         game.group_code(),
         game.events.len()
     );
-    let keep_end = a.has("keep-end");
+    let keep_end = o.keep_end;
     let started = Instant::now();
     let mut sent = 0usize;
     let mut lines = std::io::stdin().lock().lines();
@@ -75,8 +101,8 @@ pub fn main(a: &Args) -> Result<(), String> {
     for (i, ev) in game.events.iter().enumerate() {
         match mode {
             Mode::Instant => {}
-            Mode::Delay(ms) if i > 0 => {
-                wait(&mut obs, Duration::from_secs_f64(ms / 1000.0 / speed))?
+            Mode::Delay if i > 0 => {
+                wait(&mut obs, Duration::from_secs_f64(o.delay / 1000.0 / speed))?
             }
             Mode::Timestamps if i > 0 => {
                 let gap = ev.t_ms.saturating_sub(game.events[i - 1].t_ms);

@@ -3,6 +3,8 @@
 
 use std::net::{SocketAddr, ToSocketAddrs};
 
+use rustls::pki_types::ServerName;
+
 use spectra_server::ws::{self, Data, OpCode};
 
 /// Marks a probe value inside `matchType`: the observer's send time in µs
@@ -10,31 +12,43 @@ use spectra_server::ws::{self, Data, OpCode};
 pub const PROBE_PREFIX: &str = "perf-probe-";
 
 /// A server address as given on the command line: `http://host:port`,
-/// `ws://host:port` or `host:port`.
+/// `ws://host:port` or `host:port`; with TLS `https://host:port` or
+/// `wss://host:port`.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub addr: SocketAddr,
     /// `host:port` for the Host header.
     pub host: String,
+    /// Connections speak TLS (see [`crate::tls`]).
+    pub tls: bool,
+    /// The host, for SNI and the certificate check.
+    pub server_name: ServerName<'static>,
+    /// The URL as given, for messages.
+    pub url: String,
 }
 
 pub fn parse_target(url: &str) -> Result<Target, String> {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("ws://"))
-        .unwrap_or(url);
-    if url.starts_with("https://") || url.starts_with("wss://") {
-        return Err(format!(
-            "{url}: TLS targets are not supported; run the server with INSECURE=true"
-        ));
-    }
+    let (tls, rest) = match url.split_once("://") {
+        Some(("http" | "ws", rest)) => (false, rest),
+        Some(("https" | "wss", rest)) => (true, rest),
+        Some((scheme, _)) => return Err(format!("{url}: unknown scheme {scheme}://")),
+        None => (false, url),
+    };
     let host = rest.trim_end_matches('/').to_owned();
     let addr = host
         .to_socket_addrs()
         .map_err(|e| format!("{url}: {e}"))?
         .find(SocketAddr::is_ipv4)
         .ok_or_else(|| format!("{url}: no IPv4 address"))?;
-    Ok(Target { addr, host })
+    let name = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+    let server_name = ServerName::try_from(name.to_owned()).map_err(|e| format!("{url}: {e}"))?;
+    Ok(Target {
+        addr,
+        host,
+        tls,
+        server_name,
+        url: url.to_owned(),
+    })
 }
 
 /// The Engine.IO WebSocket path (websocket transport from the start).
@@ -156,7 +170,7 @@ mod tests {
     }
 
     #[test]
-    fn targets_accept_http_ws_and_bare_addresses() {
+    fn targets_accept_plain_tls_and_bare_addresses() {
         assert_eq!(
             parse_target("http://127.0.0.1:5200").unwrap().addr.port(),
             5200
@@ -165,7 +179,12 @@ mod tests {
             parse_target("ws://127.0.0.1:5100/").unwrap().host,
             "127.0.0.1:5100"
         );
-        assert!(parse_target("127.0.0.1:9").is_ok());
-        assert!(parse_target("https://127.0.0.1:5200").is_err());
+        assert!(!parse_target("127.0.0.1:9").unwrap().tls);
+        let t = parse_target("wss://localhost:5200").unwrap();
+        assert!(t.tls);
+        assert_eq!(t.host, "localhost:5200");
+        assert_eq!(t.server_name.to_str(), "localhost");
+        assert!(parse_target("https://127.0.0.1:5200").unwrap().tls);
+        assert!(parse_target("ftp://127.0.0.1:5200").is_err());
     }
 }

@@ -11,9 +11,10 @@ use spectra_server::eio::{Driver, EngineConfig};
 use spectra_server::hub::command::Post;
 use spectra_server::hub::{Command, Published, ToBroadcast, ToIngest};
 use spectra_server::ingest::Ingest;
+use spectra_server::metrics::LogonCounts;
 use spectra_server::net::{self, Options, Poster, Reactor};
 use spectra_server::relay::subscriber::{Interest, Status};
-use spectra_server::rest::{EdgeRest, Rest, RestApp, RestConfig};
+use spectra_server::rest::{EdgeRest, Readiness, Rest, RestApp, RestConfig};
 use spectra_server::{backend, sio};
 
 /// A reactor serving one Socket.IO application.
@@ -27,17 +28,21 @@ pub struct Common {
     bind: std::net::IpAddr,
 }
 
+/// The TLS configuration from the files `cfg` names, if any.
+pub fn tls(cfg: &Config) -> Result<Option<Arc<rustls::ServerConfig>>, String> {
+    match &cfg.tls {
+        Some(files) => net::tls::load(&files.key, &files.cert)
+            .map(Some)
+            .map_err(|e| format!("TLS (SERVER_KEY / SERVER_CERT): {e}")),
+        None => Ok(None),
+    }
+}
+
 impl Common {
     /// Loads the TLS files, if any. Connections get half the stop budget
     /// to drain; the rest is for the threads behind them.
     pub fn new(cfg: &Config) -> Result<Self, String> {
-        let tls = match &cfg.tls {
-            Some(files) => Some(
-                net::tls::load(&files.key, &files.cert)
-                    .map_err(|e| format!("TLS (SERVER_KEY / SERVER_CERT): {e}"))?,
-            ),
-            None => None,
-        };
+        let tls = tls(cfg)?;
         let opts = Options {
             shutdown_grace: cfg.shutdown_budget() / 2,
             ..Options::default()
@@ -63,6 +68,15 @@ impl Common {
     fn port<A: sio::App>(&self, engine: EngineConfig, app: A) -> Result<Port<A>, String> {
         let stack = sio::Stack::new(sio::Server::new(engine), app);
         Reactor::new(Driver::new(stack), self.opts.clone()).map_err(|e| format!("reactor: {e}"))
+    }
+
+    /// The REST port's engine: none. The reference serves Socket.IO on
+    /// the other ports only, so `/socket.io/` here gets the REST app's 404.
+    fn no_engine(&self) -> EngineConfig {
+        EngineConfig {
+            path: None,
+            ..self.engine.clone()
+        }
     }
 }
 
@@ -91,6 +105,7 @@ pub fn broadcast(
     port: u16,
     shards: usize,
     watcher: Option<&Sender<Interest>>,
+    logons: &Arc<LogonCounts>,
 ) -> Result<(Vec<Port<Broadcast>>, Vec<Box<dyn Post<ToBroadcast>>>), String> {
     let mut reactors = Vec::with_capacity(shards);
     let mut feeds: Vec<Box<dyn Post<ToBroadcast>>> = Vec::with_capacity(shards);
@@ -107,6 +122,7 @@ pub fn broadcast(
         let (feed, rx) = r.remote().channel();
         let app = &mut r.service().layer.app;
         app.set_states(rx);
+        app.set_logons(logons.clone());
         if let Some(w) = watcher {
             app.set_watcher(w.clone());
         }
@@ -125,12 +141,14 @@ pub fn broadcast(
     Ok((reactors, feeds))
 }
 
-/// Port 5101: REST, with the backend workers when they run.
+/// Port 5101: REST, with the backend workers when they run, and `ready`
+/// on `/readyz`.
 pub fn rest(
     c: &Common,
     cfg: &Config,
     published: Arc<Published>,
     workers: Option<backend::Backend>,
+    ready: Arc<Readiness>,
 ) -> Result<Port<RestApp>, String> {
     let rest_cfg = RestConfig {
         auth: cfg.auth.clone(),
@@ -138,8 +156,8 @@ pub fn rest(
         max_body: cfg.rest_max_body,
     };
     let mut r = c.port(
-        c.engine.clone(),
-        RestApp::new(Rest::new(rest_cfg, published)),
+        c.no_engine(),
+        RestApp::new(Rest::new(rest_cfg, published, ready)),
     )?;
     if let Some(w) = workers {
         let (answers, rx) = r.remote().channel();
@@ -150,9 +168,14 @@ pub fn rest(
     Ok(r)
 }
 
-/// An edge's REST port: `/status` with the relay's state.
-pub fn edge_rest(c: &Common, port: u16, status: Arc<Status>) -> Result<Port<EdgeRest>, String> {
-    let mut r = c.port(c.engine.clone(), EdgeRest::new(status))?;
+/// An edge's REST port: `/status` with the relay's state, `/readyz`.
+pub fn edge_rest(
+    c: &Common,
+    port: u16,
+    status: Arc<Status>,
+    ready: Arc<Readiness>,
+) -> Result<Port<EdgeRest>, String> {
+    let mut r = c.port(c.no_engine(), EdgeRest::new(status, ready))?;
     r.listen(c.addr(port), c.tls.clone())
         .map_err(|e| format!("SPECTRA_REST_PORT {port}: {e}"))?;
     Ok(r)

@@ -2,10 +2,12 @@
 //! to stop, and the graceful stop that follows.
 
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use spectra_server::metrics::Summary;
 use spectra_server::net::{Reactor, Remote, Service};
+use spectra_server::rest::Readiness;
 
 /// Why the process stops: a signal, or the named reactor ended by itself.
 const SIGNAL: &str = "signal";
@@ -49,10 +51,30 @@ impl Reactors {
         Ok(())
     }
 
-    /// Waits for SIGTERM or SIGINT, or for a reactor to end by itself;
-    /// then bounds what follows by `budget`: past it the process exits.
-    /// Returns why it stopped.
-    pub fn wait(&self, budget: Duration) -> Result<&'static str, String> {
+    /// Takes the reactors named `name` out, to be stopped on their own.
+    pub fn take(&mut self, name: &str) -> Reactors {
+        let mut taken = Reactors::new();
+        let (named, rest) = std::mem::take(&mut self.running)
+            .into_iter()
+            .partition(|(n, _, _)| *n == name);
+        taken.running = named;
+        self.running = rest;
+        taken
+    }
+
+    /// Waits for SIGTERM or SIGINT, or for a reactor to end by itself,
+    /// logging `summary` lines meanwhile (at its period); from then on
+    /// `ready` says the process is stopping. After a signal,
+    /// everything is still served for `drain` (a second signal or a
+    /// reactor's end cuts it short); then what follows is bounded by
+    /// `budget`: past it the process exits. Returns why it stopped.
+    pub fn wait(
+        &self,
+        ready: &Readiness,
+        drain: Duration,
+        budget: Duration,
+        mut summary: Option<(Duration, Summary)>,
+    ) -> Result<&'static str, String> {
         let mut signals = signal_hook::iterator::Signals::new([
             signal_hook::consts::SIGTERM,
             signal_hook::consts::SIGINT,
@@ -63,13 +85,32 @@ impl Reactors {
         std::thread::Builder::new()
             .name("signals".into())
             .spawn(move || {
-                if let Some(sig) = signals.forever().next() {
+                for sig in signals.forever() {
                     log::info!("signal {sig}: stopping");
-                    let _ = done.send(SIGNAL);
+                    if done.send(SIGNAL).is_err() {
+                        break;
+                    }
                 }
             })
             .map_err(|e| format!("signal thread: {e}"))?;
-        let why = self.done_rx.recv().unwrap_or("channel closed");
+        let why = loop {
+            let Some((every, lines)) = &mut summary else {
+                break self.done_rx.recv().unwrap_or("channel closed");
+            };
+            match self.done_rx.recv_timeout(*every) {
+                Ok(why) => break why,
+                Err(RecvTimeoutError::Timeout) => log::info!("{}", lines.line(Instant::now())),
+                Err(RecvTimeoutError::Disconnected) => break "channel closed",
+            }
+        };
+        ready.stopping();
+        if why == SIGNAL && !drain.is_zero() {
+            log::info!(
+                "draining for {} s (SPECTRA_DRAIN_SECS): /readyz answers 503, clients are still served; a second signal stops now",
+                drain.as_secs()
+            );
+            let _ = self.done_rx.recv_timeout(drain);
+        }
         handle.close();
         let _ = std::thread::Builder::new()
             .name("stop-watchdog".into())

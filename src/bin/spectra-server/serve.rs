@@ -8,9 +8,14 @@
 //! backend workers ◄──► match thread and REST (USE_BACKEND=true)
 //! ```
 
+use std::sync::Arc;
+use std::time::Instant;
+
 use spectra_server::config::Config;
 use spectra_server::game::AuthPolicy;
 use spectra_server::hub::{self, Command, Hub, Outputs, Published};
+use spectra_server::metrics::{self, LogonCounts, Metrics, Sources, Summary};
+use spectra_server::rest::Readiness;
 use spectra_server::{backend, relay, replay};
 
 use crate::ports::{self, Common};
@@ -29,7 +34,7 @@ const REPLAY_QUEUE: usize = 256;
 /// Runs until SIGTERM/SIGINT (then `Ok`) or until a reactor fails.
 pub fn serve(cfg: Config) -> Result<(), String> {
     announce(&cfg);
-    let test_clock = std::env::var("SPECTRA_TEST_CLOCK").is_ok_and(|v| v == "true");
+    let test_clock = cfg.test_clock;
     if test_clock {
         log::warn!("SPECTRA_TEST_CLOCK=true: the match clock only moves when a test sets it");
     }
@@ -37,8 +42,14 @@ pub fn serve(cfg: Config) -> Result<(), String> {
 
     let (commands, command_rx) = crossbeam_channel::bounded::<Command>(COMMAND_QUEUE);
     let (ingest, answers) = ports::ingest(&common, cfg.ingest_port, commands.clone(), test_clock)?;
-    let (broadcast, mut feeds) =
-        ports::broadcast(&common, cfg.broadcast_port, cfg.broadcast_shards, None)?;
+    let logons = Arc::new(LogonCounts::default());
+    let (broadcast, mut feeds) = ports::broadcast(
+        &common,
+        cfg.broadcast_port,
+        cfg.broadcast_shards,
+        None,
+        &logons,
+    )?;
     // With a Redis URL every room output also goes to the edges.
     let publisher = match &cfg.redis_url {
         Some(url) => {
@@ -51,15 +62,27 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         }
         None => None,
     };
+    let backend_calls = metrics::Events::default();
     let workers = match cfg.backend.use_backend {
         true => Some(
-            backend::Backend::start(cfg.backend.clone(), backend::Options::default())
-                .map_err(|e| format!("backend workers: {e}"))?,
+            backend::Backend::start_counted(
+                cfg.backend.clone(),
+                backend::Options::default(),
+                backend_calls.clone(),
+            )
+            .map_err(|e| format!("backend workers: {e}"))?,
         ),
         false => None,
     };
     let published = Published::new();
-    let rest = ports::rest(&common, &cfg, published.clone(), workers.clone())?;
+    let ready = Arc::new(Readiness::default());
+    let mut rest = ports::rest(
+        &common,
+        &cfg,
+        published.clone(),
+        workers.clone(),
+        ready.clone(),
+    )?;
     let (replay, replay_writer) = match cfg.replay.enabled {
         true => {
             let (sink, writer) = replay::spawn(cfg.replay.dir.clone(), REPLAY_QUEUE)
@@ -79,7 +102,7 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         Outputs {
             ingest: Box::new(answers),
             broadcast: feeds,
-            published,
+            published: published.clone(),
             replay,
         },
     )
@@ -94,6 +117,23 @@ pub fn serve(cfg: Config) -> Result<(), String> {
     if cfg.replay.enabled && cfg.replay.recover {
         recover(&mut hub, &cfg, test_clock);
     }
+    let mut ports = vec![("ingest", ingest.counters())];
+    ports.extend(broadcast.iter().map(|r| ("broadcast", r.counters())));
+    ports.push(("rest", rest.counters()));
+    let sources = Sources {
+        ports,
+        hub: Some(hub.counters()),
+        matches: Arc::new(move || published.matches_running()),
+        frontend_logons: logons,
+        backend: backend_calls,
+    };
+    let summary = cfg
+        .summary_every()
+        .map(|every| (every, Summary::new(sources.clone(), Instant::now())));
+    rest.service()
+        .layer
+        .app
+        .set_metrics(Arc::new(Metrics::new(sources)));
     let match_thread =
         hub::spawn(hub, command_rx, cfg.pin_core).map_err(|e| format!("match thread: {e}"))?;
 
@@ -110,10 +150,12 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         common.addr(cfg.broadcast_port)
     );
 
-    let why = reactors.wait(cfg.shutdown_budget())?;
+    let why = reactors.wait(&ready, cfg.drain(), cfg.shutdown_budget(), summary)?;
     // The reactors stop first, so every event ingest accepted is queued
     // before the match thread's stop; it closes the replay files, and the
-    // writer flushes when its last sender is gone.
+    // writer flushes when its last sender is gone. REST stops last, so
+    // that `/readyz` answers 503 until the end.
+    let rest = reactors.take("rest");
     reactors.stop();
     let _ = commands.send(Command::Shutdown);
     drop(commands);
@@ -131,6 +173,7 @@ pub fn serve(cfg: Config) -> Result<(), String> {
     if let Some(p) = publisher {
         let _ = p.join();
     }
+    rest.stop();
     running::outcome(why)
 }
 
@@ -179,10 +222,8 @@ pub fn announce(cfg: &Config) {
         env!("CARGO_PKG_VERSION"),
         cfg.describe()
     );
-    if cfg.auth.require_auth_key && cfg.auth.auth_key.is_none() && !cfg.backend.use_backend {
-        log::warn!(
-            "REQUIRE_AUTH_KEY is on but AUTH_KEY is not set: every observer logon will be refused (set AUTH_KEY, or REQUIRE_AUTH_KEY=false)"
-        );
+    for w in cfg.warnings() {
+        log::warn!("{w}");
     }
     if cfg.backend.use_backend {
         log::info!(

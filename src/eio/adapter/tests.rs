@@ -97,7 +97,7 @@ fn state(i: u32) -> Vec<u8> {
 fn dropped_and_own_compressed_messages_never_break_the_clients_window() {
     let conn = ConnId::new(4);
     let mut adapter = Adapter::new(EngineConfig::default());
-    let outcome = adapter.on_http(conn, ws_request(true), 0);
+    let outcome = adapter.on_http(conn, None, ws_request(true), 0);
     assert!(matches!(
         outcome,
         HttpOutcome::Upgrade {
@@ -151,7 +151,7 @@ fn dropped_and_own_compressed_messages_never_break_the_clients_window() {
 fn a_connection_without_deflate_gets_plain_frames() {
     let conn = ConnId::new(1);
     let mut adapter = Adapter::new(EngineConfig::default());
-    adapter.on_http(conn, ws_request(false), 0);
+    adapter.on_http(conn, None, ws_request(false), 0);
     let mut o = Outbox::default();
     run_actions(&mut adapter, &mut o);
     let mut room = RoomStream::default();

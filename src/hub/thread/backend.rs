@@ -253,7 +253,7 @@ impl Hub {
                 }
                 let mut outcome = self.registry.obs_logon_verdict(conn, verdict, now);
                 let created = outcome.created.take();
-                self.apply(outcome, "obs_logon");
+                self.apply(outcome, "obs_logon", Some(conn));
                 self.logon_finished(created, &text, now);
                 if let Some(link) = &mut self.backend {
                     link.checked = None;

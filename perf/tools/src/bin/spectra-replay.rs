@@ -1,16 +1,20 @@
 //! spectra-replay: plays a `.replay` file or a recorded conformance game as
 //! an observer against any Spectra server (see `perf/README.md`).
 
-use spectra_perf::args::Args;
+use clap::Parser;
 use spectra_perf::player;
 
+/// Plays a `.replay` file or a recorded game as an observer against any
+/// Spectra server (see perf/README.md)
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(flatten)]
+    options: player::Options,
+}
+
 fn main() {
-    let a = Args::parse(std::env::args().skip(1));
-    if a.positional.is_empty() || a.has("help") {
-        eprintln!("{}", player::USAGE);
-        std::process::exit(2);
-    }
-    if let Err(e) = player::main(&a) {
+    if let Err(e) = player::main(&Cli::parse().options) {
         eprintln!("spectra-replay: {e}");
         std::process::exit(1);
     }

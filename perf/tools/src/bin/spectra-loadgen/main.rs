@@ -11,7 +11,7 @@
 //!   spectra-loadgen sink --listen ADDR   (a bare broadcast server: the generator's ceiling)
 //!   spectra-loadgen worker ...   (internal: one process of frontends)
 //!
-//! See `perf/README.md`.
+//! `spectra-loadgen help [COMMAND]` lists every option; see `perf/README.md`.
 
 mod edges;
 mod edges_report;
@@ -26,53 +26,286 @@ mod usage;
 mod worker;
 mod workers;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use spectra_perf::args::Args;
+use clap::{Parser, Subcommand};
+use spectra_perf::tls::TlsArgs;
 use spectra_perf::{player, wire};
 
 use scenario::{Common, Outcome, Server, Storm};
 
-const USAGE: &str =
-    "usage: spectra-loadgen <fanout|matches|ingest|storm|idle|all> [options]; see perf/README.md";
+/// The performance suite's load generator: measures any Spectra-compatible
+/// server by URL (see perf/README.md)
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// One match: N frontends watch while an observer plays the game
+    Fanout {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Frontends
+        #[arg(long, default_value_t = 100)]
+        frontends: usize,
+    },
+    /// M matches, K frontends each
+    Matches {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Matches (one observer each)
+        #[arg(long, default_value_t = 10)]
+        matches: usize,
+        /// Frontends per match
+        #[arg(long, default_value_t = 10)]
+        per_match: usize,
+    },
+    /// One observer writes the game's events as fast as the server reads
+    Ingest {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// N frontends connect and log on as fast as the server takes them
+    Storm {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Frontends
+        #[arg(long, default_value_t = 1000)]
+        frontends: usize,
+        /// To a live match (each logon gets the whole state)
+        #[arg(long, conflicts_with = "polling")]
+        live: bool,
+        /// Each opening its session over long-polling, then upgrading
+        #[arg(long)]
+        polling: bool,
+    },
+    /// N frontends connected and logged on, idle: server memory per frontend
+    Idle {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Frontends
+        #[arg(long, default_value_t = 1000)]
+        frontends: usize,
+    },
+    /// Every scenario against every --server; writes the Markdown report and
+    /// the SVG plot (what scripts/perf.sh runs)
+    All(AllArgs),
+    /// Plays a game as an observer (the same as spectra-replay)
+    Replay(player::Options),
+    /// A bare broadcast server: the generator's own ceiling
+    Sink {
+        /// Where it listens
+        #[arg(long, default_value = "127.0.0.1:5300")]
+        listen: SocketAddr,
+        /// Size of the state it sends, in bytes
+        #[arg(long, default_value_t = 16_000)]
+        bytes: usize,
+    },
+    /// One process of frontends, run by the scenarios (internal)
+    #[command(hide = true)]
+    Worker(worker::Config),
+}
+
+/// The server a single scenario measures.
+#[derive(clap::Args)]
+struct ServerArgs {
+    /// Its name in the results
+    #[arg(long, default_value = "server")]
+    name: String,
+    /// Its ingest port (observers)
+    #[arg(long, default_value = "http://127.0.0.1:5100")]
+    ingest: String,
+    /// Its broadcast port (frontends); several, comma-separated, take even
+    /// shares of the frontends (edges)
+    #[arg(long, default_value = "http://127.0.0.1:5200")]
+    broadcast: String,
+    /// Its process, for CPU and RSS; several, comma-separated, are summed
+    #[arg(long)]
+    pid: Option<String>,
+    /// With edges: the origin's process, whose CPU is reported too
+    #[arg(long)]
+    origin_pid: Option<u32>,
+    /// With edges: the Redis between origin and edges, whose CPU and
+    /// traffic are reported too
+    #[arg(long, value_name = "redis://HOST:PORT", value_parser = redis_info::parse_addr)]
+    redis: Option<SocketAddr>,
+}
+
+/// What every scenario is run with.
+#[derive(clap::Args)]
+struct CommonArgs {
+    /// The game the observers play: a recorded `*.input.jsonl[.gz]` or a
+    /// `.replay` file [default: game-01-regulation of the recordings]
+    #[arg(long)]
+    game: Option<PathBuf>,
+    /// The observer key, when the server requires one
+    #[arg(long, default_value = "")]
+    key: String,
+    /// One frontend in this many measures latency
+    #[arg(long, default_value_t = 10, value_parser = at_least_one)]
+    sample_every: usize,
+    /// Frontends per worker process
+    #[arg(long, default_value_t = 8000, value_parser = at_least_one)]
+    per_worker: usize,
+    /// Game steps per second (an event and a latency probe each)
+    #[arg(long, default_value_t = 10.0)]
+    steps: f64,
+    /// Seconds each row is measured
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// A server whose RSS passes this many MB skips the bigger sizes
+    #[arg(long, default_value_t = 6000)]
+    rss_limit_mb: u64,
+    /// This run's number, which picks the loopback source addresses
+    /// [default: from the clock]
+    #[arg(long)]
+    run: Option<usize>,
+    #[command(flatten)]
+    tls: TlsArgs,
+}
+
+/// `spectra-loadgen all`.
+#[derive(clap::Args)]
+struct AllArgs {
+    /// A server: name=NAME,ingest=URL,broadcast=URL,pid=PID[,only=fanout+matches];
+    /// edges: broadcast=URL+URL,pid=PID+PID,origin-pid=PID,redis=URL (repeat
+    /// for several servers)
+    #[arg(long = "server", value_name = "SPEC", required = true, value_parser = parse_server)]
+    servers: Vec<Server>,
+    /// The Markdown report; the SVG plot goes beside it
+    #[arg(long, default_value = "perf/results/latest.md")]
+    out: PathBuf,
+    /// Fanout sizes, comma-separated
+    #[arg(
+        long,
+        value_name = "N,...",
+        value_delimiter = ',',
+        default_value = "100,400,1000,2000,5000"
+    )]
+    fanout: Vec<usize>,
+    /// Matches × frontends per match, comma-separated (`20x10,50x10`)
+    #[arg(long, value_name = "MxK,...", value_delimiter = ',', default_value = "20x10,50x10", value_parser = match_size)]
+    matches: Vec<(usize, usize)>,
+    /// Frontends of the storm and storm-polling rows
+    #[arg(long, default_value_t = 2000)]
+    storm: usize,
+    /// Frontends of the storm-live row
+    #[arg(long, default_value_t = 300)]
+    storm_live: usize,
+    /// Frontends of the idle row
+    #[arg(long, default_value_t = 5000)]
+    idle: usize,
+    /// Frontends of the edges rows
+    #[arg(long, default_value_t = 10_000)]
+    edges: usize,
+    /// Scenarios left out, comma-separated
+    #[arg(long, value_name = "SCENARIO,...", value_delimiter = ',')]
+    skip: Vec<String>,
+    /// The command recorded in the report
+    #[arg(long, default_value = "spectra-loadgen all")]
+    command: String,
+    #[command(flatten)]
+    common: CommonArgs,
+}
 
 fn main() {
-    let mut raw = std::env::args().skip(1);
-    let Some(cmd) = raw.next() else {
-        eprintln!("{USAGE}");
-        std::process::exit(2);
+    let outcome = match Cli::parse().command {
+        Cmd::Worker(cfg) => {
+            if let Err(e) = worker::run(cfg) {
+                fail(&format!("worker: {e}"));
+            }
+            return;
+        }
+        Cmd::Replay(o) => return player::main(&o).unwrap_or_else(|e| fail(&e)),
+        Cmd::Sink { listen, bytes } => {
+            return sink::main(listen, bytes).unwrap_or_else(|e| fail(&e));
+        }
+        Cmd::All(a) => {
+            sysinfo::raise_nofile();
+            return all(a);
+        }
+        Cmd::Fanout {
+            server,
+            common,
+            frontends,
+        } => single(server, common, |s, c| {
+            scenario::matches(s, c, 1, frontends, "fanout")
+        }),
+        Cmd::Matches {
+            server,
+            common,
+            matches,
+            per_match,
+        } => single(server, common, |s, c| {
+            scenario::matches(s, c, matches, per_match, "matches")
+        }),
+        Cmd::Ingest { server, common } => single(server, common, scenario::ingest),
+        Cmd::Storm {
+            server,
+            common,
+            frontends,
+            live,
+            polling,
+        } => {
+            let kind = match (live, polling) {
+                (true, _) => Storm::Live,
+                (_, true) => Storm::Polling,
+                _ => Storm::WebSocket,
+            };
+            single(server, common, |s, c| {
+                scenario::storm(s, c, frontends, kind)
+            })
+        }
+        Cmd::Idle {
+            server,
+            common,
+            frontends,
+        } => single(server, common, |s, c| {
+            scenario::idle_memory(s, c, frontends)
+        }),
     };
-    let a = Args::parse(raw);
-    if cmd == "worker" {
-        let cfg = worker::Config::from_args(&a).unwrap_or_else(|e| fail(&e));
-        if let Err(e) = worker::run(cfg) {
-            fail(&format!("worker: {e}"));
-        }
-        return;
-    }
+    println!("{}", report::row_text(&outcome));
+    println!("{}", serde_json::to_string(&outcome).unwrap_or_default());
+}
+
+/// One scenario against the server of the flags.
+fn single(
+    server: ServerArgs,
+    common: CommonArgs,
+    run: impl Fn(&Server, &Common) -> Outcome,
+) -> Outcome {
     sysinfo::raise_nofile();
-    let common = common(&a);
-    match cmd.as_str() {
-        "fanout" | "matches" | "ingest" | "storm" | "idle" => {
-            let srv = single_server(&a);
-            let o = run_one(&cmd, &srv, &common, &a);
-            print_outcome(&o);
-        }
-        "all" => all(&a, common),
-        "sink" => {
-            if let Err(e) = sink::main(&a) {
-                fail(&e);
-            }
-        }
-        "replay" => {
-            if let Err(e) = player::main(&a) {
-                fail(&e);
-            }
-        }
-        "help" | "--help" | "-h" => println!("{USAGE}"),
-        other => fail(&format!("unknown command {other:?}; {USAGE}")),
-    }
+    let srv = Server {
+        origin_pid: server.origin_pid,
+        redis: server.redis,
+        ..server_from(
+            &server.name,
+            &server.ingest,
+            &server.broadcast,
+            server.pid.as_deref(),
+            ',',
+        )
+        .unwrap_or_else(|e| fail(&e))
+    };
+    let c = common.common();
+    srv.check_tls(&c.tls).unwrap_or_else(|e| fail(&e));
+    run(&srv, &c)
 }
 
 fn fail(msg: &str) -> ! {
@@ -80,71 +313,72 @@ fn fail(msg: &str) -> ! {
     std::process::exit(1)
 }
 
-fn common(a: &Args) -> Common {
-    Common {
-        game: a.str("game").map_or_else(
-            || {
+/// A count or size that must not be 0.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("expected a whole number from 1 up, not {s:?}")),
+    }
+}
+
+/// `MxK`: M matches of K frontends.
+fn match_size(s: &str) -> Result<(usize, usize), String> {
+    s.split_once('x')
+        .and_then(|(m, k)| Some((m.trim().parse().ok()?, k.trim().parse().ok()?)))
+        .ok_or_else(|| format!("expected MATCHESxFRONTENDS such as 20x10, not {s:?}"))
+}
+
+impl CommonArgs {
+    fn common(self) -> Common {
+        Common {
+            game: self.game.unwrap_or_else(|| {
                 spectra_recordings::recordings_dir()
                     .unwrap_or_default()
                     .join("game-01-regulation.input.jsonl")
-            },
-            PathBuf::from,
-        ),
-        key: a.str("key").unwrap_or("").to_owned(),
-        sample_every: a.get("sample-every", 10),
-        per_worker: a.get("per-worker", 8000),
-        steps: a.get("steps", 10.0),
-        duration: Duration::from_secs_f64(a.get("duration", 10.0)),
-        rss_limit: a.get::<u64>("rss-limit-mb", 6000) << 20,
-        run: a.get("run", (sysinfo::now_us() / 1_000_000 % 200) as usize),
+            }),
+            key: self.key,
+            sample_every: self.sample_every,
+            per_worker: self.per_worker,
+            steps: self.steps,
+            duration: Duration::from_secs_f64(self.duration),
+            rss_limit: self.rss_limit_mb << 20,
+            run: self
+                .run
+                .unwrap_or((sysinfo::now_us() / 1_000_000 % 200) as usize),
+            tls: self.tls.client().unwrap_or_else(|e| fail(&e)),
+        }
     }
 }
 
 /// A server from its flags' values; `sep` separates the URLs of several
 /// broadcast ports (edges, taking even shares of the frontends) and their
 /// processes (CPU and RSS summed), a PID that does not parse is left out.
-fn server_from(name: &str, ingest: &str, broadcast: &str, pids: Option<&str>, sep: char) -> Server {
-    Server {
+fn server_from(
+    name: &str,
+    ingest: &str,
+    broadcast: &str,
+    pids: Option<&str>,
+    sep: char,
+) -> Result<Server, String> {
+    Ok(Server {
         name: name.to_owned(),
-        ingest: wire::parse_target(ingest).unwrap_or_else(|e| fail(&e)),
+        ingest: wire::parse_target(ingest)?,
         broadcast_urls: broadcast
             .split(sep)
-            .map(|b| {
-                wire::parse_target(b)
-                    .map(|_| b.to_owned())
-                    .unwrap_or_else(|e| fail(&e))
-            })
-            .collect(),
+            .map(|b| wire::parse_target(b).map(|_| b.to_owned()))
+            .collect::<Result<_, _>>()?,
         pids: pids
             .map(|p| p.split(sep).filter_map(|p| p.parse().ok()).collect())
             .unwrap_or_default(),
         origin_pid: None,
         redis: None,
         only: Vec::new(),
-    }
-}
-
-fn redis_addr(url: &str) -> std::net::SocketAddr {
-    redis_info::parse_addr(url).unwrap_or_else(|e| fail(&e))
-}
-
-fn single_server(a: &Args) -> Server {
-    Server {
-        origin_pid: a.str("origin-pid").and_then(|p| p.parse().ok()),
-        redis: a.str("redis").map(redis_addr),
-        ..server_from(
-            a.str("name").unwrap_or("server"),
-            a.str("ingest").unwrap_or("http://127.0.0.1:5100"),
-            a.str("broadcast").unwrap_or("http://127.0.0.1:5200"),
-            a.str("pid"),
-            ',',
-        )
-    }
+    })
 }
 
 /// `name=ours,ingest=URL,broadcast=URL,pid=PID[,only=fanout+matches]`; with
 /// edges `broadcast=URL+URL,pid=PID+PID,origin-pid=PID,redis=URL`.
-fn parse_server(spec: &str) -> Server {
+fn parse_server(spec: &str) -> Result<Server, String> {
     let mut only = Vec::new();
     let mut name = "server";
     let (mut ingest, mut broadcast, mut pids) =
@@ -157,86 +391,76 @@ fn parse_server(spec: &str) -> Server {
             Some(("broadcast", v)) => broadcast = v,
             Some(("pid", v)) => pids = Some(v),
             Some(("origin-pid", v)) => origin_pid = v.parse().ok(),
-            Some(("redis", v)) => redis = Some(redis_addr(v)),
+            Some(("redis", v)) => redis = Some(redis_info::parse_addr(v)?),
             Some(("only", v)) => only = v.split('+').map(str::to_owned).collect(),
-            _ => fail(&format!(
-                "--server {spec:?}: expected name=,ingest=,broadcast=,pid=,origin-pid=,redis=,only="
-            )),
+            _ => {
+                return Err(format!(
+                    "{part:?}: expected name=,ingest=,broadcast=,pid=,origin-pid=,redis=,only="
+                ));
+            }
         }
     }
-    Server {
+    Ok(Server {
         only,
         origin_pid,
         redis,
-        ..server_from(name, ingest, broadcast, pids, '+')
+        ..server_from(name, ingest, broadcast, pids, '+')?
+    })
+}
+
+/// The servers the first is compared with in the report's ratios: every
+/// other one measured on every scenario (no `only=`, not an origin's edges:
+/// the Node baseline and the reference), or, when there is none, the second
+/// (`ONLY=ours` still compares ours with what ran beside it).
+fn compared(servers: &[Server]) -> Vec<String> {
+    let full: Vec<String> = servers
+        .iter()
+        .skip(1)
+        .filter(|s| s.only.is_empty() && s.origin_pid.is_none())
+        .map(|s| s.name.clone())
+        .collect();
+    if full.is_empty() {
+        servers
+            .iter()
+            .skip(1)
+            .take(1)
+            .map(|s| s.name.clone())
+            .collect()
+    } else {
+        full
     }
 }
 
-fn run_one(cmd: &str, srv: &Server, c: &Common, a: &Args) -> Outcome {
-    match cmd {
-        "fanout" => scenario::matches(srv, c, 1, a.get("frontends", 100), "fanout"),
-        "matches" => scenario::matches(
-            srv,
-            c,
-            a.get("matches", 10),
-            a.get("per-match", 10),
-            "matches",
-        ),
-        "ingest" => scenario::ingest(srv, c),
-        "storm" => {
-            let kind = if a.has("live") {
-                Storm::Live
-            } else if a.has("polling") {
-                Storm::Polling
-            } else {
-                Storm::WebSocket
-            };
-            scenario::storm(srv, c, a.get("frontends", 1000), kind)
-        }
-        _ => scenario::idle_memory(srv, c, a.get("frontends", 1000)),
-    }
-}
-
-fn print_outcome(o: &Outcome) {
-    println!("{}", report::row_text(o));
-    println!("{}", serde_json::to_string(o).unwrap_or_default());
-}
-
-/// Every scenario against every `--server`, sizes from the flags; writes the
-/// Markdown report and the SVG plot.
 /// A scenario with its sizes bound, run for one server.
 type Scenario<'a> = dyn Fn(&Common) -> Outcome + 'a;
 
-fn all(a: &Args, mut c: Common) {
-    let servers: Vec<Server> = a.all("server").iter().map(|s| parse_server(s)).collect();
-    if servers.is_empty() {
-        fail("all: give at least one --server name=..,ingest=..,broadcast=..,pid=..");
+/// Every scenario against every `--server`, sizes from the flags; writes the
+/// Markdown report and the SVG plot.
+fn all(a: AllArgs) {
+    let AllArgs {
+        servers,
+        out,
+        fanout: sizes,
+        matches,
+        storm,
+        storm_live,
+        idle,
+        edges: audience,
+        skip,
+        command,
+        common,
+    } = a;
+    let mut c = common.common();
+    for srv in &servers {
+        srv.check_tls(&c.tls).unwrap_or_else(|e| fail(&e));
     }
-    let out = PathBuf::from(a.str("out").unwrap_or("perf/results/latest.md"));
-    let sizes: Vec<usize> = a.list("fanout", &[100, 400, 1000, 2000, 5000]);
-    let matches: Vec<(usize, usize)> = a
-        .list::<String>("matches", &["20x10".to_owned(), "50x10".to_owned()])
-        .iter()
-        .filter_map(|s| {
-            s.split_once('x')
-                .and_then(|(m, k)| Some((m.parse().ok()?, k.parse().ok()?)))
-        })
-        .collect();
-    let storm: usize = a.get("storm", 2000);
-    let storm_live: usize = a.get("storm-live", 300);
-    let idle: usize = a.get("idle", 5000);
-    let audience: usize = a.get("edges", 10_000);
-    let skip: Vec<String> = a.list("skip", &[]);
     let mut rows: Vec<Outcome> = Vec::new();
     let mut run = c.run;
+    let compared = compared(&servers);
     let record = |o: Outcome, rows: &mut Vec<Outcome>| {
         eprintln!("{}", report::row_text(&o));
         rows.push(o);
-        let _ = report::write(
-            &out,
-            rows,
-            a.str("command").unwrap_or("spectra-loadgen all"),
-        );
+        let _ = report::write(&out, rows, &command, &compared);
     };
     for srv in &servers {
         let skipped = |name: &str| {
@@ -313,12 +537,188 @@ fn all(a: &Args, mut c: Common) {
             }
         }
     }
-    if let Err(e) = report::write(
-        &out,
-        &rows,
-        a.str("command").unwrap_or("spectra-loadgen all"),
-    ) {
+    if let Err(e) = report::write(&out, &rows, &command, &compared) {
         fail(&format!("{}: {e}", out.display()));
     }
     eprintln!("wrote {}", out.display());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Cmd {
+        let argv = std::iter::once("spectra-loadgen").chain(args.iter().copied());
+        match Cli::try_parse_from(argv) {
+            Ok(cli) => cli.command,
+            Err(e) => panic!("{args:?}: {e}"),
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn perf_sh_calls_all_as_before() {
+        // scripts/perf.sh's call, an empty SKIP included.
+        let Cmd::All(a) = parse(&[
+            "all",
+            "--server",
+            "name=ours,ingest=http://127.0.0.1:15100,broadcast=http://127.0.0.1:15200,pid=41",
+            "--server",
+            "name=sink,ingest=http://127.0.0.1:25300,broadcast=http://127.0.0.1:25300,pid=42,only=fanout+matches",
+            "--server",
+            "name=edges,ingest=http://127.0.0.1:16301,broadcast=http://127.0.0.1:16304+http://127.0.0.1:16306,pid=43+44,origin-pid=45,redis=redis://127.0.0.1:16300,only=edges",
+            "--fanout",
+            "100,400,1000",
+            "--matches",
+            "20x10,50x10,200x10",
+            "--storm",
+            "5000",
+            "--storm-live",
+            "300",
+            "--idle",
+            "5000",
+            "--edges",
+            "10000",
+            "--duration",
+            "10",
+            "--skip",
+            "",
+            "--out",
+            "perf/results/x.md",
+            "--command",
+            "FANOUT=100 scripts/perf.sh",
+        ]) else {
+            panic!("not all");
+        };
+        let names: Vec<&str> = a.servers.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["ours", "sink", "edges"]);
+        assert_eq!(a.servers[1].only, ["fanout", "matches"]);
+        let edges = &a.servers[2];
+        assert_eq!(edges.broadcast_urls.len(), 2);
+        assert_eq!(
+            (edges.pids.as_slice(), edges.origin_pid),
+            (&[43, 44][..], Some(45))
+        );
+        assert!(edges.redis.is_some());
+        assert_eq!(a.fanout, [100, 400, 1000]);
+        assert_eq!(a.matches, [(20, 10), (50, 10), (200, 10)]);
+        assert_eq!(
+            (a.storm, a.storm_live, a.idle, a.edges),
+            (5000, 300, 5000, 10_000)
+        );
+        assert!(a.skip.iter().all(String::is_empty), "{:?}", a.skip);
+        assert_eq!(a.out, PathBuf::from("perf/results/x.md"));
+        assert_eq!(a.command, "FANOUT=100 scripts/perf.sh");
+        assert_eq!(a.common.common().duration, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn ratios_compare_the_first_server_with_every_server_measured_on_everything() {
+        let spec = |s: &str| parse_server(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        let ours = spec("name=ours,pid=1");
+        let node =
+            spec("name=node,ingest=http://127.0.0.1:25100,broadcast=http://127.0.0.1:25200,pid=2");
+        let replays = spec("name=ours-replays,pid=3,only=ingest");
+        let reference = spec("name=reference,pid=4");
+        let sink = spec("name=sink,pid=5,only=fanout+matches");
+        let edges = spec(
+            "name=edges,broadcast=http://127.0.0.1:1+http://127.0.0.1:2,pid=6+7,origin-pid=8,only=edges",
+        );
+        let all = [&ours, &node, &replays, &reference, &sink, &edges].map(Clone::clone);
+        assert_eq!(compared(&all), ["node", "reference"]);
+        // ONLY=node with a reference: the baseline against the reference.
+        assert_eq!(compared(&[node, reference]), ["reference"]);
+        // ONLY=ours: with what ran beside it, as before.
+        assert_eq!(compared(&[ours.clone(), replays, sink]), ["ours-replays"]);
+        assert!(compared(&[ours]).is_empty());
+    }
+
+    #[test]
+    fn a_worker_reads_the_command_line_it_is_spawned_with() {
+        let (targets, groups) = (
+            ["http://127.0.0.1:5200".to_owned()],
+            ["A".to_owned(), "B".to_owned()],
+        );
+        let spread = workers::Spread {
+            targets: &targets,
+            total: 100,
+            per_worker: 8000,
+            groups: &groups,
+            sample_every: 3,
+            rate: 1000.0,
+            inflight: 512,
+            run: 7,
+            polling: true,
+            tls: &TlsArgs {
+                insecure_tls: true,
+                tls_ca: None,
+            },
+        };
+        let src = std::net::Ipv4Addr::new(127, 0, 8, 3);
+        let line = workers::command_line(&spread, &targets[0], 50, 25, 2, src);
+        let args: Vec<&str> = line.iter().map(String::as_str).collect();
+        let Cmd::Worker(w) = parse(&args) else {
+            panic!("not a worker");
+        };
+        assert_eq!(w.target.host, "127.0.0.1:5200");
+        assert_eq!(
+            (w.count, w.base, w.sample_every, w.inflight),
+            (25, 50, 3, 256)
+        );
+        assert_eq!(w.groups, ["A", "B"]);
+        assert_eq!(
+            (w.rate, w.sources.as_slice(), w.polling),
+            (500.0, &[src][..], true)
+        );
+        assert!(w.tls.insecure_tls);
+    }
+
+    #[test]
+    fn scenarios_keep_their_options() {
+        let Cmd::Storm {
+            live,
+            polling,
+            frontends,
+            server,
+            common,
+        } = parse(&[
+            "storm",
+            "--frontends",
+            "300",
+            "--live",
+            "--ingest",
+            "http://127.0.0.1:1",
+            "--pid",
+            "1,2",
+            "--sample-every",
+            "5",
+        ])
+        else {
+            panic!("not storm");
+        };
+        assert_eq!((live, polling, frontends), (true, false, 300));
+        assert_eq!(
+            (server.pid.as_deref(), common.sample_every),
+            (Some("1,2"), 5)
+        );
+        let Cmd::Replay(o) = parse(&["replay", "game.replay", "--mode", "manual", "--keep-end"])
+        else {
+            panic!("not replay");
+        };
+        assert_eq!((o.mode, o.keep_end), (player::Mode::Step, true));
+        for bad in [
+            &["storm", "--live", "--polling"][..],
+            &["fanout", "--sample-every", "0"],
+            &["all", "--fanout", "100"],
+            &["all", "--server", "name=x", "--matches", "20by10"],
+        ] {
+            let argv = std::iter::once("spectra-loadgen").chain(bad.iter().copied());
+            assert!(Cli::try_parse_from(argv).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -1,6 +1,6 @@
-//! Results: one text line per outcome, the Markdown report with ratios
-//! between the first two servers, and an SVG plot of p99 latency against
-//! frontends (fanout), written by hand.
+//! Results: one text line per outcome, the Markdown report with ratios of
+//! the first server to the servers it is compared with, and an SVG plot of
+//! p99 latency against frontends (fanout), written by hand.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -87,7 +87,14 @@ fn machine() -> String {
     format!("{cpus} CPUs ({model}); server and generator share them")
 }
 
-pub fn write(path: &Path, rows: &[Outcome], command: &str) -> std::io::Result<()> {
+/// Writes the Markdown report at `path` and the SVG plot beside it;
+/// `compared` names the servers the first one is compared with.
+pub fn write(
+    path: &Path,
+    rows: &[Outcome],
+    command: &str,
+    compared: &[String],
+) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -153,23 +160,54 @@ pub fn write(path: &Path, rows: &[Outcome], command: &str) -> std::io::Result<()
             names.push(&o.server);
         }
     }
-    if let [a, b, ..] = names[..] {
-        let _ = writeln!(md, "\n## Ratios {a} / {b}\n");
-        let _ = writeln!(
-            md,
-            "| scenario | frontends | matches | p99 | server CPU | CPU µs/unit | server RSS | wire/update | deliveries/s | rate | RSS/frontend |"
-        );
-        let _ = writeln!(md, "|{}", "---|".repeat(11));
-        for x in rows
-            .iter()
-            .filter(|o| o.server == a && o.scenario != "edges")
-        {
+    md.push_str(&ratios(rows, &names, compared));
+    md.push_str(&edges_report::section(rows));
+    let svg_name = svg_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let _ = writeln!(
+        md,
+        "\n## p99 latency against frontends (fanout)\n\n![p99 latency]({svg_name})"
+    );
+    std::fs::write(path, md)?;
+    std::fs::write(&svg_path, svg(rows, &names))
+}
+
+/// The ratios of the first server's rows to each compared server's rows of
+/// the same scenario and size, one line per compared server, side by side
+/// (ours / node, then ours / reference), so that a reader sees at once how
+/// far each is behind or ahead.
+fn ratios(rows: &[Outcome], names: &[&str], compared: &[String]) -> String {
+    let mut md = String::new();
+    let Some(&a) = names.first() else {
+        return md;
+    };
+    let others: Vec<&str> = names[1..]
+        .iter()
+        .copied()
+        .filter(|n| compared.iter().any(|c| c == n))
+        .collect();
+    if others.is_empty() {
+        return md;
+    }
+    let _ = writeln!(md, "\n## Ratios {a} / {}\n", others.join(", "));
+    let _ = writeln!(
+        md,
+        "| scenario | frontends | matches | {a} / | p99 | server CPU | CPU µs/unit | server RSS | wire/update | deliveries/s | rate | RSS/frontend |"
+    );
+    let _ = writeln!(md, "|{}", "---|".repeat(12));
+    for x in rows
+        .iter()
+        .filter(|o| o.server == a && o.scenario != "edges")
+    {
+        for &b in &others {
             let Some(y) = rows.iter().find(|o| o.server == b && key(o) == key(x)) else {
                 continue;
             };
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {b} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 x.scenario,
                 x.frontends,
                 x.matches,
@@ -184,17 +222,7 @@ pub fn write(path: &Path, rows: &[Outcome], command: &str) -> std::io::Result<()
             );
         }
     }
-    md.push_str(&edges_report::section(rows));
-    let svg_name = svg_path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let _ = writeln!(
-        md,
-        "\n## p99 latency against frontends (fanout)\n\n![p99 latency]({svg_name})"
-    );
-    std::fs::write(path, md)?;
-    std::fs::write(&svg_path, svg(rows, &names))
+    md
 }
 
 /// Log-log plot of fanout p99 (ms) against frontends, one line per server.
@@ -273,18 +301,23 @@ pub fn svg(rows: &[Outcome], names: &[&str]) -> String {
         H / 2.0,
         H / 2.0
     );
-    let colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd"];
-    for (i, name) in names.iter().enumerate() {
-        let c = colors[i % colors.len()];
+    // Colours and legend slots go to the servers with a line only (the
+    // ingest-only and edges servers have none), so that up to six lines
+    // (ours, node, the reference, the sink, …) each get a colour of their own.
+    let colors = [
+        "#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b",
+    ];
+    let lines = names.iter().filter_map(|name| {
         let mut line: Vec<(f64, f64)> = pts
             .iter()
             .filter(|p| p.0 == *name)
             .map(|p| (p.1, p.2))
             .collect();
         line.sort_by(|a, b| a.0.total_cmp(&b.0));
-        if line.is_empty() {
-            continue;
-        }
+        (!line.is_empty()).then_some((name, line))
+    });
+    for (i, (name, line)) in lines.enumerate() {
+        let c = colors[i % colors.len()];
         let poly: Vec<String> = line
             .iter()
             .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
@@ -349,6 +382,81 @@ mod tests {
         };
         assert_eq!(cpu_per_unit_us(&ingest), Some(5.0));
         assert_eq!(cpu_per_unit_us(&Outcome::default()), None);
+    }
+
+    fn fanout(server: &str, frontends: usize, p99: f64) -> Outcome {
+        Outcome {
+            scenario: "fanout".into(),
+            server: server.into(),
+            frontends,
+            matches: 1,
+            p99: Some(p99),
+            ..Outcome::default()
+        }
+    }
+
+    #[test]
+    fn ratios_put_each_compared_server_beside_the_others() {
+        let rows = [
+            fanout("ours", 100, 50.0),
+            fanout("ours", 1000, 100.0),
+            fanout("node", 100, 100.0),
+            fanout("node", 1000, 400.0),
+            fanout("reference", 100, 200.0),
+            fanout("sink", 100, 25.0),
+        ];
+        let names = ["ours", "node", "reference", "sink"];
+        let compared = ["node".to_owned(), "reference".to_owned()];
+        let md = ratios(&rows, &names, &compared);
+        assert!(md.contains("## Ratios ours / node, reference\n"), "{md}");
+        let lines: Vec<&str> = md.lines().filter(|l| l.starts_with("| fanout")).collect();
+        // Per size: node, then the reference (which has no 1000 row: left
+        // out); the sink is not compared.
+        assert_eq!(
+            lines,
+            [
+                "| fanout | 100 | 1 | node | 0.50 | – | – | – | – | – | – | – |",
+                "| fanout | 100 | 1 | reference | 0.25 | – | – | – | – | – | – | – |",
+                "| fanout | 1000 | 1 | node | 0.25 | – | – | – | – | – | – | – |",
+            ]
+        );
+        assert_eq!(ratios(&rows, &names, &[]), "");
+        assert_eq!(ratios(&rows, &["ours"], &compared), "");
+    }
+
+    #[test]
+    fn every_plotted_server_has_a_colour_and_a_legend_slot_of_its_own() {
+        let rows = [
+            fanout("ours", 100, 50.0),
+            fanout("node", 100, 100.0),
+            Outcome {
+                scenario: "ingest".into(),
+                server: "ours-replays".into(),
+                ..Outcome::default()
+            },
+            fanout("reference", 100, 200.0),
+            fanout("reference", 1000, 900.0),
+            fanout("sink", 100, 25.0),
+        ];
+        let s = svg(
+            &rows,
+            &["ours", "node", "ours-replays", "reference", "sink"],
+        );
+        assert_eq!(s.matches("<polyline").count(), 4);
+        for (name, colour) in [
+            ("ours", "#d62728"),
+            ("node", "#1f77b4"),
+            ("reference", "#2ca02c"),
+            ("sink", "#9467bd"),
+        ] {
+            assert!(s.contains(&format!(">{name}</text>")), "{name}");
+            assert_eq!(
+                s.matches(&format!("stroke=\"{colour}\"")).count(),
+                2,
+                "{name}: its line and its legend"
+            );
+        }
+        assert!(!s.contains("ours-replays"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use spectra_perf::observer::{self, Observer};
 use spectra_perf::source::{self, Game};
+use spectra_perf::tls::Tls;
 use spectra_perf::wire::{self, Target};
 
 use super::hist::Histogram;
@@ -37,6 +38,17 @@ pub struct Server {
     pub only: Vec<String>,
 }
 
+impl Server {
+    /// Refuses TLS URLs that `--insecure-tls` or `--tls-ca` does not cover.
+    pub fn check_tls(&self, tls: &Tls) -> Result<(), String> {
+        tls.check(&self.ingest)?;
+        for b in &self.broadcast_urls {
+            tls.check(&wire::parse_target(b)?)?;
+        }
+        Ok(())
+    }
+}
+
 /// Knobs shared by every scenario.
 #[derive(Debug, Clone)]
 pub struct Common {
@@ -50,6 +62,8 @@ pub struct Common {
     /// Stop a run when the server's RSS passes this many bytes.
     pub rss_limit: u64,
     pub run: usize,
+    /// How `https://` and `wss://` targets are trusted.
+    pub tls: Tls,
 }
 
 /// One row of results. Latencies in ms.
@@ -150,7 +164,7 @@ impl Feed {
         if game.events.is_empty() {
             return Err(format!("{}: no observer events", c.game.display()));
         }
-        let mut obs = Observer::connect(&srv.ingest, Duration::from_secs(10))
+        let mut obs = Observer::connect(&srv.ingest, &c.tls, Duration::from_secs(10))
             .map_err(|e| format!("observer: {e}"))?;
         obs.logon(&game.logon.to_string(), Duration::from_secs(10))
             .map_err(|e| format!("observer: {e}"))?;
@@ -386,6 +400,7 @@ fn run_matches(
         inflight: 512,
         run: c.run,
         polling: false,
+        tls: c.tls.args(),
     })?;
     wait_ready(&ws, &mut [], Duration::from_secs(30 + total as u64 / 250))?;
     if let (Some(r), true) = (rss(srv), c.rss_limit > 0)
@@ -403,6 +418,9 @@ fn run_matches(
         feeds.push(f);
         // Earlier observers must keep answering pings while later ones log on.
         settle(&mut feeds, Duration::ZERO)?;
+    }
+    if let Some(suite) = feeds.first().and_then(|f| f.obs.tls_suite()) {
+        o.notes.push(format!("TLS: {suite}"));
     }
     settle_quiet(&mut feeds, &ws, Duration::from_secs(30))?;
     for w in ws.iter_mut() {
@@ -536,6 +554,7 @@ fn run_ingest(srv: &Server, c: &Common, o: &mut Outcome) -> Result<(), String> {
         inflight: 16,
         run: c.run,
         polling: false,
+        tls: c.tls.args(),
     })?;
     wait_ready(
         &ws,
@@ -658,6 +677,7 @@ fn run_storm(
         inflight: 2048,
         run: c.run,
         polling: kind == Storm::Polling,
+        tls: c.tls.args(),
     })?;
     let mut ws = ws;
     let mut obs: Vec<Observer> = feeds.into_iter().map(|f| f.obs).collect();
@@ -708,6 +728,7 @@ pub fn idle_memory(srv: &Server, c: &Common, n: usize) -> Outcome {
             inflight: 1024,
             run: c.run,
             polling: false,
+            tls: c.tls.args(),
         })?;
         wait_ready(&ws, &mut [], Duration::from_secs(30 + n as u64 / 200))?;
         std::thread::sleep(Duration::from_secs(2));

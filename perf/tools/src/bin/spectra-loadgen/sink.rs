@@ -16,7 +16,6 @@ use bytes::{Bytes, BytesMut};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
-use spectra_perf::args::Args;
 use spectra_perf::wire;
 use spectra_server::http::{self, Limits};
 use spectra_server::room::{Levels, Output};
@@ -34,13 +33,8 @@ struct Conn {
     frontend: bool,
 }
 
-pub fn main(a: &Args) -> Result<(), String> {
-    let addr: SocketAddr = a
-        .str("listen")
-        .unwrap_or("127.0.0.1:5300")
-        .parse()
-        .map_err(|e| format!("--listen: {e}"))?;
-    let pad = a.get("bytes", 16_000usize);
+/// Serves on `addr`, with states padded to `pad` bytes.
+pub fn main(addr: SocketAddr, pad: usize) -> Result<(), String> {
     super::sysinfo::raise_nofile();
     run(addr, pad).map_err(|e| e.to_string())
 }

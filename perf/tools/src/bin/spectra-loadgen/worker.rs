@@ -11,7 +11,7 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token, Waker};
 use serde_json::json;
 use slab::Slab;
-use spectra_perf::args::Args;
+use spectra_perf::tls::{Session, TlsArgs};
 use spectra_perf::wire::{self, Target};
 
 use super::frontend::{Frontend, Phase};
@@ -20,42 +20,46 @@ use super::sysinfo;
 
 const WAKER: Token = Token(usize::MAX);
 
+/// A worker's command line, as `workers::spawn` writes it.
+#[derive(Debug, clap::Args)]
 pub struct Config {
+    /// The broadcast port its frontends connect to
+    #[arg(long, value_parser = wire::parse_target)]
     pub target: Target,
+    /// Frontends
+    #[arg(long, default_value_t = 100)]
     pub count: usize,
     /// Global index of this worker's first frontend (sampling and groups
-    /// are decided on global indexes, so they spread evenly).
+    /// are decided on global indexes, so they spread evenly)
+    #[arg(long, default_value_t = 0)]
     pub base: usize,
+    /// Group codes, comma-separated, dealt out by global index
+    #[arg(long, value_delimiter = ',', default_value = "PERF")]
     pub groups: Vec<String>,
+    /// One frontend in this many measures latency
+    #[arg(long, default_value_t = 10, value_parser = crate::at_least_one)]
     pub sample_every: usize,
-    /// Connection attempts per second (0: as fast as `inflight` allows).
+    /// Connection attempts per second (0: as fast as `inflight` allows)
+    #[arg(long, default_value_t = 0.0)]
     pub rate: f64,
-    /// Frontends allowed between connect and `logon_success` at once.
+    /// Frontends allowed between connect and `logon_success` at once
+    #[arg(long, default_value_t = 256, value_parser = crate::at_least_one)]
     pub inflight: usize,
+    /// Loopback source addresses, comma-separated
+    #[arg(long, value_delimiter = ',')]
     pub sources: Vec<Ipv4Addr>,
-    /// Open each session over long-polling, then upgrade.
+    /// Open each session over long-polling, then upgrade
+    #[arg(long)]
     pub polling: bool,
-}
-
-impl Config {
-    pub fn from_args(a: &Args) -> Result<Config, String> {
-        Ok(Config {
-            target: wire::parse_target(a.str("target").ok_or("--target is required")?)?,
-            count: a.get("count", 100),
-            base: a.get("base", 0),
-            groups: a.list("groups", &["PERF".to_owned()]),
-            sample_every: a.get("sample-every", 10).max(1),
-            rate: a.get("rate", 0.0),
-            inflight: a.get("inflight", 256).max(1),
-            sources: a.list("sources", &[]),
-            polling: a.has("polling"),
-        })
-    }
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 struct Conn {
     fe: Frontend,
     stream: Option<TcpStream>,
+    /// The TLS session of a TLS target.
+    tls: Option<Box<Session>>,
 }
 
 struct Totals {
@@ -86,6 +90,7 @@ pub fn run(cfg: Config) -> io::Result<()> {
             wire::event_packet("logon", &[&wire::json_string(&body)])
         })
         .collect();
+    let tls = cfg.tls.client().map_err(io::Error::other)?;
     let mut poll = Poll::new()?;
     let waker = std::sync::Arc::new(Waker::new(poll.registry(), WAKER)?);
     let (tx, rx) = crossbeam_channel::unbounded::<String>();
@@ -137,6 +142,7 @@ pub fn run(cfg: Config) -> io::Result<()> {
             }
             match sysinfo::connect_from(src, cfg.target.addr) {
                 Ok(mut s) => {
+                    let session = tls.session(&cfg.target)?;
                     let entry = conns.vacant_entry();
                     poll.registry().register(
                         &mut s,
@@ -152,6 +158,7 @@ pub fn run(cfg: Config) -> io::Result<()> {
                             cfg.polling,
                         ),
                         stream: Some(s),
+                        tls: session,
                     });
                     pending += 1;
                 }
@@ -272,7 +279,17 @@ fn service(
         match s.read(scratch) {
             Ok(0) => return Err("closed by the server".into()),
             Ok(n) => {
-                c.fe.inbuf.extend_from_slice(&scratch[..n]);
+                let wire = &scratch[..n];
+                match &mut c.tls {
+                    None => c.fe.inbuf.extend_from_slice(wire),
+                    Some(t) => {
+                        if t.feed(wire, &mut c.fe.inbuf)
+                            .map_err(|e| format!("TLS: {e}"))?
+                        {
+                            return Err("closed by the server (close_notify)".into());
+                        }
+                    }
+                }
                 let now = sysinfo::now_us();
                 c.fe.on_bytes(&logons[c.fe.group as usize], now, &mut t.lat)?;
                 if n < scratch.len() {
@@ -286,6 +303,15 @@ fn service(
     }
     if c.fe.inbuf.is_empty() && c.fe.inbuf.capacity() > 64 << 10 {
         c.fe.inbuf = bytes::BytesMut::new();
+    }
+    if let Some(t) = &mut c.tls {
+        // Encrypted whole (held back until the handshake is done); what the
+        // socket does not take now goes with the next writable event.
+        if !c.fe.out.is_empty() {
+            t.send(&c.fe.out).map_err(|e| format!("TLS: {e}"))?;
+            c.fe.out.clear();
+        }
+        t.flush(s).map_err(|e| format!("write: {e}"))?;
     }
     while !c.fe.out.is_empty() {
         match s.write(&c.fe.out) {

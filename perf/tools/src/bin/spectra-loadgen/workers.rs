@@ -7,6 +7,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
+use spectra_perf::tls::TlsArgs;
 
 pub struct Worker {
     child: Child,
@@ -30,6 +31,8 @@ pub struct Spread<'a> {
     pub run: usize,
     /// Frontends open their sessions over long-polling, then upgrade.
     pub polling: bool,
+    /// How the workers trust TLS targets.
+    pub tls: &'a TlsArgs,
 }
 
 /// One worker process's frontends: `count` of them from global index
@@ -67,6 +70,44 @@ pub fn shares(total: usize, targets: usize, per_worker: usize) -> Vec<Share> {
     out
 }
 
+/// The command line of one of `n` workers: `count` frontends from global
+/// index `base` on `target`, connecting from `src`.
+pub fn command_line(
+    s: &Spread,
+    target: &str,
+    base: usize,
+    count: usize,
+    n: usize,
+    src: Ipv4Addr,
+) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "worker",
+        "--target",
+        target,
+        "--count",
+        &count.to_string(),
+        "--base",
+        &base.to_string(),
+        "--groups",
+        &s.groups.join(","),
+        "--sample-every",
+        &s.sample_every.to_string(),
+        "--rate",
+        &(s.rate / n as f64).to_string(),
+        "--inflight",
+        &(s.inflight / n).max(16).to_string(),
+        "--sources",
+        &src.to_string(),
+    ]
+    .map(str::to_owned)
+    .into();
+    if s.polling {
+        args.push("--polling".to_owned());
+    }
+    args.extend(s.tls.to_args());
+    args
+}
+
 pub fn spawn(s: &Spread) -> Result<Vec<Worker>, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let plan = shares(s.total, s.targets.len(), s.per_worker);
@@ -80,14 +121,7 @@ pub fn spawn(s: &Spread) -> Result<Vec<Worker>, String> {
         } = *share;
         let src = Ipv4Addr::new(127, 0, (1 + s.run % 250) as u8, (2 + k % 250) as u8);
         let mut child = Command::new(&exe)
-            .args(["worker", "--target", &s.targets[target]])
-            .args(["--count", &count.to_string(), "--base", &base.to_string()])
-            .args(["--groups", &s.groups.join(",")])
-            .args(["--sample-every", &s.sample_every.to_string()])
-            .args(["--rate", &(s.rate / n as f64).to_string()])
-            .args(["--inflight", &(s.inflight / n).max(16).to_string()])
-            .args(["--sources", &src.to_string()])
-            .args(if s.polling { &["--polling"][..] } else { &[] })
+            .args(command_line(s, &s.targets[target], base, count, n, src))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
