@@ -1,15 +1,20 @@
 # Multi-stage build: a static (musl) binary on an empty base image with the CA
-# roots for the backend's HTTPS calls. No shell, no package manager.
+# roots for the backend's HTTPS calls. No shell, no package manager. The
+# same image as scripts/image.sh builds without Docker (buildah).
 #
 #   docker build -t spectra-server .
 #   docker compose up -d
 FROM rust:1-alpine AS build
-RUN apk add --no-cache musl-dev
+# gcc and musl-dev for the C parts (ring, mimalloc); the image has gcc and
+# the CA roots already.
+RUN apk add --no-cache musl-dev gcc ca-certificates
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked --bin spectra-server \
+# Profile `image`: release code, stripped (no debug info or symbols). On
+# Alpine the host target is musl, linked statically.
+RUN cargo build --profile image --locked --bin spectra-server \
     && mkdir -p /out/app/keys /out/app/replays \
-    && cp target/release/spectra-server /out/spectra-server
+    && cp target/image/spectra-server /out/spectra-server
 
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt

@@ -9,7 +9,8 @@
 # Sizes fit a 2-core machine shared by server and generator; override with
 #   FANOUT=100,400,1000 MATCHES=20x10 STORM=2000 STORM_LIVE=300 IDLE=5000 \
 #   EDGES=10000 DURATION=10 SKIP=ingest,storm-live scripts/perf.sh
-# ONLY=ours or ONLY=node measures one server. REFERENCE_DIR=<a checkout of
+# ONLY=ours or ONLY=node measures one server. WITH_STATIC=1 adds the static
+# build of the container image (ingest and fanout). REFERENCE_DIR=<a checkout of
 # the Node reference with its dependencies installed> adds it as a third
 # server (on its fixed ports 5100, 5101, 5200). Extra arguments go to
 # `spectra-loadgen all` (see perf/README.md).
@@ -34,6 +35,12 @@ OURS_PORTS=${OURS_PORTS:-15100,15101,15200}
 WITH_REPLAYS=${WITH_REPLAYS:-1}
 OURS_REPLAYS_PORTS=${OURS_REPLAYS_PORTS:-15110,15111,15210}
 NODE_PORTS=${NODE_PORTS:-25100,25200}
+# The static build the container image ships (WITH_STATIC=1: musl, profile
+# `image`, built by `scripts/image.sh binary`, or the binary STATIC_BIN
+# names), ingest and fanout only, in the ratios beside the others.
+WITH_STATIC=${WITH_STATIC:-0}
+STATIC_BIN=${STATIC_BIN:-}
+OURS_STATIC_PORTS=${OURS_STATIC_PORTS:-15120,15121,15220}
 # The edges scenario (ours only): Redis, an origin publishing to it and two
 # edges (SPECTRA_ROLE=edge), on free loopback ports from EDGES_PORT_BASE up;
 # EDGES frontends on one match, on our server alone and then on the edges.
@@ -49,6 +56,7 @@ logdir=$(mktemp -d /tmp/spectra-perf.XXXXXX)
 
 IFS=, read -r o_in o_rest o_out <<<"$OURS_PORTS"
 IFS=, read -r r_in r_rest r_out <<<"$OURS_REPLAYS_PORTS"
+IFS=, read -r s_in s_rest s_out <<<"$OURS_STATIC_PORTS"
 IFS=, read -r n_in n_out <<<"$NODE_PORTS"
 
 # The Node reference (ValoSpectra/Spectra-Server: a checkout with its
@@ -67,7 +75,7 @@ if [ -n "$REFERENCE_DIR" ]; then
     exit 1
   fi
   for p in 5100 5101 5200; do
-    if [[ ",$OURS_PORTS,$OURS_REPLAYS_PORTS,$NODE_PORTS,$SINK_PORT," == *",$p,"* ]]; then
+    if [[ ",$OURS_PORTS,$OURS_REPLAYS_PORTS,$OURS_STATIC_PORTS,$NODE_PORTS,$SINK_PORT," == *",$p,"* ]]; then
       echo "perf.sh: port $p is the reference's (it always uses 5100, 5101, 5200); give the other servers other ports" >&2
       exit 1
     fi
@@ -120,6 +128,11 @@ free_ports() { # first count
 bins=(-p spectra-perf --bin spectra-loadgen)
 [ "$ONLY" = node ] || bins+=(-p spectra-server --bin spectra-server)
 cargo build --release "${bins[@]}"
+static_bin=
+if [ "$ONLY" != node ] && [ "$WITH_STATIC" = 1 ]; then
+  static_bin=${STATIC_BIN:-$(scripts/image.sh binary)}
+  [ -x "$static_bin" ] || { echo "perf.sh: STATIC_BIN=$static_bin is not an executable" >&2; exit 1; }
+fi
 if [ "$ONLY" != ours ] && [ ! -d perf/node-baseline/node_modules ]; then
   npm ci --prefix perf/node-baseline --no-audit --no-fund
 fi
@@ -154,6 +167,18 @@ if [ "$ONLY" != node ] && [ "$WITH_REPLAYS" = 1 ]; then
   wait_port "$r_in" "spectra-server (replays on)"
   wait_port "$r_out" "spectra-server (replays on)"
   servers+=(--server "name=ours-replays,ingest=http://127.0.0.1:$r_in,broadcast=http://127.0.0.1:$r_out,pid=${pids[-1]},only=ingest")
+fi
+# The static build: the same settings as ours, measured on ingest and fanout
+# and compared with ours in the ratios.
+if [ -n "$static_bin" ]; then
+  INSECURE=true REQUIRE_AUTH_KEY=false USE_BACKEND=false SPECTRA_BIND=127.0.0.1 \
+    SPECTRA_INGEST_PORT=$s_in SPECTRA_REST_PORT=$s_rest SPECTRA_BROADCAST_PORT=$s_out \
+    SPECTRA_REPLAYS=false RUST_LOG=warn \
+    "$static_bin" >"$logdir/ours-static.log" 2>&1 &
+  pids+=($!)
+  wait_port "$s_in" "spectra-server (static)"
+  wait_port "$s_out" "spectra-server (static)"
+  servers+=(--server "name=ours-static,ingest=http://127.0.0.1:$s_in,broadcast=http://127.0.0.1:$s_out,pid=${pids[-1]},only=ingest+fanout,ratios=yes")
 fi
 # The reference (REFERENCE_DIR, checked above), after the Node baseline: the
 # ratios compare ours with both. It runs from a folder of its own in the log
@@ -230,7 +255,7 @@ if [ "$ONLY" != node ] && [[ ",$SKIP," != *,edges,* ]]; then
   fi
 fi
 
-cmd="FANOUT=$FANOUT MATCHES=$MATCHES STORM=$STORM STORM_LIVE=$STORM_LIVE IDLE=$IDLE EDGES=$EDGES DURATION=$DURATION SKIP=$SKIP ONLY=$ONLY WITH_SINK=$WITH_SINK WITH_REPLAYS=$WITH_REPLAYS scripts/perf.sh $*"
+cmd="FANOUT=$FANOUT MATCHES=$MATCHES STORM=$STORM STORM_LIVE=$STORM_LIVE IDLE=$IDLE EDGES=$EDGES DURATION=$DURATION SKIP=$SKIP ONLY=$ONLY WITH_SINK=$WITH_SINK WITH_REPLAYS=$WITH_REPLAYS WITH_STATIC=$WITH_STATIC${STATIC_BIN:+ STATIC_BIN=$STATIC_BIN} scripts/perf.sh $*"
 if [ -n "$REFERENCE_DIR" ]; then
   cmd="REFERENCE_DIR=<Spectra-Server $(git -C "$REFERENCE_DIR" describe --always --dirty 2>/dev/null || echo checkout)> $cmd"
 fi

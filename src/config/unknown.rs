@@ -28,11 +28,13 @@ const KNOWN: &[&str] = &[
     "SPECTRA_REDIS_URL",
     "SPECTRA_TEST_CLOCK",
     "SPECTRA_CLIENT_DEEPLINK",
-    // Tests and tools: where the recorded games are, and the e2e tests'
-    // server logs on their output.
+    // Tests and tools: where the recorded games are, the e2e tests'
+    // server logs on their output, and the static binary they run in an
+    // empty root.
     "SPECTRA_CONFORMANCE",
     "SPECTRA_E2E_VERBOSE",
     "SPECTRA_E2E_LOG",
+    "SPECTRA_STATIC_BIN",
 ];
 
 /// The furthest a name may be from a setting's (in edits) to be offered

@@ -53,6 +53,9 @@ pub struct Server {
     log: mpsc::Receiver<String>,
     pub log_lines: Vec<String>,
     extra: Vec<(String, String)>,
+    /// Set when the server runs with this folder as its root directory
+    /// ([`Server::start_in_root`]).
+    root: Option<PathBuf>,
 }
 
 impl Server {
@@ -67,6 +70,26 @@ impl Server {
             [free_port(), free_port(), free_port()],
             temp_dir("replays"),
             extra,
+            None,
+        )
+    }
+
+    /// Starts `/spectra-server` in `root` as the container image runs it:
+    /// `root` is its root directory (`unshare --root`, in a user namespace
+    /// when not run as root), `/app` its working directory, replays in the
+    /// default `replays` folder there (`replay_dir` is `root/app/replays`);
+    /// the test clock on and no key required as in [`Server::start`]. The
+    /// caller removes `root`.
+    pub fn start_in_root(root: &Path, extra: &[(&str, &str)]) -> Server {
+        let extra: Vec<(String, String)> = extra
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Self::launch(
+            [free_port(), free_port(), free_port()],
+            root.join("app/replays"),
+            extra,
+            Some(root.to_owned()),
         )
     }
 
@@ -93,15 +116,38 @@ impl Server {
             [self.ingest, self.rest, self.broadcast],
             self.replay_dir.clone(),
             std::mem::take(&mut self.extra),
+            self.root.take(),
         );
         let old = std::mem::replace(self, again);
         // The old one is dead and shares the folder: keep the folder.
         std::mem::forget(old);
     }
 
-    fn launch(ports: [u16; 3], replay_dir: PathBuf, extra: Vec<(String, String)>) -> Server {
+    fn launch(
+        ports: [u16; 3],
+        replay_dir: PathBuf,
+        extra: Vec<(String, String)>,
+        root: Option<PathBuf>,
+    ) -> Server {
         let [ingest, rest, broadcast] = ports;
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_spectra-server"));
+        let mut cmd = match &root {
+            None => {
+                let mut cmd = Command::new(env!("CARGO_BIN_EXE_spectra-server"));
+                cmd.current_dir(&replay_dir);
+                cmd
+            }
+            Some(root) => {
+                // unshare execs the server: the child is the server.
+                let mut cmd = Command::new("unshare");
+                if !is_root() {
+                    cmd.arg("--map-root-user");
+                }
+                cmd.arg("--root")
+                    .arg(root)
+                    .args(["--wd", "/app", "/spectra-server"]);
+                cmd
+            }
+        };
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             // SPECTRA_E2E_LOG=debug: the server's whole story, for a failure
@@ -114,11 +160,12 @@ impl Server {
             .env("SPECTRA_INGEST_PORT", ingest.to_string())
             .env("SPECTRA_REST_PORT", rest.to_string())
             .env("SPECTRA_BROADCAST_PORT", broadcast.to_string())
-            .env("SPECTRA_REPLAY_DIR", &replay_dir)
             .env("SPECTRA_TEST_CLOCK", "true")
             .env("SPECTRA_PIN_CORE", "off")
-            .env("REQUIRE_AUTH_KEY", "false")
-            .current_dir(&replay_dir);
+            .env("REQUIRE_AUTH_KEY", "false");
+        if root.is_none() {
+            cmd.env("SPECTRA_REPLAY_DIR", &replay_dir);
+        }
         let mut tls = false;
         for (k, v) in &extra {
             if k == "SERVER_KEY" {
@@ -166,6 +213,7 @@ impl Server {
             log: rx,
             log_lines: Vec::new(),
             extra,
+            root,
         };
         server.wait_for_log("ready", Duration::from_secs(20));
         server
@@ -254,6 +302,14 @@ impl Drop for Server {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.replay_dir);
     }
+}
+
+/// Whether this process runs as root (user id 0).
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }
 
 /// A plain-HTTP request to the REST port without any client library, for

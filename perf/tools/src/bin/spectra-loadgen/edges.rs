@@ -76,6 +76,7 @@ mod tests {
             origin_pid: Some(7),
             redis: None,
             only: Vec::new(),
+            ratios: false,
         }
     }
 

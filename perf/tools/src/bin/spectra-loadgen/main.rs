@@ -183,9 +183,10 @@ struct CommonArgs {
 /// `spectra-loadgen all`.
 #[derive(clap::Args)]
 struct AllArgs {
-    /// A server: name=NAME,ingest=URL,broadcast=URL,pid=PID[,only=fanout+matches];
-    /// edges: broadcast=URL+URL,pid=PID+PID,origin-pid=PID,redis=URL (repeat
-    /// for several servers)
+    /// A server: name=NAME,ingest=URL,broadcast=URL,pid=PID[,only=fanout+matches]
+    /// [,ratios=yes: in the ratios despite only=]; edges:
+    /// broadcast=URL+URL,pid=PID+PID,origin-pid=PID,redis=URL (repeat for
+    /// several servers)
     #[arg(long = "server", value_name = "SPEC", required = true, value_parser = parse_server)]
     servers: Vec<Server>,
     /// The Markdown report; the SVG plot goes beside it
@@ -373,13 +374,15 @@ fn server_from(
         origin_pid: None,
         redis: None,
         only: Vec::new(),
+        ratios: false,
     })
 }
 
-/// `name=ours,ingest=URL,broadcast=URL,pid=PID[,only=fanout+matches]`; with
-/// edges `broadcast=URL+URL,pid=PID+PID,origin-pid=PID,redis=URL`.
+/// `name=ours,ingest=URL,broadcast=URL,pid=PID[,only=fanout+matches][,ratios=yes]`;
+/// with edges `broadcast=URL+URL,pid=PID+PID,origin-pid=PID,redis=URL`.
 fn parse_server(spec: &str) -> Result<Server, String> {
     let mut only = Vec::new();
+    let mut ratios = false;
     let mut name = "server";
     let (mut ingest, mut broadcast, mut pids) =
         ("http://127.0.0.1:5100", "http://127.0.0.1:5200", None);
@@ -393,15 +396,17 @@ fn parse_server(spec: &str) -> Result<Server, String> {
             Some(("origin-pid", v)) => origin_pid = v.parse().ok(),
             Some(("redis", v)) => redis = Some(redis_info::parse_addr(v)?),
             Some(("only", v)) => only = v.split('+').map(str::to_owned).collect(),
+            Some(("ratios", "yes")) => ratios = true,
             _ => {
                 return Err(format!(
-                    "{part:?}: expected name=,ingest=,broadcast=,pid=,origin-pid=,redis=,only="
+                    "{part:?}: expected name=,ingest=,broadcast=,pid=,origin-pid=,redis=,only=,ratios=yes"
                 ));
             }
         }
     }
     Ok(Server {
         only,
+        ratios,
         origin_pid,
         redis,
         ..server_from(name, ingest, broadcast, pids, '+')?
@@ -410,13 +415,14 @@ fn parse_server(spec: &str) -> Result<Server, String> {
 
 /// The servers the first is compared with in the report's ratios: every
 /// other one measured on every scenario (no `only=`, not an origin's edges:
-/// the Node baseline and the reference), or, when there is none, the second
+/// the Node baseline and the reference) and those asked for with
+/// `ratios=yes` (the static build), or, when there is none, the second
 /// (`ONLY=ours` still compares ours with what ran beside it).
 fn compared(servers: &[Server]) -> Vec<String> {
     let full: Vec<String> = servers
         .iter()
         .skip(1)
-        .filter(|s| s.only.is_empty() && s.origin_pid.is_none())
+        .filter(|s| (s.only.is_empty() || s.ratios) && s.origin_pid.is_none())
         .map(|s| s.name.clone())
         .collect();
     if full.is_empty() {
@@ -629,8 +635,14 @@ mod tests {
         let edges = spec(
             "name=edges,broadcast=http://127.0.0.1:1+http://127.0.0.1:2,pid=6+7,origin-pid=8,only=edges",
         );
+        let static_build = spec("name=ours-static,pid=9,only=ingest+fanout,ratios=yes");
         let all = [&ours, &node, &replays, &reference, &sink, &edges].map(Clone::clone);
         assert_eq!(compared(&all), ["node", "reference"]);
+        // Another build of ours, on some scenarios: beside the full ones.
+        assert!(static_build.ratios);
+        let with_static = [&ours, &node, &replays, &static_build, &sink].map(Clone::clone);
+        assert_eq!(compared(&with_static), ["node", "ours-static"]);
+        assert!(parse_server("name=x,ratios=no").is_err());
         // ONLY=node with a reference: the baseline against the reference.
         assert_eq!(compared(&[node, reference]), ["reference"]);
         // ONLY=ours: with what ran beside it, as before.

@@ -36,6 +36,9 @@ pub struct Server {
     pub redis: Option<SocketAddr>,
     /// Scenarios to run on it in `all` (empty: every one).
     pub only: Vec<String>,
+    /// In the report's ratios although `only` limits it (`ratios=yes`):
+    /// another build of the first server, compared on its scenarios.
+    pub ratios: bool,
 }
 
 impl Server {
