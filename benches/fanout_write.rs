@@ -31,7 +31,7 @@ fn userland(c: &mut Criterion) {
                     for o in &mut boxes {
                         o.push_latest(1, frame.clone(), LIMIT).unwrap();
                         let mut slices = [IoSlice::new(&[]); 8];
-                        let n = o.io_slices(&mut slices);
+                        let n = o.io_slices(&mut slices, usize::MAX);
                         let len: usize = slices.iter().take(n).map(|s| s.len()).sum();
                         o.consume(black_box(len));
                     }
@@ -83,7 +83,7 @@ fn loopback_write(c: &mut Criterion) {
                     o.push_latest(1, frame.clone(), LIMIT).unwrap();
                     while !o.is_empty() {
                         let mut slices = [IoSlice::new(&[]); 8];
-                        let n = o.io_slices(&mut slices);
+                        let n = o.io_slices(&mut slices, usize::MAX);
                         let w = tx.write_vectored(&slices[..n]).unwrap();
                         o.consume(w);
                     }

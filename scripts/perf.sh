@@ -34,13 +34,20 @@ OURS_PORTS=${OURS_PORTS:-15100,15101,15200}
 # files go to a temporary folder, removed at the end.
 WITH_REPLAYS=${WITH_REPLAYS:-1}
 OURS_REPLAYS_PORTS=${OURS_REPLAYS_PORTS:-15110,15111,15210}
+# Ours again with TLS on all three ports (SERVER_KEY/SERVER_CERT, as
+# production runs), fanout and storm rows as `ours-tls` (and, with
+# REFERENCE_DIR, the reference as `reference-tls`); the report puts them
+# beside the plain rows of the same run. WITH_TLS=0 leaves them out.
+WITH_TLS=${WITH_TLS:-1}
+OURS_TLS_PORTS=${OURS_TLS_PORTS:-15120,15121,15220}
+TLS_ONLY=fanout+storm+storm-polling+storm-live
 NODE_PORTS=${NODE_PORTS:-25100,25200}
 # The static build the container image ships (WITH_STATIC=1: musl, profile
 # `image`, built by `scripts/image.sh binary`, or the binary STATIC_BIN
 # names), ingest and fanout only, in the ratios beside the others.
 WITH_STATIC=${WITH_STATIC:-0}
 STATIC_BIN=${STATIC_BIN:-}
-OURS_STATIC_PORTS=${OURS_STATIC_PORTS:-15120,15121,15220}
+OURS_STATIC_PORTS=${OURS_STATIC_PORTS:-15130,15131,15230}
 # The edges scenario (ours only): Redis, an origin publishing to it and two
 # edges (SPECTRA_ROLE=edge), on free loopback ports from EDGES_PORT_BASE up;
 # EDGES frontends on one match, on our server alone and then on the edges.
@@ -57,14 +64,17 @@ logdir=$(mktemp -d /tmp/spectra-perf.XXXXXX)
 IFS=, read -r o_in o_rest o_out <<<"$OURS_PORTS"
 IFS=, read -r r_in r_rest r_out <<<"$OURS_REPLAYS_PORTS"
 IFS=, read -r s_in s_rest s_out <<<"$OURS_STATIC_PORTS"
+IFS=, read -r t_in t_rest t_out <<<"$OURS_TLS_PORTS"
 IFS=, read -r n_in n_out <<<"$NODE_PORTS"
 
 # The Node reference (ValoSpectra/Spectra-Server: a checkout with its
 # dependencies installed, see perf/README.md), a third server when
 # REFERENCE_DIR names it. It always listens on 5100, 5101 and 5200 (on every
-# interface, plain with INSECURE=true), so those must be free and none of
-# this script's ports; checked before anything is built. tsx compiles it at
-# start (seconds): REFERENCE_WAIT_SECS bounds the wait.
+# interface), so those must be free and none of this script's ports; checked
+# before anything is built. scripts/perf-reference.sh starts it for its own
+# rows and stops it after them (the generator's `--turn`), so that its plain
+# and TLS runs never overlap. tsx compiles it at start (seconds):
+# REFERENCE_WAIT_SECS bounds the wait.
 REFERENCE_DIR=${REFERENCE_DIR:-}
 REFERENCE_WAIT_SECS=${REFERENCE_WAIT_SECS:-120}
 if [ -n "$REFERENCE_DIR" ]; then
@@ -75,7 +85,7 @@ if [ -n "$REFERENCE_DIR" ]; then
     exit 1
   fi
   for p in 5100 5101 5200; do
-    if [[ ",$OURS_PORTS,$OURS_REPLAYS_PORTS,$OURS_STATIC_PORTS,$NODE_PORTS,$SINK_PORT," == *",$p,"* ]]; then
+    if [[ ",$OURS_PORTS,$OURS_TLS_PORTS,$OURS_REPLAYS_PORTS,$OURS_STATIC_PORTS,$NODE_PORTS,$SINK_PORT," == *",$p,"* ]]; then
       echo "perf.sh: port $p is the reference's (it always uses 5100, 5101, 5200); give the other servers other ports" >&2
       exit 1
     fi
@@ -84,6 +94,19 @@ if [ -n "$REFERENCE_DIR" ]; then
       exit 1
     fi
   done
+fi
+# TLS rows: ours (and the reference) again with SERVER_KEY/SERVER_CERT, a
+# self-signed ECDSA P-256 certificate made for the run in the log folder.
+if [ "$WITH_TLS" = 1 ] && ! command -v openssl >/dev/null; then
+  echo "perf.sh: no openssl (apt-get install openssl) to make a certificate: the TLS rows are skipped" >&2
+  WITH_TLS=0
+fi
+if [ "$WITH_TLS" = 1 ]; then
+  tls_key="$logdir/tls-key.pem"
+  tls_cert="$logdir/tls-cert.pem"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+    -keyout "$tls_key" -out "$tls_cert" 2>"$logdir/openssl.err"
 fi
 
 pids=()
@@ -98,7 +121,12 @@ cleanup() {
     done
     kill -9 "$p" 2>/dev/null || true
   done
-  rm -rf "$logdir/replays" "$logdir/reference"
+  if [ -n "$REFERENCE_DIR" ]; then
+    for n in reference reference-tls; do
+      PERF_LOG_DIR=$logdir scripts/perf-reference.sh down "$n" || true
+    done
+  fi
+  rm -rf "$logdir/replays" "$logdir/reference" "$logdir/reference-tls"
 }
 trap cleanup EXIT INT TERM
 
@@ -148,6 +176,17 @@ if [ "$ONLY" != node ]; then
   wait_port "$o_out" "spectra-server"
   servers+=(--server "name=ours,ingest=http://127.0.0.1:$o_in,broadcast=http://127.0.0.1:$o_out,pid=${pids[-1]}")
 fi
+# Right after ours, which it is compared with.
+if [ "$ONLY" != node ] && [ "$WITH_TLS" = 1 ]; then
+  SERVER_KEY=$tls_key SERVER_CERT=$tls_cert REQUIRE_AUTH_KEY=false USE_BACKEND=false SPECTRA_BIND=127.0.0.1 \
+    SPECTRA_INGEST_PORT=$t_in SPECTRA_REST_PORT=$t_rest SPECTRA_BROADCAST_PORT=$t_out \
+    SPECTRA_REPLAYS=false RUST_LOG=warn \
+    target/release/spectra-server >"$logdir/ours-tls.log" 2>&1 &
+  pids+=($!)
+  wait_port "$t_in" "spectra-server (TLS)"
+  wait_port "$t_out" "spectra-server (TLS)"
+  servers+=(--server "name=ours-tls,ingest=https://127.0.0.1:$t_in,broadcast=https://127.0.0.1:$t_out,pid=${pids[-1]},only=$TLS_ONLY")
+fi
 if [ "$ONLY" != ours ]; then
   HOST=127.0.0.1 INGEST_PORT=$n_in BROADCAST_PORT=$n_out \
     node perf/node-baseline/server.js >"$logdir/node.log" 2>&1 &
@@ -181,37 +220,18 @@ if [ -n "$static_bin" ]; then
   servers+=(--server "name=ours-static,ingest=http://127.0.0.1:$s_in,broadcast=http://127.0.0.1:$s_out,pid=${pids[-1]},only=ingest+fanout,ratios=yes")
 fi
 # The reference (REFERENCE_DIR, checked above), after the Node baseline: the
-# ratios compare ours with both. It runs from a folder of its own in the log
-# folder, so that its replay logs (always on) go there and its checkout's
-# .env is not read; the settings are the environment's. tsx starts it as a
-# child process: that child is the server measured.
+# ratios compare ours with both. The generator has scripts/perf-reference.sh
+# start it for its rows (`--turn`; no pid here: the script prints it) and
+# stop it after them, then the same with TLS.
+turn=()
 if [ -n "$REFERENCE_DIR" ]; then
-  mkdir -p "$logdir/reference"
-  (cd "$logdir/reference" && INSECURE=true REQUIRE_AUTH_KEY=false USE_BACKEND=false \
-    exec "$ref_tsx" --tsconfig "$REFERENCE_DIR/tsconfig.json" "$REFERENCE_DIR/src/index.ts") \
-    >"$logdir/reference.log" 2>&1 &
-  ref_tsx_pid=$!
-  pids+=("$ref_tsx_pid")
-  ref_up=0
-  for _ in $(seq 1 $((REFERENCE_WAIT_SECS * 5))); do
-    if ! kill -0 "$ref_tsx_pid" 2>/dev/null; then
-      echo "perf.sh: the reference stopped at start; its log ($logdir/reference.log) ends:" >&2
-      tail -n 20 "$logdir/reference.log" >&2
-      exit 1
-    fi
-    if (exec 3<>/dev/tcp/127.0.0.1/5100) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/5200) 2>/dev/null; then
-      ref_up=1
-      break
-    fi
-    sleep 0.2
-  done
-  if [ "$ref_up" != 1 ]; then
-    echo "perf.sh: the reference is not listening on 5100 and 5200 after $REFERENCE_WAIT_SECS s (REFERENCE_WAIT_SECS; log in $logdir/reference.log)" >&2
-    exit 1
+  export REFERENCE_DIR REFERENCE_WAIT_SECS PERF_LOG_DIR=$logdir
+  turn=(--turn scripts/perf-reference.sh)
+  servers+=(--server "name=reference,ingest=http://127.0.0.1:5100,broadcast=http://127.0.0.1:5200")
+  if [ "$WITH_TLS" = 1 ]; then
+    export PERF_TLS_KEY=$tls_key PERF_TLS_CERT=$tls_cert
+    servers+=(--server "name=reference-tls,ingest=https://127.0.0.1:5100,broadcast=https://127.0.0.1:5200,only=$TLS_ONLY")
   fi
-  ref_pid=$(pgrep -n -P "$ref_tsx_pid" || echo "$ref_tsx_pid")
-  pids+=("$ref_pid")
-  servers+=(--server "name=reference,ingest=http://127.0.0.1:5100,broadcast=http://127.0.0.1:5200,pid=$ref_pid")
 fi
 if [ "$WITH_SINK" = 1 ]; then
   target/release/spectra-loadgen sink --listen "127.0.0.1:$SINK_PORT" >"$logdir/sink.log" 2>&1 &
@@ -255,13 +275,14 @@ if [ "$ONLY" != node ] && [[ ",$SKIP," != *,edges,* ]]; then
   fi
 fi
 
-cmd="FANOUT=$FANOUT MATCHES=$MATCHES STORM=$STORM STORM_LIVE=$STORM_LIVE IDLE=$IDLE EDGES=$EDGES DURATION=$DURATION SKIP=$SKIP ONLY=$ONLY WITH_SINK=$WITH_SINK WITH_REPLAYS=$WITH_REPLAYS WITH_STATIC=$WITH_STATIC${STATIC_BIN:+ STATIC_BIN=$STATIC_BIN} scripts/perf.sh $*"
+cmd="FANOUT=$FANOUT MATCHES=$MATCHES STORM=$STORM STORM_LIVE=$STORM_LIVE IDLE=$IDLE EDGES=$EDGES DURATION=$DURATION SKIP=$SKIP ONLY=$ONLY WITH_SINK=$WITH_SINK WITH_REPLAYS=$WITH_REPLAYS WITH_TLS=$WITH_TLS WITH_STATIC=$WITH_STATIC${STATIC_BIN:+ STATIC_BIN=$STATIC_BIN} scripts/perf.sh $*"
 if [ -n "$REFERENCE_DIR" ]; then
   cmd="REFERENCE_DIR=<Spectra-Server $(git -C "$REFERENCE_DIR" describe --always --dirty 2>/dev/null || echo checkout)> $cmd"
 fi
 timeout --kill-after=10 "$LIMIT_SECS" target/release/spectra-loadgen all "${servers[@]}" \
   --fanout "$FANOUT" --matches "$MATCHES" --storm "$STORM" --storm-live "$STORM_LIVE" --idle "$IDLE" --edges "$EDGES" \
-  --duration "$DURATION" --skip "$SKIP" --out "$out" --command "$cmd" "$@"
+  --duration "$DURATION" --skip "$SKIP" --out "$out" --command "$cmd" \
+  --insecure-tls "${turn[@]}" "$@"
 # What the servers logged (e.g. events dropped under overload) goes with the results.
 {
   echo

@@ -131,11 +131,17 @@ impl Outbox {
         self.chunks.front().map(|c| c.bytes.as_ref())
     }
 
-    /// Fills `slices` with the queued chunks in order; returns how many.
-    pub fn io_slices<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
-        let mut n = 0;
+    /// Fills `slices` with the queued chunks in order, `max_bytes` at most
+    /// in all (the last one cut short to fit); returns how many.
+    pub fn io_slices<'a>(&'a self, slices: &mut [IoSlice<'a>], max_bytes: usize) -> usize {
+        let (mut n, mut left) = (0, max_bytes);
         for (slot, chunk) in slices.iter_mut().zip(self.chunks.iter()) {
-            *slot = IoSlice::new(&chunk.bytes);
+            if left == 0 {
+                break;
+            }
+            let take = chunk.bytes.len().min(left);
+            *slot = IoSlice::new(chunk.bytes.get(..take).unwrap_or_default());
+            left -= take;
             n += 1;
         }
         n
@@ -301,7 +307,13 @@ mod tests {
         o.push(Bytes::from_static(b"de"), LIMIT).unwrap();
         o.push(Bytes::from_static(b"f"), LIMIT).unwrap();
         let mut s = [IoSlice::new(&[]); 4];
-        assert_eq!(o.io_slices(&mut s), 3);
+        assert_eq!(o.io_slices(&mut s, usize::MAX), 3);
+        assert_eq!(o.io_slices(&mut s[..2], usize::MAX), 2);
+        // At most 4 bytes: "abc" and the "d" of "de".
+        assert_eq!(o.io_slices(&mut s, 4), 2);
+        assert_eq!((&*s[0], &*s[1]), (&b"abc"[..], &b"d"[..]));
+        assert_eq!(o.io_slices(&mut s, 3), 1);
+        assert_eq!(o.io_slices(&mut s, 0), 0);
         o.consume(4);
         assert_eq!(o.front(), Some(&b"e"[..]));
         assert_eq!(o.queued_bytes(), 2);

@@ -110,7 +110,7 @@ fn read_plain(s: &mut TcpStream, buf: &mut BytesMut, max_chunk: usize) -> io::Re
 fn write_plain(s: &mut TcpStream, out: &mut Outbox) -> io::Result<bool> {
     while !out.is_empty() {
         let mut slices = [IoSlice::new(&[]); MAX_IOV];
-        let n = out.io_slices(&mut slices);
+        let n = out.io_slices(&mut slices, usize::MAX);
         // One chunk (a broadcast frame, the usual case) goes by `write`:
         // `writev` costs more in the kernel per call, which at tens of
         // thousands of deliveries per second shows.
@@ -196,7 +196,7 @@ impl TlsStream {
     fn flush_from(&mut self, out: &mut Outbox) -> io::Result<bool> {
         loop {
             if self.tls.wants_write() {
-                match self.tls.write_tls(&mut self.sock) {
+                match self.tls.write_tls(&mut RecordSink(&mut self.sock)) {
                     Ok(_) => continue,
                     Err(e) => match e.kind() {
                         io::ErrorKind::WouldBlock => return Ok(false),
@@ -209,20 +209,51 @@ impl TlsStream {
                 // Application data waits for the handshake to finish.
                 return Ok(out.is_empty());
             }
-            let Some(front) = out.front() else {
+            if out.is_empty() {
                 return Ok(true);
-            };
-            // Encrypt one record's worth at a time so latest-wins still
-            // applies to what has not reached rustls yet.
-            let take = front.len().min(16 * 1024);
-            let n = self
+            }
+            // What is queued goes into one record (rustls makes one per
+            // write up to its 16 KiB maximum), sent by one syscall above:
+            // several small frames (a logon's replies, a backlog) cost one
+            // encryption and one write, not one each. One record's worth at
+            // a time, so that latest-wins still applies to what has not
+            // reached rustls yet.
+            let mut slices = [IoSlice::new(&[]); MAX_IOV];
+            let n = out.io_slices(&mut slices, MAX_RECORD);
+            let taken = self
                 .tls
                 .writer()
-                .write(front.get(..take).unwrap_or(front))?;
-            if n == 0 {
+                .write_vectored(slices.get(..n).unwrap_or_default())?;
+            if taken == 0 {
                 return Ok(false);
             }
-            out.consume(n);
+            out.consume(taken);
         }
+    }
+}
+
+/// The most plaintext one TLS record carries (RFC 8446, 5.1).
+const MAX_RECORD: usize = 16 * 1024;
+
+/// The socket as rustls' `write_tls` sees it. rustls hands its queued
+/// records over with `write_vectored`; one record (a broadcast frame, the
+/// usual case) goes by `write`, as on plain connections: `writev` costs
+/// more in the kernel per call.
+struct RecordSink<'a>(&'a mut TcpStream);
+
+impl Write for RecordSink<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match bufs {
+            [one] => self.0.write(one),
+            many => self.0.write_vectored(many),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
     }
 }

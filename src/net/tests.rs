@@ -196,14 +196,19 @@ fn posted_messages_wake_the_reactor_and_shutdown_says_goodbye() {
     assert!(poster.post("late".into()).is_err());
 }
 
-#[test]
-fn tls_connections_echo_and_close_cleanly() {
+/// A TLS server reactor with a fresh self-signed certificate, and a client
+/// configuration trusting it.
+fn start_tls() -> (
+    SocketAddr,
+    Remote,
+    thread::JoinHandle<Echo>,
+    Arc<rustls::ClientConfig>,
+) {
     let ck = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
     let cert = ck.cert.der().clone();
     let key = rustls_pki_types::PrivateKeyDer::try_from(ck.signing_key.serialize_der()).unwrap();
     let server_cfg = tls::from_der(vec![cert.clone()], key).unwrap();
     let (addr, remote, _p, h) = start(Options::default(), Some(server_cfg));
-
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert).unwrap();
     let client_cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
@@ -213,10 +218,24 @@ fn tls_connections_echo_and_close_cleanly() {
     .unwrap()
     .with_root_certificates(roots)
     .with_no_client_auth();
+    (addr, remote, h, Arc::new(client_cfg))
+}
+
+fn tls_client(
+    addr: SocketAddr,
+    cfg: Arc<rustls::ClientConfig>,
+) -> (rustls::ClientConnection, TcpStream) {
     let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
-    let conn = rustls::ClientConnection::new(Arc::new(client_cfg), name).unwrap();
+    let conn = rustls::ClientConnection::new(cfg, name).unwrap();
     let sock = TcpStream::connect(addr).unwrap();
     sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    (conn, sock)
+}
+
+#[test]
+fn tls_connections_echo_and_close_cleanly() {
+    let (addr, remote, h, cfg) = start_tls();
+    let (conn, sock) = tls_client(addr, cfg);
     let mut tls = rustls::StreamOwned::new(conn, sock);
     let big = "z".repeat(100_000) + "\n";
     tls.write_all(b"secure\n").unwrap();
@@ -227,6 +246,58 @@ fn tls_connections_echo_and_close_cleanly() {
     let want = format!("secure\n{big}close\n").into_bytes();
     assert_eq!(got.len(), want.len());
     assert!(got == want, "echo differs");
+    remote.shutdown();
+    h.join().unwrap();
+}
+
+/// Reads whole TLS records from `sock` until `want` bytes of plaintext
+/// came out of them; returns the plaintext and how many records carried it.
+fn read_records(
+    conn: &mut rustls::ClientConnection,
+    sock: &mut TcpStream,
+    want: usize,
+) -> (Vec<u8>, usize) {
+    let (mut raw, mut plain, mut records) = (Vec::new(), Vec::new(), 0);
+    let mut chunk = [0u8; 4096];
+    while plain.len() < want {
+        // A record: type, version (2 bytes), length (2 bytes), body.
+        let whole =
+            raw.len() >= 5 && raw.len() >= 5 + usize::from(u16::from_be_bytes([raw[3], raw[4]]));
+        if !whole {
+            let n = sock.read(&mut chunk).unwrap();
+            assert!(n > 0, "closed after {} of {want} bytes", plain.len());
+            raw.extend_from_slice(&chunk[..n]);
+            continue;
+        }
+        let len = 5 + usize::from(u16::from_be_bytes([raw[3], raw[4]]));
+        let record: Vec<u8> = raw.drain(..len).collect();
+        conn.read_tls(&mut &record[..]).unwrap();
+        conn.process_new_packets().unwrap();
+        let before = plain.len();
+        let _ = conn.reader().read_to_end(&mut plain);
+        if plain.len() > before {
+            records += 1;
+        }
+    }
+    (plain, records)
+}
+
+#[test]
+fn tls_writes_what_is_queued_as_one_record() {
+    let (addr, remote, h, cfg) = start_tls();
+    let (mut conn, mut sock) = tls_client(addr, cfg);
+    conn.complete_io(&mut sock).unwrap();
+    // A first echo: the handshake's last records (session tickets) are read.
+    conn.writer().write_all(b"first\n").unwrap();
+    conn.write_tls(&mut sock).unwrap();
+    assert_eq!(read_records(&mut conn, &mut sock, 6).0, b"first\n");
+    // Three lines in one record: the service queues three echoes at once,
+    // and they leave as one record.
+    conn.writer().write_all(b"a\nbb\nccc\n").unwrap();
+    conn.write_tls(&mut sock).unwrap();
+    let (plain, records) = read_records(&mut conn, &mut sock, 9);
+    assert_eq!(plain, b"a\nbb\nccc\n");
+    assert_eq!(records, 1, "three queued echoes, one record");
     remote.shutdown();
     h.join().unwrap();
 }

@@ -22,6 +22,7 @@ mod report;
 mod scenario;
 mod sink;
 mod sysinfo;
+mod tls_report;
 mod usage;
 mod worker;
 mod workers;
@@ -221,6 +222,12 @@ struct AllArgs {
     /// The command recorded in the report
     #[arg(long, default_value = "spectra-loadgen all")]
     command: String,
+    /// A program run as `PROGRAM up NAME` before each server's rows and
+    /// `PROGRAM down NAME` after them, e.g. to start and stop servers that
+    /// cannot run side by side; a number `up` prints is the server's pid
+    /// when its spec has none. A failing `up` skips the server
+    #[arg(long, value_name = "PROGRAM")]
+    turn: Option<PathBuf>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -437,6 +444,20 @@ fn compared(servers: &[Server]) -> Vec<String> {
     }
 }
 
+/// Runs `program step name` (`--turn`) and returns what it printed.
+fn take_turn(program: &std::path::Path, step: &str, name: &str) -> Result<String, String> {
+    let what = format!("`{} {step} {name}`", program.display());
+    let out = std::process::Command::new(program)
+        .args([step, name])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("{what}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("{what} failed ({})", out.status));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// A scenario with its sizes bound, run for one server.
 type Scenario<'a> = dyn Fn(&Common) -> Outcome + 'a;
 
@@ -454,6 +475,7 @@ fn all(a: AllArgs) {
         edges: audience,
         skip,
         command,
+        turn,
         common,
     } = a;
     let mut c = common.common();
@@ -469,6 +491,22 @@ fn all(a: AllArgs) {
         let _ = report::write(&out, rows, &command, &compared);
     };
     for srv in &servers {
+        let mut srv = srv.clone();
+        if let Some(program) = &turn {
+            match take_turn(program, "up", &srv.name) {
+                Ok(out) => {
+                    if srv.pids.is_empty() {
+                        srv.pids
+                            .extend(out.lines().filter_map(|l| l.trim().parse::<u32>().ok()));
+                    }
+                }
+                Err(e) => {
+                    eprintln!("spectra-loadgen: {e}: {} is skipped", srv.name);
+                    continue;
+                }
+            }
+        }
+        let srv = &srv;
         let skipped = |name: &str| {
             skip.iter().any(|s| s == name)
                 || (!srv.only.is_empty() && !srv.only.iter().any(|s| s == name))
@@ -541,6 +579,11 @@ fn all(a: AllArgs) {
                 record(edges::run(&row, &c), &mut rows);
                 std::thread::sleep(Duration::from_secs(2));
             }
+        }
+        if let Some(program) = &turn
+            && let Err(e) = take_turn(program, "down", &srv.name)
+        {
+            eprintln!("spectra-loadgen: {e}");
         }
     }
     if let Err(e) = report::write(&out, &rows, &command, &compared) {
@@ -648,6 +691,38 @@ mod tests {
         // ONLY=ours: with what ran beside it, as before.
         assert_eq!(compared(&[ours.clone(), replays, sink]), ["ours-replays"]);
         assert!(compared(&[ours]).is_empty());
+    }
+
+    #[test]
+    fn a_turn_program_is_told_the_step_and_the_server_and_may_name_its_pid() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("loadgen-turn-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let program = dir.join("turn.sh");
+        let log = dir.join("log");
+        std::fs::write(
+            &program,
+            format!(
+                "#!/bin/sh\necho \"$1 $2\" >>{}\n[ \"$2\" = broken ] && exit 3\n[ \"$1\" = up ] && echo 4242\nexit 0\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(take_turn(&program, "up", "reference").unwrap(), "4242\n");
+        assert_eq!(take_turn(&program, "down", "reference").unwrap(), "");
+        let e = take_turn(&program, "up", "broken").unwrap_err();
+        assert!(e.contains("up broken") && e.contains("failed"), "{e}");
+        assert!(take_turn(&dir.join("missing"), "up", "x").is_err());
+        assert_eq!(
+            std::fs::read_to_string(&log).unwrap(),
+            "up reference\ndown reference\nup broken\n"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        let Cmd::All(a) = parse(&["all", "--server", "name=x", "--turn", "scripts/t.sh"]) else {
+            panic!("not all");
+        };
+        assert_eq!(a.turn, Some(PathBuf::from("scripts/t.sh")));
     }
 
     #[test]

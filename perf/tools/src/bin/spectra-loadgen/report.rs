@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::edges_report;
 use super::scenario::Outcome;
+use super::{edges_report, tls_report};
 
 pub fn f(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "–".to_owned(), |x| format!("{x:.digits$}"))
@@ -66,7 +66,8 @@ fn key(o: &Outcome) -> (String, usize, usize) {
     (o.scenario.clone(), o.frontends, o.matches)
 }
 
-fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+/// `a / b` with two decimals, or a dash when either is missing.
+pub fn ratio(a: Option<f64>, b: Option<f64>) -> String {
     match (a, b) {
         (Some(a), Some(b)) if b != 0.0 => format!("{:.2}", a / b),
         _ => "–".to_owned(),
@@ -161,6 +162,7 @@ pub fn write(
         }
     }
     md.push_str(&ratios(rows, &names, compared));
+    md.push_str(&tls_report::section(rows));
     md.push_str(&edges_report::section(rows));
     let svg_name = svg_path
         .file_name()
