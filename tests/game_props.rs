@@ -140,4 +140,43 @@ proptest! {
         r.tick(now + 60 * 60 * 1000);
         check_invariants(&r);
     }
+
+    /// The send loop skips the ticks that would do nothing when the clock
+    /// jumps; whatever the gaps, a registry ticked only at its events does
+    /// what one ticked every 100 ms does, in the same order.
+    #[test]
+    fn a_clock_jump_does_what_every_tick_in_between_would(
+        steps in proptest::collection::vec((
+            0..SAMPLES.len(),
+            // Short gaps, gaps around the idle removal, and long ones.
+            prop_oneof![0u64..3_000, 1_799_800u64..1_801_400, 0u64..2_400_000],
+            any::<bool>(),
+        ), 1..8)
+    ) {
+        let (mut every, mut jumping) = (game(), game());
+        let (mut seen_every, mut seen_jumping) = (Vec::new(), Vec::new());
+        let mut now = T0;
+        for (i, dt, aux) in steps {
+            let mut t = now;
+            now += dt;
+            while t + 100 <= now {
+                t += 100;
+                seen(&mut seen_every, every.tick(t));
+            }
+            seen(&mut seen_every, every.tick(now));
+            seen(&mut seen_jumping, jumping.tick(now));
+            prop_assert_eq!(every.match_count(), jumping.match_count());
+            seen(&mut seen_every, send(&mut every, aux, SAMPLES[i], now));
+            seen(&mut seen_jumping, send(&mut jumping, aux, SAMPLES[i], now));
+        }
+        prop_assert_eq!(seen_every, seen_jumping);
+        prop_assert_eq!(snapshot(&every), snapshot(&jumping));
+        prop_assert_eq!(every.next_deadline(), jumping.next_deadline());
+    }
+}
+
+/// Appends an outcome's effects and error, one line each.
+fn seen(lines: &mut Vec<String>, out: Outcome) {
+    lines.extend(out.effects.iter().map(|e| format!("{e:?}")));
+    lines.extend(out.error.map(|e| format!("{e:?}")));
 }
