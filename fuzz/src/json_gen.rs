@@ -6,6 +6,12 @@
 use arbitrary::Arbitrary;
 use std::fmt::Write;
 
+/// The most text one generated run or nesting writes: more than any size
+/// limit of the server for one event (32 KB logons, 8 KB data events), so
+/// every limit is reached; longer text is refused by the same length check
+/// and only costs the fuzzer copies and page faults.
+const LONGEST: usize = 40 * 1024;
+
 /// Field names the observer, auxiliary and logon payloads use (from the
 /// recorded games and `src/game/event.rs`).
 pub const FIELDS: &[&str] = &[
@@ -261,7 +267,7 @@ impl Text {
                 let mut one = String::new();
                 write_char(&mut one, *c);
                 out.push('"');
-                out.push_str(&one.repeat(usize::from(*n)));
+                out.push_str(&one.repeat(usize::from(*n).min(LONGEST / one.len())));
                 out.push('"');
             }
         }
@@ -298,9 +304,10 @@ impl Val {
             Val::Obj(entries) => write_obj(out, entries.iter().map(|(k, v)| (k, v))),
             Val::Deep { depth, obj, value } => {
                 let (open, close) = if *obj { ("{\"a\":", "}") } else { ("[", "]") };
-                out.push_str(&open.repeat(usize::from(*depth)));
+                let depth = usize::from(*depth).min(LONGEST / open.len());
+                out.push_str(&open.repeat(depth));
                 value.write(out);
-                out.push_str(&close.repeat(usize::from(*depth)));
+                out.push_str(&close.repeat(depth));
             }
         }
     }
