@@ -174,6 +174,19 @@ struct LiveMatch {
     head: Option<Timer>,
 }
 
+impl LiveMatch {
+    /// Changed since the send loop last broadcast it.
+    fn unsent(&self) -> bool {
+        self.game.event_number() > self.sent_number
+    }
+
+    /// The last time at which the send loop keeps it while unchanged;
+    /// a tick after it removes the match as idle.
+    fn idle_until(&self) -> u64 {
+        self.last_send.saturating_add(IDLE_REMOVAL_MS)
+    }
+}
+
 #[derive(Default)]
 struct ConnState {
     obs_logon_used: bool,
@@ -889,10 +902,10 @@ impl Registry {
         // The last tick that may be skipped is due at or before `last`.
         let mut last = now;
         for live in self.matches.values() {
-            if live.game.event_number() > live.sent_number {
+            if live.unsent() {
                 return;
             }
-            last = last.min(live.last_send.saturating_add(IDLE_REMOVAL_MS));
+            last = last.min(live.idle_until());
         }
         if let Some((head, _)) = self.heads.first_key_value() {
             // Equal due times fire in creation order.
@@ -929,11 +942,11 @@ impl Registry {
             let Some(live) = self.matches.get_mut(&code) else {
                 continue;
             };
-            if live.game.event_number() > live.sent_number {
+            if live.unsent() {
                 live.sent_number = live.game.event_number();
                 live.last_send = now;
                 out.effects.push(Effect::Broadcast { group_code: code });
-            } else if now.saturating_sub(live.last_send) > IDLE_REMOVAL_MS {
+            } else if now > live.idle_until() {
                 self.remove_match(&code, Removal::Idle, out);
             }
         }
