@@ -24,11 +24,14 @@ pub fn conformance_dir() -> PathBuf {
         .expect("conformance games not found next to the repository (set SPECTRA_CONFORMANCE)")
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// `N` distinct free loopback ports. The listeners are held until all are
+/// chosen: one bound and dropped at a time, the kernel may hand out the same
+/// port twice.
+fn free_ports<const N: usize>() -> [u16; N] {
+    let listeners: Vec<TcpListener> = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("a free port"))
+        .collect();
+    std::array::from_fn(|i| listeners[i].local_addr().expect("a bound port").port())
 }
 
 /// A fresh temporary directory for one test (tests run in parallel: each
@@ -66,12 +69,7 @@ impl Server {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Self::launch(
-            [free_port(), free_port(), free_port()],
-            temp_dir("replays"),
-            extra,
-            None,
-        )
+        Self::launch(free_ports(), temp_dir("replays"), extra, None)
     }
 
     /// Starts `/spectra-server` in `root` as the container image runs it:
@@ -86,7 +84,7 @@ impl Server {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Self::launch(
-            [free_port(), free_port(), free_port()],
+            free_ports(),
             root.join("app/replays"),
             extra,
             Some(root.to_owned()),
