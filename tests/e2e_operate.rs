@@ -117,6 +117,19 @@ fn the_rest_port_has_no_socket_io() {
     assert_eq!(get(origin.rest, "/status").0, 200);
 }
 
+/// A supervisor may stop the server the moment it reads the ready line:
+/// that is a graceful stop (exit 0), never the default death by SIGTERM.
+/// The signal handlers were once installed just after that line, and a
+/// third of such stops died of the signal.
+#[test]
+fn a_stop_signal_right_after_the_ready_line_is_a_graceful_stop() {
+    for _ in 0..20 {
+        let mut server = Server::start(&[]);
+        let status = server.terminate(Duration::from_secs(5)).expect("stopped");
+        assert!(status.success(), "{status}: {:#?}", server.drain_log());
+    }
+}
+
 #[test]
 fn json_log_lines_are_one_object_each() {
     let mut server = Server::start(&[

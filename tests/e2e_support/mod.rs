@@ -274,11 +274,13 @@ impl Server {
         self.wait_exit(timeout)
     }
 
-    /// Sends SIGTERM.
+    /// Sends SIGTERM, at once (not through a `kill` process, whose start
+    /// would hide a signal arriving early).
     pub fn sigterm(&self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
+        // SAFETY: kill(2) takes plain integers; the child is not reaped
+        // before `Drop`, so the pid is still ours.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
     }
 
     /// Waits for the exit status (None: still running after `timeout`).

@@ -61,7 +61,7 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         .app
         .set_metrics(Arc::new(Metrics::new(sources)));
 
-    let mut reactors = Reactors::new();
+    let mut reactors = Reactors::new()?;
     for shard in broadcast {
         reactors.start("broadcast", shard)?;
     }
@@ -71,7 +71,7 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         common.addr(cfg.rest_port),
         common.addr(cfg.broadcast_port)
     );
-    let why = reactors.wait(&ready, cfg.drain(), cfg.shutdown_budget(), summary)?;
+    let why = reactors.wait(&ready, cfg.drain(), cfg.shutdown_budget(), summary);
     // REST last: `/readyz` answers 503 until the end.
     let rest = reactors.take("rest");
     reactors.stop();

@@ -18,15 +18,45 @@ pub struct Reactors {
     running: Vec<(&'static str, Remote, JoinHandle<()>)>,
     done_tx: Sender<&'static str>,
     done_rx: Receiver<&'static str>,
+    /// Closes the signal thread; `None` for reactors taken out to be
+    /// stopped on their own.
+    signals: Option<signal_hook::iterator::Handle>,
 }
 
 impl Reactors {
-    pub fn new() -> Self {
+    /// Catches SIGTERM and SIGINT from here on, before any reactor runs
+    /// and so before the ready line: a supervisor that signals as soon as
+    /// it reads that line gets a graceful stop, not the default death.
+    pub fn new() -> Result<Self, String> {
+        let mut reactors = Reactors::unsignalled();
+        let mut signals = signal_hook::iterator::Signals::new([
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGINT,
+        ])
+        .map_err(|e| format!("signal handlers: {e}"))?;
+        reactors.signals = Some(signals.handle());
+        let done = reactors.done_tx.clone();
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                for sig in signals.forever() {
+                    log::info!("signal {sig}: stopping");
+                    if done.send(SIGNAL).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| format!("signal thread: {e}"))?;
+        Ok(reactors)
+    }
+
+    fn unsignalled() -> Self {
         let (done_tx, done_rx) = crossbeam_channel::unbounded();
         Reactors {
             running: Vec::new(),
             done_tx,
             done_rx,
+            signals: None,
         }
     }
 
@@ -53,7 +83,7 @@ impl Reactors {
 
     /// Takes the reactors named `name` out, to be stopped on their own.
     pub fn take(&mut self, name: &str) -> Reactors {
-        let mut taken = Reactors::new();
+        let mut taken = Reactors::unsignalled();
         let (named, rest) = std::mem::take(&mut self.running)
             .into_iter()
             .partition(|(n, _, _)| *n == name);
@@ -74,25 +104,7 @@ impl Reactors {
         drain: Duration,
         budget: Duration,
         mut summary: Option<(Duration, Summary)>,
-    ) -> Result<&'static str, String> {
-        let mut signals = signal_hook::iterator::Signals::new([
-            signal_hook::consts::SIGTERM,
-            signal_hook::consts::SIGINT,
-        ])
-        .map_err(|e| format!("signal handlers: {e}"))?;
-        let handle = signals.handle();
-        let done = self.done_tx.clone();
-        std::thread::Builder::new()
-            .name("signals".into())
-            .spawn(move || {
-                for sig in signals.forever() {
-                    log::info!("signal {sig}: stopping");
-                    if done.send(SIGNAL).is_err() {
-                        break;
-                    }
-                }
-            })
-            .map_err(|e| format!("signal thread: {e}"))?;
+    ) -> &'static str {
         let why = loop {
             let Some((every, lines)) = &mut summary else {
                 break self.done_rx.recv().unwrap_or("channel closed");
@@ -111,7 +123,9 @@ impl Reactors {
             );
             let _ = self.done_rx.recv_timeout(drain);
         }
-        handle.close();
+        if let Some(signals) = &self.signals {
+            signals.close();
+        }
         let _ = std::thread::Builder::new()
             .name("stop-watchdog".into())
             .spawn(move || {
@@ -119,7 +133,7 @@ impl Reactors {
                 log::error!("stopping took longer than SPECTRA_SHUTDOWN_SECS; exiting now");
                 std::process::exit(1);
             });
-        Ok(why)
+        why
     }
 
     /// Stops accepting and closes every connection (each reactor gives its

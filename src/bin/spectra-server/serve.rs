@@ -137,7 +137,7 @@ pub fn serve(cfg: Config) -> Result<(), String> {
     let match_thread =
         hub::spawn(hub, command_rx, cfg.pin_core).map_err(|e| format!("match thread: {e}"))?;
 
-    let mut reactors = Reactors::new();
+    let mut reactors = Reactors::new()?;
     reactors.start("ingest", ingest)?;
     for shard in broadcast {
         reactors.start("broadcast", shard)?;
@@ -150,7 +150,7 @@ pub fn serve(cfg: Config) -> Result<(), String> {
         common.addr(cfg.broadcast_port)
     );
 
-    let why = reactors.wait(&ready, cfg.drain(), cfg.shutdown_budget(), summary)?;
+    let why = reactors.wait(&ready, cfg.drain(), cfg.shutdown_budget(), summary);
     // The reactors stop first, so every event ingest accepted is queued
     // before the match thread's stop; it closes the replay files, and the
     // writer flushes when its last sender is gone. REST stops last, so
