@@ -6,6 +6,7 @@
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 pub struct Redis {
@@ -14,24 +15,32 @@ pub struct Redis {
     dir: PathBuf,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+/// A free loopback port for a Redis, below Linux's ephemeral range
+/// (32768–60999 by default). Redis binds its port itself, so ours is bound
+/// and released first; a port from the ephemeral range could then go to
+/// any test's `127.0.0.1:0` listener before Redis binds it, or while a test
+/// has Redis stopped. Below that range only this function hands ports out:
+/// a counter within the process, offset by the process id for test
+/// binaries run side by side.
+fn redis_port() -> u16 {
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 500) as u16 * 20;
+    loop {
+        let port = base + NEXT.fetch_add(1, Ordering::Relaxed) % 10_000;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 impl Redis {
     pub fn start() -> Redis {
-        let dir = std::env::temp_dir().join(format!(
-            "spectra-redis-{}-{}",
-            std::process::id(),
-            free_port()
-        ));
+        let port = redis_port();
+        let dir = std::env::temp_dir().join(format!("spectra-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let mut r = Redis {
             child: None,
-            port: free_port(),
+            port,
             dir,
         };
         r.restart();
