@@ -275,11 +275,15 @@ impl Server {
     }
 
     /// Sends SIGTERM, at once (not through a `kill` process, whose start
-    /// would hide a signal arriving early).
-    pub fn sigterm(&self) {
+    /// would hide a signal arriving early); nothing once the process has
+    /// been reaped, as its pid may belong to another by then.
+    pub fn sigterm(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return;
+        }
         let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
         // SAFETY: kill(2) takes plain integers; the child is not reaped
-        // before `Drop`, so the pid is still ours.
+        // (just checked), so the pid is still ours.
         unsafe { libc::kill(pid, libc::SIGTERM) };
     }
 

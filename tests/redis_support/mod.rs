@@ -21,12 +21,15 @@ pub struct Redis {
 /// any test's `127.0.0.1:0` listener before Redis binds it, or while a test
 /// has Redis stopped. Below that range only this function hands ports out:
 /// a counter within the process, offset by the process id for test
-/// binaries run side by side.
+/// binaries run side by side, and kept within 20000–32767.
 fn redis_port() -> u16 {
+    const FIRST: u16 = 20_000;
+    const COUNT: u16 = 32_768 - FIRST;
     static NEXT: AtomicU16 = AtomicU16::new(0);
-    let base = 20_000 + (std::process::id() % 500) as u16 * 20;
+    let offset = (std::process::id() % 500) as u16 * 20;
     loop {
-        let port = base + NEXT.fetch_add(1, Ordering::Relaxed) % 10_000;
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = FIRST + offset.wrapping_add(n) % COUNT;
         if TcpListener::bind(("127.0.0.1", port)).is_ok() {
             return port;
         }
